@@ -1,0 +1,71 @@
+# The course's commands. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NB ?=
+
+# One deterministic environment for notebooks, tests, refreshes and training (rnncourse/env.py).
+export PYTHONHASHSEED := 0
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export TF_DETERMINISTIC_OPS := 1
+export TF_NUM_INTRAOP_THREADS := 2
+export TF_NUM_INTEROP_THREADS := 1
+export KERAS_BACKEND := tensorflow
+export CUDA_VISIBLE_DEVICES :=
+unexport MPLBACKEND
+
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
+	--nbval-cell-timeout 600 --nbval-kernel-startup-timeout 120 -p no:cacheprovider
+
+.PHONY: help install data run test unit notebooks refresh weights exercises lab bench clean
+
+help:
+	@echo "make run        set up, then execute every notebook into build/ (with HTML copies)"
+	@echo "make test       set up, then unit tests + every notebook under strict nbval"
+	@echo "make lab        open JupyterLab on the exercise notebooks"
+	@echo "make refresh    re-execute notebooks in place (NB=path for one) to update stored outputs"
+	@echo "make weights    retrain every pre-trained model into weights/ (about 45 minutes)"
+	@echo "make exercises  regenerate exercises/ from the lesson notebooks"
+	@echo "make bench      measure notebooks, models and loaders into benchmarks/"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
+	touch $@
+
+data: install
+	$(PY) -c "from rnncourse.data import imdb_files; imdb_files('bundled')"
+
+run: data
+	$(PY) -m rnncourse.notebooks run $(NB)
+
+unit: data
+	$(PY) -m pytest tests -q -p no:cacheprovider
+
+notebooks: data
+	$(PY) -m pytest $(NBVAL) $(or $(NB),notebooks)
+
+test: unit notebooks
+
+refresh: data
+	$(PY) -m rnncourse.notebooks refresh $(NB)
+
+weights: data
+	$(PY) -m rnncourse.train
+
+exercises: install
+	$(PY) -m rnncourse.exercises
+
+lab: install
+	$(VENV)/bin/jupyter lab exercises/
+
+bench: data
+	$(PY) -m rnncourse.bench
+
+clean:
+	rm -rf build data/cache

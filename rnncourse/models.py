@@ -1,0 +1,191 @@
+"""One builder per model the lessons use, and the training recipe of every shipped model.
+
+The notebooks show these layers to the learner; the builders here are the single
+definition the trainer uses and that the tests hold the notebooks' models against
+(:func:`architecture` compares them, ignoring names, seeds and initial values).
+"""
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+CELLS = {"simple_rnn": layers.SimpleRNN, "gru": layers.GRU, "lstm": layers.LSTM}
+
+
+def _cell(cell):
+    if cell not in CELLS:
+        raise ValueError(f"cell={cell!r} is not a recurrent cell; use one of {sorted(CELLS)}.")
+    return CELLS[cell]
+
+
+def _binary(model, optimizer):
+    model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
+    return model
+
+
+def raw_rnn(cell="simple_rnn", units=600, optimizer="sgd", name=None):
+    """Exercises II and III: one recurrent layer on raw word ids as a single feature.
+
+    Input ``(batch, time, 1)`` of word ids as floats, as the course feeds them; output the
+    probability that the review is positive. Compiled with binary cross-entropy.
+    """
+    model = keras.Sequential([
+        keras.Input(shape=(None, 1)),
+        _cell(cell)(units),
+        layers.Dense(1, activation="sigmoid"),
+    ], name=name or f"{cell}_raw")
+    return _binary(model, optimizer)
+
+
+def lstm_stack(units=128, depth=3):
+    """Exercise IV: ``depth`` stacked LSTM layers on raw ids; all but the last return sequences."""
+    model = keras.Sequential([keras.Input(shape=(None, 1))], name="lstm_stack")
+    for i in range(depth):
+        model.add(layers.LSTM(units, return_sequences=i < depth - 1))
+    model.add(layers.Dense(1, activation="sigmoid"))
+    return _binary(model, "adam")
+
+
+def embedding_rnn(cell="simple_rnn", vocabulary=10000, wordvec_dim=50, seq_len=200, units=128,
+                  trainable=True, embedding_matrix=None, output_activation="sigmoid", name=None):
+    """Exercises III (fair form), V, VI and VII: ``Embedding`` + one recurrent layer + ``Dense(1)``.
+
+    Input ``(batch, seq_len)`` int word ids below ``vocabulary``. ``embedding_matrix``
+    (shape ``(vocabulary, wordvec_dim)``) initialises the embedding, e.g. with GloVe;
+    ``trainable=False`` freezes it. Compiled with adam and binary cross-entropy.
+    """
+    model = keras.Sequential([
+        keras.Input(shape=(seq_len,)),
+        layers.Embedding(vocabulary, wordvec_dim, trainable=trainable),
+        _cell(cell)(units),
+        layers.Dense(1, activation=output_activation),
+    ], name=name or f"embedding_{cell}")
+    if embedding_matrix is not None:
+        model.layers[0].set_weights([embedding_matrix])
+    return _binary(model, "adam")
+
+
+def best(vocabulary=20000, wordvec_dim=50, seq_len=400, units=64, embedding_matrix=None):
+    """The course's reference: GloVe-initialised trainable embedding, bidirectional GRU over the
+    whole review, max- and mean-pooled over time, ``Dense(1, sigmoid)``."""
+    inputs = keras.Input(shape=(seq_len,))
+    embedded = layers.Embedding(vocabulary, wordvec_dim)(inputs)
+    embedded = layers.SpatialDropout1D(0.2)(embedded)
+    states = layers.Bidirectional(layers.GRU(units, return_sequences=True))(embedded)
+    pooled = layers.Concatenate()([layers.GlobalMaxPooling1D()(states),
+                                   layers.GlobalAveragePooling1D()(states)])
+    outputs = layers.Dense(1, activation="sigmoid")(layers.Dropout(0.3)(pooled))
+    model = keras.Model(inputs, outputs, name="best")
+    if embedding_matrix is not None:
+        model.get_layer(index=1).set_weights([embedding_matrix])
+    return _binary(model, "adam")
+
+
+_KEYS = ("units", "activation", "recurrent_activation", "return_sequences", "input_dim",
+         "output_dim", "trainable", "reset_after", "use_bias", "rate", "merge_mode")
+
+
+def architecture(model):
+    """A comparable description of ``model``: per layer its class, sizes, activations and
+    trainability, plus the input shape and parameter count; names, seeds and weights ignored."""
+    described = []
+    for layer in model.layers:
+        config = layer.get_config()
+        entry = {"class": type(layer).__name__}
+        entry.update({key: config[key] for key in _KEYS if key in config})
+        if "layer" in config:
+            inner = config["layer"]["config"]
+            entry["wrapped"] = {"class": config["layer"]["class_name"],
+                                **{key: inner[key] for key in _KEYS if key in inner}}
+        described.append(entry)
+    return {
+        "input_shape": [list(tensor.shape) for tensor in model.inputs],
+        "layers": described,
+        "params": int(model.count_params()),
+    }
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one shipped model is built and trained.
+
+    ``data`` holds the arguments of :func:`rnncourse.data.imdb_arrays` (``num_words``,
+    ``seq_len``, ``n_train``, ``longest``); ``raw_ids`` feeds ids as one float feature
+    ``(batch, time, 1)``; ``glove`` initialises the embedding with GloVe 50d.
+    """
+
+    builder: object
+    kwargs: dict
+    data: dict
+    epochs: int
+    batch_size: int = 64
+    raw_ids: bool = False
+    glove: bool = False
+    patience: int = 0
+    lesson: str = ""
+
+    def build(self, embedding_matrix=None, seq_len=None):
+        """The compiled model; ``seq_len`` overrides the input length (``--quick`` training)."""
+        kwargs = dict(self.kwargs)
+        if seq_len is not None and "seq_len" in kwargs:
+            kwargs["seq_len"] = seq_len
+        if embedding_matrix is not None:
+            kwargs["embedding_matrix"] = embedding_matrix
+        return self.builder(**kwargs)
+
+
+RECIPES = {
+    "simple_rnn_raw": Recipe(
+        raw_rnn, {"cell": "simple_rnn", "units": 600, "optimizer": "sgd", "name": "simple_rnn_raw"},
+        {"num_words": 10000, "seq_len": 200, "n_train": 2000, "longest": True},
+        epochs=10, raw_ids=True, lesson="01 Exercise II: vanishing gradients"),
+    "simple_rnn": Recipe(
+        raw_rnn, {"cell": "simple_rnn", "units": 128, "optimizer": "adam", "name": "SimpleRNN_model"},
+        {"num_words": 10000, "seq_len": 200, "n_train": 5000},
+        epochs=5, raw_ids=True, lesson="02 Exercise III: SimpleRNN_model (raw ids)"),
+    "gru": Recipe(
+        raw_rnn, {"cell": "gru", "units": 128, "optimizer": "adam", "name": "gru_model"},
+        {"num_words": 10000, "seq_len": 200, "n_train": 5000},
+        epochs=5, raw_ids=True, lesson="02 Exercise III: gru_model (raw ids)"),
+    "simple_rnn_emb": Recipe(
+        embedding_rnn, {"cell": "simple_rnn", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
+                        "units": 64, "name": "simple_rnn_emb"},
+        {"num_words": 10000, "seq_len": 400}, epochs=3, batch_size=128, patience=1,
+        lesson="02 fair comparison: SimpleRNN on long embedded reviews"),
+    "gru_emb": Recipe(
+        embedding_rnn, {"cell": "gru", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
+                        "units": 64, "name": "gru_emb"},
+        {"num_words": 10000, "seq_len": 400}, epochs=3, batch_size=128, patience=1,
+        lesson="02 fair comparison: GRU on long embedded reviews"),
+    "lstm_stack": Recipe(
+        lstm_stack, {"units": 128},
+        {"num_words": 10000, "seq_len": 100, "n_train": 2000},
+        epochs=5, raw_ids=True, lesson="02 Exercise IV: stacked LSTMs"),
+    "embedding_simple_rnn": Recipe(
+        embedding_rnn, {"cell": "simple_rnn", "vocabulary": 10000, "wordvec_dim": 50, "seq_len": 200,
+                        "units": 128, "name": "embedding_simple_rnn"},
+        {"num_words": 10000, "seq_len": 200}, epochs=3, batch_size=128, patience=1,
+        lesson="03 Exercise VII: embeddings improve performance"),
+    "glove_gru": Recipe(
+        embedding_rnn, {"cell": "gru", "vocabulary": 20000, "wordvec_dim": 50, "seq_len": 200,
+                        "units": 128, "trainable": False, "name": "glove_gru"},
+        {"num_words": 20000, "seq_len": 200}, epochs=5, batch_size=128, glove=True, patience=1,
+        lesson="03 Exercise VI: frozen GloVe embedding"),
+    "best": Recipe(
+        best, {"vocabulary": 20000, "wordvec_dim": 50, "seq_len": 400, "units": 64},
+        {"num_words": 20000, "seq_len": 400}, epochs=3, batch_size=128, glove=True, patience=1,
+        lesson="03 sentiment on new text: the reference model"),
+}
+
+
+def check_same_architecture(model, name):
+    """Raise ``AssertionError`` unless ``model`` has the architecture of the shipped model ``name``
+    (as :func:`architecture` describes it); otherwise print a one-line confirmation."""
+    reference = architecture(RECIPES[name].build())
+    built = architecture(model)
+    if built != reference:
+        raise AssertionError(
+            f"The model differs from rnncourse.models recipe {name!r}:\n  notebook: {built}\n  builder:  {reference}"
+        )
+    print(f"Same architecture as rnncourse.models recipe {name!r} ({built['params']:,} parameters).")
