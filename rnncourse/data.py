@@ -44,6 +44,7 @@ BUNDLED_NPZ_SHA256 = "d9aedc9837745773dbd85905ef9fe55a6b7a2bab4d03381206885f770f
 # The official files, as Keras and Stanford publish them.
 KERAS_NPZ_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 KERAS_WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f"
+ACLIMDB_PER_SPLIT = 25000
 ACLIMDB_TAR_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
@@ -238,9 +239,9 @@ def _read_aclimdb():
             f"in {data_dir()}, or use source='bundled' (offline)."
         )
     for split in ("train", "test"):
-        if len(parts[split]) != 25000:
+        if len(parts[split]) != ACLIMDB_PER_SPLIT:
             raise DataFileError(
-                f"{folder if folder.is_dir() else archive}: expected 25,000 {split} reviews, found "
+                f"{folder if folder.is_dir() else archive}: expected {ACLIMDB_PER_SPLIT:,} {split} reviews, found "
                 f"{len(parts[split])}. The copy is incomplete: extract or download it again."
             )
     result = []
@@ -319,7 +320,15 @@ def load_imdb(num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, o
     The bundled source gives 20,000 train and 5,000 test reviews.
     """
     npz, _ = imdb_files(source, download)
-    f = _read_npz(npz)
+    return load_imdb_npz(npz, num_words=num_words, skip_top=skip_top, maxlen=maxlen, seed=seed,
+                         start_char=start_char, oov_char=oov_char, index_from=index_from)
+
+
+def load_imdb_npz(path, num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2,
+                  index_from=3):
+    """:func:`load_imdb` for any Keras-format ``imdb.npz`` at ``path`` (same arguments, same result
+    as ``keras.datasets.imdb.load_data`` on that file)."""
+    f = _read_npz(path)
     x_train, labels_train = f["x_train"], f["y_train"]
     x_test, labels_test = f["x_test"], f["y_test"]
 

@@ -6,6 +6,7 @@ applies them inside Python too (they only take effect before TensorFlow is impor
 
 import os
 import sys
+from contextlib import contextmanager
 
 SETTINGS = {
     "PYTHONHASHSEED": "0",
@@ -35,13 +36,31 @@ def set_environment(gpu=False):
             os.environ.setdefault(key, value)
 
 
+@contextmanager
+def _native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null: TensorFlow's C++ start-up lines ("All log messages
+    before absl::InitializeLog() ...") ignore the log level and would land in notebook outputs."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def configure(seed=SEED, gpu=False):
-    """Pin threads, oneDNN, logging and seeds; enable op determinism. Returns ``seed``."""
+    """Pin threads, oneDNN, logging and seeds; enable op determinism; import TensorFlow quietly."""
     set_environment(gpu)
+    with _native_stderr_silenced():
+        import tensorflow as tf
+
+        tf.config.list_logical_devices()
     import keras
-    import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    return seed

@@ -120,26 +120,6 @@ def _open_text(path):
     return open(path, "rb"), path.stat().st_size
 
 
-def _parse_block(lines, first_line, dim, path):
-    """Words and a ``(len(lines), dim)`` array from raw lines; raise on the first bad line."""
-    words = []
-    numbers = []
-    for offset, line in enumerate(lines):
-        cut = line.find(b" ")
-        if cut <= 0:
-            _bad_line(path, first_line + offset, line, dim)
-        words.append(line[:cut].decode("utf-8"))
-        numbers.append(line[cut + 1:])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        flat = np.fromstring(b" ".join(numbers), dtype=np.float32, sep=" ")
-    if flat.size != len(lines) * dim:
-        for offset, line in enumerate(lines):
-            _check_line(line, first_line + offset, dim, path)
-        raise GloveFormatError(f"{path}: could not parse lines {first_line}-{first_line + len(lines) - 1}.")
-    return words, flat.reshape(len(lines), dim)
-
-
 def _bad_line(path, number, line, dim):
     fields = line.split()
     raise GloveFormatError(
@@ -149,27 +129,130 @@ def _bad_line(path, number, line, dim):
 
 
 def _check_line(line, number, dim, path):
+    """The word and numbers of one line; raise :class:`GloveFormatError` naming the line if malformed."""
     fields = line.split()
-    if len(fields) != dim + 1:
+    if len(fields) != dim + 1 or not line[:1].strip():
         _bad_line(path, number, line, dim)
+    values = []
     for value in fields[1:]:
         try:
-            float(value)
+            values.append(float(value))
         except ValueError:
             raise GloveFormatError(
                 f"{path}, line {number}: {value.decode(errors='replace')!r} is not a number "
                 f"(word {fields[0].decode(errors='replace')!r}). The file is corrupted; download it again."
             ) from None
+    try:
+        word = fields[0].decode("utf-8")
+    except UnicodeDecodeError:
+        raise GloveFormatError(
+            f"{path}, line {number}: the word {fields[0][:40]!r} is not UTF-8 text. "
+            "The file is corrupted or in another encoding; download it again."
+        ) from None
+    return word, values
 
 
-def read_glove_text(path, progress=None, block_lines=20000):
+def _parse_lines(chunk, first_line, dim, path):
+    """Line by line (slow, exact error location): words and a ``(lines, dim)`` array of ``chunk``.
+
+    Blank lines are skipped but counted, so line numbers are those of the file.
+    """
+    words, rows = [], []
+    for offset, line in enumerate(chunk.split(b"\n")):
+        line = line.rstrip(b"\r")
+        if line.strip():
+            word, values = _check_line(line, first_line + offset, dim, path)
+            words.append(word)
+            rows.append(values)
+    return words, np.array(rows, dtype=np.float32).reshape(len(rows), dim)
+
+
+def _parse_chunk(chunk, dim, pa, pc):
+    """Words and a ``(lines, dim)`` float32 array of ``chunk`` (whole lines, each ending in ``\n``)
+    with a few C-level passes over the whole block; ``None`` when anything is unusual, so that the
+    caller re-reads the block line by line (which names the bad line, or parses the rare oddity).
+
+    Fields are found with numpy (every byte <= 32 is a candidate separator; only single spaces
+    between fields and one ``\n`` per line pass), the separators are deleted with
+    ``bytes.translate`` and the fields become one Arrow string array over that buffer (offsets
+    from numpy, no Python object per field); each word is copied out, then overwritten with
+    ``0`` digits in the buffer so one cast parses every field of the block to float32 (correctly
+    rounded, as ``float32(decimal)``), and the word column is dropped.
+    """
+    raw = np.frombuffer(chunk, dtype=np.uint8)
+    seps = np.flatnonzero(raw <= 32)
+    kinds = raw[seps]
+    newlines = np.flatnonzero(kinds == 10)
+    n_lines = len(newlines)
+    if n_lines == 0 or len(seps) != n_lines * (dim + 1) or np.count_nonzero(kinds == 32) != n_lines * dim:
+        return None
+    if not np.all(newlines == np.arange(dim, len(seps), dim + 1)):
+        return None
+    # Field i ends at seps[i] in the chunk and at seps[i] - i once the separators are gone.
+    offsets = np.empty(len(seps) + 1, dtype=np.int32)
+    offsets[0] = 0
+    np.subtract(seps, np.arange(len(seps)), out=offsets[1:], casting="unsafe")
+    lengths = np.diff(offsets)
+    if not lengths.all():  # an empty field: two spaces, a leading space or a blank line
+        return None
+    packed = bytearray(chunk.translate(None, b" \n"))
+    buffer = pa.py_buffer(packed)
+    offsets_buffer = pa.py_buffer(offsets)
+    fields = pa.Array.from_buffers(pa.string(), len(seps), [None, offsets_buffer, buffer])
+    firsts = np.arange(0, len(seps), dim + 1)
+    try:
+        words = pc.cast(pa.Array.from_buffers(pa.binary(), len(seps), [None, offsets_buffer, buffer])
+                        .take(firsts), pa.string()).to_pylist()
+    except pa.ArrowInvalid:  # a word that is not UTF-8
+        return None
+    word_lengths = lengths[firsts]
+    starts = offsets[firsts].astype(np.int64)
+    within = np.arange(int(word_lengths.sum())) - np.repeat(np.cumsum(word_lengths) - word_lengths, word_lengths)
+    np.frombuffer(packed, dtype=np.uint8)[np.repeat(starts, word_lengths) + within] = ord("0")
+    try:
+        values = pc.cast(fields, pa.float32()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # a field that is not a number
+        return None
+    return words, values.reshape(n_lines, dim + 1)[:, 1:]
+
+
+def _blocks(stream, block_bytes, bar):
+    """``(first_line_number, bytes)`` of whole lines, about ``block_bytes`` at a time."""
+    rest, line_number = b"", 1
+    while True:
+        data = stream.read(block_bytes)
+        if bar is not None:
+            bar.update(len(data))
+        if not data:
+            break
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            rest = data
+            continue
+        rest, chunk = data[cut:], data[:cut]
+        yield line_number, chunk
+        line_number += chunk.count(b"\n")
+    if rest:
+        yield line_number, rest + b"\n"
+
+
+def read_glove_text(path, progress=None, block_bytes=1 << 24):
     """Read a GloVe text file (``word v1 ... vD`` per line) into :class:`GloveVectors`.
 
-    Streams ``path`` (``.txt``, ``.gz`` or ``.zip``) in blocks, parsing numbers in C.
-    ``progress``: show a progress bar (default: only when stderr is a terminal).
-    Raises :class:`GloveFormatError` naming the file and line for a malformed line,
-    and for an empty file.
+    Streams ``path`` (``.txt``, ``.gz`` or ``.zip``) in blocks of about ``block_bytes``,
+    parsing each block's numbers with one C-level call (Arrow's float parser, correctly
+    rounded to float32); a block with anything unusual is re-read line by line, which finds
+    the malformed line. ``progress``: show a progress bar (default: only when stderr is a
+    terminal). Raises :class:`GloveFormatError` naming the file and the line for a malformed
+    line (too few or too many fields, a value that is not a number), and for an empty file.
+    Blank lines are skipped; ``\r\n`` line ends are accepted.
     """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a course requirement
+        pa = pc = None
     stream, total = _open_text(path)
     if progress is None:
         progress = sys.stderr.isatty()
@@ -178,32 +261,31 @@ def read_glove_text(path, progress=None, block_lines=20000):
         from tqdm import tqdm
 
         bar = tqdm(total=total, unit="B", unit_scale=True, desc=Path(path).name)
-    words, blocks, dim, line_number = [], [], None, 1
-    with stream:
-        pending = []
-        for line in stream:
-            if bar is not None:
-                bar.update(len(line))
-            line = line.rstrip(b"\r\n")
-            if not line:
-                continue
-            if dim is None:
-                dim = len(line.split()) - 1
-                if dim < 1:
-                    _bad_line(path, 1, line, 1)
-            pending.append(line)
-            if len(pending) == block_lines:
-                block_words, block = _parse_block(pending, line_number, dim, path)
-                words.extend(block_words)
-                blocks.append(block)
-                line_number += len(pending)
-                pending = []
-        if pending:
-            block_words, block = _parse_block(pending, line_number, dim, path)
-            words.extend(block_words)
-            blocks.append(block)
-    if bar is not None:
-        bar.close()
+    words, blocks, dim = [], [], None
+    try:
+        with stream:
+            for first_line, chunk in _blocks(stream, block_bytes, bar):
+                if b"\r" in chunk:
+                    chunk = chunk.replace(b"\r\n", b"\n")
+                if dim is None:
+                    stripped = chunk.lstrip(b"\n")
+                    if not stripped:
+                        continue
+                    first_line += len(chunk) - len(stripped)
+                    chunk = stripped
+                    line = chunk[:chunk.find(b"\n")]
+                    dim = len(line.split()) - 1
+                    if dim < 1:
+                        _bad_line(path, first_line, line, 1)
+                whole = chunk.rstrip(b"\n") + b"\n" if chunk.endswith(b"\n\n") else chunk
+                parsed = None if pa is None else _parse_chunk(whole, dim, pa, pc)
+                if parsed is None:
+                    parsed = _parse_lines(chunk, first_line, dim, path)
+                words.extend(parsed[0])
+                blocks.append(parsed[1])
+    finally:
+        if bar is not None:
+            bar.close()
     if not words:
         raise GloveFormatError(f"{path} is empty: no word vectors in it. Download the GloVe file again.")
     return GloveVectors(words, np.concatenate(blocks))

@@ -1,0 +1,147 @@
+"""The trainer (--quick end to end, atomic writes) and load_pretrained's failures."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnncourse import train, weights
+from rnncourse.fileio import sha256
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def quick_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("quick")
+    train.main(["--quick", "--out", str(folder), "simple_rnn", "glove_gru"])
+    return folder
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir())}
+
+
+def test_quick_training_writes_weights_history_and_manifest(quick_folder):
+    manifest = weights.manifest(quick_folder)
+    assert set(manifest["models"]) == {"simple_rnn", "glove_gru"}
+    for name, entry in manifest["models"].items():
+        assert entry["quick"] is True
+        assert sha256(quick_folder / entry["file"]) == entry["sha256"]
+        history = weights.history(name, quick_folder)
+        assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+        assert 0.0 <= entry["test_accuracy"] <= 1.0
+    assert not [p for p in quick_folder.iterdir() if ".tmp" in p.name]
+
+
+def test_loaded_quick_model_reproduces_its_accuracy(quick_folder):
+    from rnncourse.models import RECIPES
+
+    model = weights.load_pretrained("glove_gru", quick_folder)
+    entry = weights.entry("glove_gru", quick_folder)
+    _, (x_test, y_test) = train._arrays(RECIPES["glove_gru"], quick=True)[1:]
+    _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=256)
+    assert round(accuracy, 3) == round(entry["test_accuracy"], 3)
+
+
+def test_frozen_glove_embedding_is_unchanged_by_training(quick_folder):
+    from rnncourse.glove import glove_matrix
+
+    model = weights.load_pretrained("glove_gru", quick_folder)
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], glove_matrix(20000))
+
+
+def test_failed_training_leaves_files_intact(quick_folder, tmp_path, monkeypatch):
+    folder = tmp_path / "w"
+    shutil.copytree(quick_folder, folder)
+    before = _snapshot(folder)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(train, "sha256", explode, raising=False)
+    import rnncourse.fileio as fileio
+
+    monkeypatch.setattr(fileio, "sha256", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        train.main(["--quick", "--out", str(folder), "simple_rnn"])
+    assert _snapshot(folder) == before
+
+
+def test_killed_training_leaves_weights_valid(quick_folder, tmp_path):
+    folder = tmp_path / "w"
+    shutil.copytree(quick_folder, folder)
+    before = _snapshot(folder)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnncourse.train", "--quick", "--out", str(folder), "glove_gru", "simple_rnn"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:  # kill while the model is training, after its first epoch
+        if "epoch 1/1" in line:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    after = _snapshot(folder)
+    leftovers = [name for name in after if ".tmp" in name]
+    for name in leftovers:  # a SIGKILL cannot clean up; stray temporaries never replace real files
+        del after[name]
+    assert after == before
+    for name in ("simple_rnn", "glove_gru"):
+        assert weights.weights_path(name, folder).is_file()
+
+
+def test_unknown_name_is_rejected(capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--quick", "no_such_model"])
+    assert "unknown name(s) no_such_model" in capsys.readouterr().err
+
+
+@pytest.fixture()
+def broken(quick_folder, tmp_path):
+    folder = tmp_path / "broken"
+    shutil.copytree(quick_folder, folder)
+    return folder
+
+
+def test_missing_weights_file(broken):
+    (broken / "simple_rnn.weights.h5").unlink()
+    with pytest.raises(weights.WeightsError, match=r"simple_rnn\.weights\.h5 is missing.*make weights"):
+        weights.load_pretrained("simple_rnn", broken)
+
+
+def test_truncated_weights_file(broken):
+    path = broken / "simple_rnn.weights.h5"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(weights.WeightsError, match=r"simple_rnn\.weights\.h5 is corrupted or truncated.*make weights"):
+        weights.load_pretrained("simple_rnn", broken)
+
+
+def test_corrupted_weights_file(broken):
+    path = broken / "simple_rnn.weights.h5"
+    content = bytearray(path.read_bytes())
+    content[-100] ^= 0xFF
+    path.write_bytes(bytes(content))
+    with pytest.raises(weights.WeightsError, match=r"corrupted or truncated"):
+        weights.load_pretrained("simple_rnn", broken)
+
+
+def test_weights_from_a_different_architecture(broken):
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["models"]["simple_rnn"] = dict(manifest["models"]["glove_gru"])
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(weights.WeightsError, match=r"glove_gru\.weights\.h5 does not fit the 'simple_rnn' architecture.*make weights"):
+        weights.load_pretrained("simple_rnn", broken)
+
+
+def test_missing_manifest_and_unknown_model(broken):
+    with pytest.raises(weights.WeightsError, match=r"No pre-trained model named 'gru'"):
+        weights.load_pretrained("gru", broken)
+    (broken / "manifest.json").unlink()
+    with pytest.raises(weights.WeightsError, match=r"manifest\.json is missing.*make weights"):
+        weights.load_pretrained("simple_rnn", broken)
