@@ -4,6 +4,12 @@ import json
 from pathlib import Path
 
 from .fileio import sha256
+
+
+def _brief(error):
+    """The first 200 characters of an exception's message, on one line."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:200]}{'…' if len(text) > 200 else ''}"
 from .paths import weights_dir
 
 REMEDY = "Run `make weights` (or `python -m rnncourse.train NAME`) to train it again."
@@ -71,7 +77,7 @@ def load_pretrained(name, folder=None):
         model.load_weights(path)
     except Exception as error:  # Keras raises ValueError/KeyError/OSError for foreign files
         raise WeightsError(
-            f"{path} does not fit the {name!r} architecture ({type(error).__name__}: {error}). "
+            f"{path} does not fit the {name!r} architecture ({_brief(error)}). "
             f"It was trained for a different model. {REMEDY}"
         ) from None
     return model
@@ -87,7 +93,7 @@ def load_weights_into(model, name, folder=None):
         model.load_weights(path)
     except Exception as error:
         raise WeightsError(
-            f"{path} does not fit this model ({type(error).__name__}: {error}). Build the layers "
+            f"{path} does not fit this model ({_brief(error)}). Build the layers "
             f"exactly as the exercise says, then load again."
         ) from None
     return model
