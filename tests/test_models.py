@@ -1,0 +1,50 @@
+"""Model builders: architectures, recipes, and the notebook-vs-builder comparison."""
+
+import keras
+import pytest
+from keras import layers
+
+from rnncourse import models
+
+
+def test_every_recipe_builds_and_describes_itself():
+    for name, recipe in models.RECIPES.items():
+        model = recipe.build(seq_len=20)
+        description = models.architecture(model)
+        assert description["params"] == model.count_params() > 0, name
+        assert model.loss == "binary_crossentropy", name
+
+
+def test_stacked_lstm_return_sequences():
+    description = models.architecture(models.lstm_stack())
+    flags = [layer.get("return_sequences") for layer in description["layers"] if layer["class"] == "LSTM"]
+    assert flags == [True, True, False]
+
+
+def test_check_same_architecture_accepts_the_notebook_form(capsys):
+    model = keras.Sequential([keras.Input(shape=(None, 1)), layers.SimpleRNN(units=600),
+                              layers.Dense(1, activation="sigmoid")])
+    models.check_same_architecture(model, "simple_rnn_raw")
+    assert "Same architecture" in capsys.readouterr().out
+
+
+def test_check_same_architecture_names_the_difference():
+    model = keras.Sequential([keras.Input(shape=(None, 1)), layers.GRU(600),
+                              layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(AssertionError, match="simple_rnn_raw"):
+        models.check_same_architecture(model, "simple_rnn_raw")
+
+
+def test_frozen_embedding_is_reported_non_trainable():
+    import numpy as np
+
+    matrix = np.random.default_rng(0).normal(size=(50, 4)).astype("float32")
+    model = models.embedding_rnn("gru", vocabulary=50, wordvec_dim=4, seq_len=7, units=3,
+                                 trainable=False, embedding_matrix=matrix)
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], matrix)
+    assert sum(int(np.prod(w.shape)) for w in model.non_trainable_weights) == 200
+
+
+def test_unknown_cell():
+    with pytest.raises(ValueError, match="cell='rnn'"):
+        models.raw_rnn("rnn")
