@@ -38,6 +38,22 @@ def raw_rnn(cell="simple_rnn", units=600, optimizer="sgd", name=None):
     return _binary(model, optimizer)
 
 
+def onehot_rnn(cell="gru", vocabulary=80001, seq_len=200, units=128, output_activation="sigmoid",
+               name=None):
+    """Exercise V's ``model_onehot``: one recurrent layer reading one-hot word vectors.
+
+    Input ``(batch, seq_len, vocabulary)`` float one-hot rows (the vector of word id ``i``
+    has a 1 at position ``i``); output one number per review. Compiled with adam and
+    binary cross-entropy.
+    """
+    model = keras.Sequential([
+        keras.Input(shape=(seq_len, vocabulary)),
+        _cell(cell)(units),
+        layers.Dense(1, activation=output_activation),
+    ], name=name or f"onehot_{cell}")
+    return _binary(model, "adam")
+
+
 def lstm_stack(units=128, depth=3):
     """Exercise IV: ``depth`` stacked LSTM layers on raw ids; all but the last return sequences."""
     model = keras.Sequential([keras.Input(shape=(None, 1))], name="lstm_stack")

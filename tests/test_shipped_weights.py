@@ -1,0 +1,42 @@
+"""Every shipped model in weights/ is present, verified, and reproduces its manifest accuracy."""
+
+import pytest
+
+from rnncourse import weights
+from rnncourse.data import BUNDLED_NPZ_SHA256, imdb_arrays
+from rnncourse.models import RECIPES, architecture
+
+MANIFEST = weights.manifest()
+
+
+def test_every_recipe_is_shipped_trained_for_real():
+    assert set(MANIFEST["models"]) == set(RECIPES)
+    for name, entry in MANIFEST["models"].items():
+        assert entry["quick"] is False, name
+        assert entry["data"]["npz_sha256"] == BUNDLED_NPZ_SHA256, name
+
+
+def test_weights_folder_stays_small():
+    total = sum(p.stat().st_size for p in weights.weights_path("best").parent.iterdir())
+    assert total < 25 * 2**20
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_reevaluation_reproduces_the_manifest(name):
+    recipe, entry = RECIPES[name], MANIFEST["models"][name]
+    model = weights.load_pretrained(name)
+    assert architecture(model) == entry["architecture"]
+    _, (x_test, y_test) = imdb_arrays(**recipe.data)
+    if recipe.raw_ids:
+        x_test = x_test[..., None].astype("float32")
+    _, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
+    assert round(accuracy, 3) == round(entry["test_accuracy"], 3)
+
+
+def test_accuracy_targets():
+    models = MANIFEST["models"]
+    baseline = MANIFEST["experiments"]["baseline"]["test_accuracy"]
+    assert models["gru_emb"]["test_accuracy"] >= 0.87
+    assert models["glove_gru"]["test_accuracy"] >= 0.82
+    assert models["best"]["test_accuracy"] >= 0.88
+    assert models["best"]["test_accuracy"] >= baseline
