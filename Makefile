@@ -19,7 +19,7 @@ unexport MPLBACKEND
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	--nbval-cell-timeout 600 --nbval-kernel-startup-timeout 120 -p no:cacheprovider
 
-.PHONY: help install data run test unit notebooks refresh weights exercises lab bench clean
+.PHONY: help install data run test unit notebooks refresh weights exercises exercises-check lab bench clean
 
 help:
 	@echo "make run        set up, then execute every notebook into build/ (with HTML copies)"
@@ -45,12 +45,13 @@ run: data
 	$(PY) -m rnncourse.notebooks run $(NB)
 
 unit: data
+	$(PY) -m rnncourse.bench --check-readme
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 notebooks: data
 	$(PY) -m pytest $(NBVAL) $(or $(NB),notebooks)
 
-test: unit notebooks
+test: exercises-check unit notebooks
 
 refresh: data
 	$(PY) -m rnncourse.notebooks refresh $(NB)
@@ -60,6 +61,9 @@ weights: data
 
 exercises: install
 	$(PY) -m rnncourse.exercises
+
+exercises-check: install
+	$(PY) -m rnncourse.exercises --check
 
 lab: install
 	$(VENV)/bin/jupyter lab exercises/

@@ -11,3 +11,7 @@ from rnncourse.env import SETTINGS
 for _key, _value in SETTINGS.items():
     os.environ.setdefault(_key, _value)
 os.environ.pop("MPLBACKEND", None)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: executes notebooks end to end (minutes); part of `make test`")

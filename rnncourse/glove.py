@@ -129,14 +129,16 @@ def _bad_line(path, number, line, dim):
 
 
 def _check_line(line, number, dim, path):
-    """The word and numbers of one line; raise :class:`GloveFormatError` naming the line if malformed."""
+    """The word and number fields of one line; raise :class:`GloveFormatError` naming the line
+    if it is malformed."""
     fields = line.split()
     if len(fields) != dim + 1 or not line[:1].strip():
         _bad_line(path, number, line, dim)
-    values = []
     for value in fields[1:]:
         try:
-            values.append(float(value))
+            if b"_" in value:  # float() accepts "1_000"; a GloVe file never has it
+                raise ValueError(value)
+            float(value)
         except ValueError:
             raise GloveFormatError(
                 f"{path}, line {number}: {value.decode(errors='replace')!r} is not a number "
@@ -149,105 +151,148 @@ def _check_line(line, number, dim, path):
             f"{path}, line {number}: the word {fields[0][:40]!r} is not UTF-8 text. "
             "The file is corrupted or in another encoding; download it again."
         ) from None
-    return word, values
+    return word, fields[1:]
 
 
-def _parse_lines(chunk, first_line, dim, path):
+def _parse_lines(chunk, first_line, dim, path, pa=None, pc=None):
     """Line by line (slow, exact error location): words and a ``(lines, dim)`` array of ``chunk``.
 
-    Blank lines are skipped but counted, so line numbers are those of the file.
+    Blank lines are skipped but counted, so line numbers are those of the file. The numbers
+    are parsed as the fast path does (Arrow's float32 parser) when it can, else with ``float``.
     """
-    words, rows = [], []
+    words, numbers = [], []
     for offset, line in enumerate(chunk.split(b"\n")):
         line = line.rstrip(b"\r")
         if line.strip():
             word, values = _check_line(line, first_line + offset, dim, path)
             words.append(word)
-            rows.append(values)
-    return words, np.array(rows, dtype=np.float32).reshape(len(rows), dim)
+            numbers.extend(values)
+    vectors = None
+    if pa is not None and numbers:
+        try:
+            vectors = pc.cast(pa.array(numbers, pa.binary()).cast(pa.string()), pa.float32())
+            vectors = vectors.to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            vectors = None
+    if vectors is None:
+        vectors = np.array([float(value) for value in numbers], dtype=np.float32)
+    return words, vectors.reshape(len(words), dim)
 
 
-def _parse_chunk(chunk, dim, pa, pc):
-    """Words and a ``(lines, dim)`` float32 array of ``chunk`` (whole lines, each ending in ``\n``)
-    with a few C-level passes over the whole block; ``None`` when anything is unusual, so that the
-    caller re-reads the block line by line (which names the bad line, or parses the rare oddity).
+def _parse_chunk(block, dim, pa, pc):
+    """Words and a ``(lines, dim)`` float32 array of ``block`` (a ``bytearray`` of whole lines,
+    the last ending in ``\n``; overwritten) in a few C-level passes over the whole block, with no
+    Python object per number; ``None`` when anything is unusual: the caller then re-reads the
+    block line by line, which names the malformed line or parses the rare oddity (a tab,
+    ``nan``, ``.5``, ``+1``).
 
-    Fields are found with numpy (every byte <= 32 is a candidate separator; only single spaces
-    between fields and one ``\n`` per line pass), the separators are deleted with
-    ``bytes.translate`` and the fields become one Arrow string array over that buffer (offsets
-    from numpy, no Python object per field); each word is copied out, then overwritten with
-    ``0`` digits in the buffer so one cast parses every field of the block to float32 (correctly
-    rounded, as ``float32(decimal)``), and the word column is dropped.
+    numpy finds the separators (bytes <= 32) and checks that there is exactly one space between
+    fields and one ``\n`` per line, ``dim + 1`` fields a line, and that every number starts with
+    a digit or with ``-`` and a digit. The fields become one Arrow string array over the block
+    whose offsets are the separator positions, so each field starts with its separator byte:
+    that byte becomes ``0`` (``" -0.5"`` becomes ``"-00.5"``: the sign moves first), and each
+    word, once copied out, becomes ``0`` digits. One Arrow cast then parses every field to
+    float32 (fast_float: correctly rounded ``float32(decimal)``) and the word column is
+    dropped. numpy and Arrow release the GIL here, so blocks can be parsed on several threads.
     """
-    raw = np.frombuffer(chunk, dtype=np.uint8)
+    raw = np.frombuffer(block, dtype=np.uint8)
     seps = np.flatnonzero(raw <= 32)
-    kinds = raw[seps]
-    newlines = np.flatnonzero(kinds == 10)
-    n_lines = len(newlines)
-    if n_lines == 0 or len(seps) != n_lines * (dim + 1) or np.count_nonzero(kinds == 32) != n_lines * dim:
+    n_fields = len(seps)
+    if n_fields == 0 or n_fields % (dim + 1) or seps[-1] != len(raw) - 1:
         return None
-    if not np.all(newlines == np.arange(dim, len(seps), dim + 1)):
+    n_lines = n_fields // (dim + 1)
+    kinds = raw[seps].reshape(n_lines, dim + 1)
+    if not ((kinds[:, :dim] == 32).all() and (kinds[:, dim] == 10).all()):
         return None
-    # Field i ends at seps[i] in the chunk and at seps[i] - i once the separators are gone.
-    offsets = np.empty(len(seps) + 1, dtype=np.int32)
+    starts = np.empty(n_fields, dtype=np.int64)
+    starts[0] = 0
+    np.add(seps[:-1], 1, out=starts[1:])
+    firsts = raw[starts]  # first byte of every field; a separator there means an empty field
+    if not (firsts > 32).all():
+        return None
+    firsts.reshape(n_lines, dim + 1)[:, 0] = ord("0")  # words may start with anything
+    negative = firsts == ord("-")
+    if not (((firsts - np.uint8(ord("0"))) <= 9) | negative).all():
+        return None
+    minus = starts[np.flatnonzero(negative)]
+    if not ((raw[minus + 1] - np.uint8(ord("0"))) <= 9).all():  # "-" must precede a digit
+        return None
+    offsets = np.empty(n_fields + 1, dtype=np.int32)  # field j is block[seps[j - 1]:seps[j]]
     offsets[0] = 0
-    np.subtract(seps, np.arange(len(seps)), out=offsets[1:], casting="unsafe")
-    lengths = np.diff(offsets)
-    if not lengths.all():  # an empty field: two spaces, a leading space or a blank line
-        return None
-    packed = bytearray(chunk.translate(None, b" \n"))
-    buffer = pa.py_buffer(packed)
-    offsets_buffer = pa.py_buffer(offsets)
-    fields = pa.Array.from_buffers(pa.string(), len(seps), [None, offsets_buffer, buffer])
-    firsts = np.arange(0, len(seps), dim + 1)
+    offsets[1:] = seps
+    word_starts = starts[::dim + 1]
+    lengths = seps[::dim + 1] - word_starts + 1  # each word and the space after it
+    ends = np.cumsum(lengths)
+    word_bytes = np.repeat(word_starts - (ends - lengths), lengths)
+    word_bytes += np.arange(len(word_bytes))  # the position of every byte of every word
     try:
-        words = pc.cast(pa.Array.from_buffers(pa.binary(), len(seps), [None, offsets_buffer, buffer])
-                        .take(firsts), pa.string()).to_pylist()
-    except pa.ArrowInvalid:  # a word that is not UTF-8
+        words = raw[word_bytes].tobytes().decode("utf-8").split(" ")[:-1]
+    except UnicodeDecodeError:
         return None
-    word_lengths = lengths[firsts]
-    starts = offsets[firsts].astype(np.int64)
-    within = np.arange(int(word_lengths.sum())) - np.repeat(np.cumsum(word_lengths) - word_lengths, word_lengths)
-    np.frombuffer(packed, dtype=np.uint8)[np.repeat(starts, word_lengths) + within] = ord("0")
+    raw[seps] = ord("0")
+    raw[word_bytes] = ord("0")
+    raw[minus - 1] = ord("-")  # " -0.5" becomes "-00.5"
+    raw[minus] = ord("0")
+    fields = pa.Array.from_buffers(pa.string(), n_fields, [None, pa.py_buffer(offsets), pa.py_buffer(block)])
     try:
         values = pc.cast(fields, pa.float32()).to_numpy(zero_copy_only=False)
-    except pa.ArrowInvalid:  # a field that is not a number
+    except pa.ArrowInvalid:  # a field that is not a number after all
         return None
     return words, values.reshape(n_lines, dim + 1)[:, 1:]
 
 
 def _blocks(stream, block_bytes, bar):
-    """``(first_line_number, bytes)`` of whole lines, about ``block_bytes`` at a time."""
-    rest, line_number = b"", 1
+    """Blocks of whole lines of about ``block_bytes`` from ``stream``, as ``(head, data, cut)``:
+    the block is ``head + data[:cut]`` and ends in ``\n`` (copied once, by the parser)."""
+    head = b""
     while True:
         data = stream.read(block_bytes)
         if bar is not None:
             bar.update(len(data))
         if not data:
             break
-        data = rest + data
         cut = data.rfind(b"\n") + 1
         if cut == 0:
-            rest = data
+            head += data
             continue
-        rest, chunk = data[cut:], data[:cut]
-        yield line_number, chunk
-        line_number += chunk.count(b"\n")
-    if rest:
-        yield line_number, rest + b"\n"
+        yield head, data, cut
+        head = data[cut:]
+    if head:
+        yield head + b"\n", b"", 0
 
 
-def read_glove_text(path, progress=None, block_bytes=1 << 24):
+def _parse_block(head, data, cut, dim, pa, pc):
+    """``(words, vectors, newlines)`` of the block ``head + data[:cut]`` by the fast path, or
+    ``None``; the block may end in blank lines."""
+    block = bytearray(head)
+    block += memoryview(data)[:cut]
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n")
+    blank = 0
+    if block.endswith(b"\n\n"):
+        size = len(block)
+        block = block.rstrip(b"\n") + b"\n"
+        blank = size - len(block)
+    parsed = _parse_chunk(block, dim, pa, pc)
+    return None if parsed is None else (*parsed, len(parsed[0]) + blank)
+
+
+def read_glove_text(path, progress=None, block_bytes=1 << 19, workers=None):
     """Read a GloVe text file (``word v1 ... vD`` per line) into :class:`GloveVectors`.
 
     Streams ``path`` (``.txt``, ``.gz`` or ``.zip``) in blocks of about ``block_bytes``,
-    parsing each block's numbers with one C-level call (Arrow's float parser, correctly
-    rounded to float32); a block with anything unusual is re-read line by line, which finds
-    the malformed line. ``progress``: show a progress bar (default: only when stderr is a
-    terminal). Raises :class:`GloveFormatError` naming the file and the line for a malformed
-    line (too few or too many fields, a value that is not a number), and for an empty file.
-    Blank lines are skipped; ``\r\n`` line ends are accepted.
+    parsing all numbers of a block with one C-level call (Arrow's float parser, correctly
+    rounded to float32), ``workers`` blocks at a time on threads (default: one per CPU, at
+    most 4); a block with anything unusual is re-read line by line, which finds the malformed
+    line. ``progress``: show a progress bar (default: only when stderr is a terminal).
+    Raises :class:`GloveFormatError` naming the file and the 1-based line number for a
+    malformed line (too few or too many fields, a value that is not a number), and for an
+    empty file. Blank lines are skipped; ``\r\n`` line ends are accepted.
     """
+    import os
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -261,34 +306,47 @@ def read_glove_text(path, progress=None, block_bytes=1 << 24):
         from tqdm import tqdm
 
         bar = tqdm(total=total, unit="B", unit_scale=True, desc=Path(path).name)
-    words, blocks, dim = [], [], None
+    if not workers:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        workers = min(4, cpus or 1)
+    words, arrays, dim, line_number = [], [], None, 1
+
+    def collect(head, data, cut, future):
+        nonlocal line_number
+        parsed = future.result() if future is not None else None
+        if parsed is None:  # line by line: names the bad line, or parses the oddity
+            chunk = (head + data[:cut]).replace(b"\r\n", b"\n")
+            parsed = (*_parse_lines(chunk, line_number, dim, path, pa, pc), chunk.count(b"\n"))
+        words.extend(parsed[0])
+        arrays.append(parsed[1])
+        line_number += parsed[2]
+
     try:
-        with stream:
-            for first_line, chunk in _blocks(stream, block_bytes, bar):
-                if b"\r" in chunk:
-                    chunk = chunk.replace(b"\r\n", b"\n")
-                if dim is None:
-                    stripped = chunk.lstrip(b"\n")
-                    if not stripped:
+        with stream, ThreadPoolExecutor(workers) as pool:
+            pending = deque()
+            for head, data, cut in _blocks(stream, block_bytes, bar):
+                if dim is None:  # the first line with a word sets the dimension
+                    chunk = head + data[:cut]
+                    head, data, cut = chunk.lstrip(b"\r\n"), b"", 0
+                    line_number += chunk[:len(chunk) - len(head)].count(b"\n")
+                    if not head:
                         continue
-                    first_line += len(chunk) - len(stripped)
-                    chunk = stripped
-                    line = chunk[:chunk.find(b"\n")]
+                    line = head[:head.find(b"\n")].rstrip(b"\r")
                     dim = len(line.split()) - 1
                     if dim < 1:
-                        _bad_line(path, first_line, line, 1)
-                whole = chunk.rstrip(b"\n") + b"\n" if chunk.endswith(b"\n\n") else chunk
-                parsed = None if pa is None else _parse_chunk(whole, dim, pa, pc)
-                if parsed is None:
-                    parsed = _parse_lines(chunk, first_line, dim, path)
-                words.extend(parsed[0])
-                blocks.append(parsed[1])
+                        _bad_line(path, line_number, line, 1)
+                future = None if pa is None else pool.submit(_parse_block, head, data, cut, dim, pa, pc)
+                pending.append((head, data, cut, future))
+                if len(pending) > workers:
+                    collect(*pending.popleft())
+            while pending:
+                collect(*pending.popleft())
     finally:
         if bar is not None:
             bar.close()
     if not words:
         raise GloveFormatError(f"{path} is empty: no word vectors in it. Download the GloVe file again.")
-    return GloveVectors(words, np.concatenate(blocks))
+    return GloveVectors(words, np.concatenate(arrays))
 
 
 def _package_file(relative):

@@ -1,0 +1,310 @@
+"""Benchmarks (rnncourse.bench): the README table and its staleness check, the targets, and the
+measuring helpers on tiny fixtures — no full benchmark. Also the fast path of the GloVe text
+reader that the benchmark measures, against its line-by-line path."""
+
+import gzip
+import json
+import zipfile
+
+import nbformat
+import numpy as np
+import pytest
+
+from rnncourse import bench, glove
+
+
+def _timing(median):
+    return {"seconds": {"median": median, "min": median, "max": median},
+            "cpu_seconds": {"median": median, "min": median, "max": median}}
+
+
+def results_fixture():
+    """Results as ``measure`` writes them: one notebook missing, one model missing."""
+    return {
+        "machine": {"cpu": "Test CPU", "cores": 2, "usable_cores": 2, "memory_gb": 8.0,
+                    "system": "Linux", "python": "3.11.7", "versions": {"numpy": "2.4.6"}},
+        "notebooks": {
+            "00_a.ipynb": {"status": "ok", "runs": [{"seconds": 30.0, "peak_rss": 10**9}] * 3,
+                           "seconds": {"median": 30.0, "min": 29.0, "max": 31.0},
+                           "peak_rss": 10**9, "peak_rss_max": 10**9},
+            "01_b.ipynb": {"status": "ok", "runs": [{"seconds": 60.0, "peak_rss": 2 * 10**9}] * 3,
+                           "seconds": {"median": 60.0, "min": 59.0, "max": 61.0},
+                           "peak_rss": 2 * 10**9, "peak_rss_max": 2 * 10**9},
+        },
+        "models": {
+            "gru": {"status": "ok", "lesson": "02", "quick": False, "manifest_test_accuracy": 0.85,
+                    "seconds_per_epoch": 12.5, "epochs_run": 5, "params": 1000, "accuracy": 0.85,
+                    "reviews_per_second": 900.0, "predict_seconds": 5.5, "n": 5000},
+            "best": {"status": "ok", "lesson": "03", "quick": False, "manifest_test_accuracy": 0.9,
+                     "seconds_per_epoch": 40.0, "epochs_run": 3, "params": 2000, "accuracy": 0.9,
+                     "reviews_per_second": 300.0, "predict_seconds": 16.7, "n": 5000},
+            "lstm_stack": {"status": "missing", "error": "not in weights/manifest.json"},
+        },
+        "baseline": {"test_accuracy": 0.8926, "n_train": 20000, "n_test": 5000, "features": 369765,
+                     "train_seconds": 10.8, "seconds": 12.5, "model": "TF-IDF + LR"},
+        "glove": {"file": "glove.6B.50d.txt", "bytes": 171350079, "lines": 400000, "dim": 50,
+                  "reader": _timing(0.5), "pandas": _timing(0.6), "reader_1_thread": _timing(0.8),
+                  "ratio": 1.2, "ratio_1_thread": 0.75, "ratio_same_result": 1.5, "reader_threads": 2, "pandas_rows": 400000,
+                  "matches_reference": True, "bundled_seconds": {"median": 0.3, "min": 0.3, "max": 0.3},
+                  "bundled_read_all_seconds": 0.1},
+        "sections": {name: {"measured_at": "2025-01-01 00:00", "seconds": 10.0, "load_at_start": [1.0, 1.0, 1.0],
+                            "repeats": 3} for name in bench.SECTIONS},
+        "bench_seconds": 600.0,
+    }
+
+
+# ----------------------------------------------------------------------------- targets and views
+
+def test_targets_met_and_not_met():
+    results = results_fixture()
+    goals = bench.targets(results)
+    assert goals["notebook_seconds"] == {"measured": 60.0, "notebook": "01_b.ipynb", "limit": 90.0, "met": True}
+    assert goals["notebook_peak_bytes"]["met"] and goals["notebook_peak_bytes"]["measured"] == 2 * 10**9
+    assert goals["best_model_vs_baseline"]["model"] == "best" and goals["best_model_vs_baseline"]["met"]
+    assert goals["glove_ratio"]["met"]
+    results["notebooks"]["02_c.ipynb"] = {"status": "missing"}
+    results["glove"]["ratio"] = 0.9
+    results["models"]["best"]["accuracy"] = 0.8
+    goals = bench.targets(results)
+    assert goals["notebook_seconds"]["met"] is False  # a missing notebook misses the target
+    assert goals["glove_ratio"]["met"] is False
+    assert goals["best_model_vs_baseline"]["model"] == "gru" and not goals["best_model_vs_baseline"]["met"]
+    partial = bench.targets({"glove": results["glove"]})  # the other targets: not measured
+    assert [goal["met"] for goal in partial.values()] == [None, None, None, False]
+
+
+def test_readme_block_shows_every_notebook_and_the_targets():
+    results = results_fixture()
+    results["notebooks"]["02_c.ipynb"] = {"status": "missing"}
+    block = bench.render_readme_block(results)
+    assert block == bench.render_readme_block(json.loads(json.dumps(results)))  # deterministic
+    assert "| `01_b.ipynb` top to bottom (median of 3) | 60.0 s, 2.00 GB peak | ≤ 90 s, ≤ 3.00 GB |" in block
+    assert "| `02_c.ipynb` top to bottom | MISSING |" in block
+    assert "0.9000 (`best`)" in block and "0.8926" in block
+    assert "1.20× (0.50 s vs 0.60 s)" in block
+    assert "every notebook ≤ 90 s: **not met**" in block and "GloVe reader ≥ pandas speed: met" in block
+    assert bench.README_START not in block and bench.README_END not in block
+
+
+def test_results_md_lists_missing_models_and_method():
+    text = bench.render_results_md(results_fixture())
+    assert "| `lstm_stack` |  | **missing** |" in text
+    assert "ru_maxrss" in text and "keep_default_na=False" in text and "Test CPU" in text
+    assert "The whole `make bench` took 600 s." in text
+    assert "**1.20×** (0.75× on one thread; 1.50× against pandas building the same result)" in text
+
+
+def test_replace_block_is_idempotent_and_needs_the_markers():
+    text = f"# Title\n\nintro\n\n{bench.README_START}\nold table\n{bench.README_END}\n\nmore\n"
+    new = bench.replace_block(text, "| a |")
+    assert new == f"# Title\n\nintro\n\n{bench.README_START}\n| a |\n{bench.README_END}\n\nmore\n"
+    assert bench.replace_block(new, "| a |") == new
+    with pytest.raises(ValueError, match="bench:start"):
+        bench.replace_block("# no markers\n", "| a |")
+
+
+def test_check_readme_detects_stale_views(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNCOURSE_ROOT", str(tmp_path))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Course\n\n{bench.README_START}\n{bench.README_END}\n")
+    assert bench.main(["--check-readme"]) == 1  # no results.json yet
+    results = results_fixture()
+    results["models"] = dict(reversed(results["models"].items()))  # not in alphabetical order
+    bench.write_results(results)
+    assert list(bench.load_results()["models"]) == list(results["models"])  # measuring order kept
+    assert bench.stale_views()[0].startswith("README.md")  # RESULTS.md is fresh, the README not yet
+    bench.update_readme(results)
+    assert bench.stale_views() == []
+    readme.write_text(f"# Course\n\n{bench.README_START}\n{bench.README_END}\n")
+    assert bench.main(["--check-readme"]) == 1  # README table empty
+    assert bench.main(["--readme"]) == 0
+    assert bench.stale_views() == [] and bench.main(["--check-readme"]) == 0
+    results["glove"]["ratio"] = 2.0
+    (tmp_path / "benchmarks" / "results.json").write_text(json.dumps(results))
+    problems = bench.stale_views()
+    assert len(problems) == 2 and "README.md" in problems[0] and "RESULTS.md" in problems[1]
+    readme.write_text("# Course without markers\n")
+    assert any("bench:start" in problem for problem in bench.stale_views())
+
+
+def test_a_failing_section_is_reported_and_the_others_measured(monkeypatch):
+    def broken(**kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(bench, "measure_glove", broken)
+    monkeypatch.setattr(bench, "measure_baseline", lambda: results_fixture()["baseline"])
+    results = bench.measure(["glove", "baseline"], repeats=1, log=lambda message: None)
+    assert "glove" not in results and results["baseline"]["test_accuracy"] == 0.8926
+    assert results["sections"]["glove"]["error"] == "OSError: disk full"
+    assert "| glove | FAILED: OSError: disk full | — |" in bench.render_readme_block(results)
+    assert "glove — **FAILED**: OSError: disk full" in bench.render_results_md(results)
+    assert bench.targets(results)["glove_ratio"]["met"] is None
+
+
+def test_merge_keeps_sections_not_measured_again():
+    old = results_fixture()
+    new = {"machine": {"cpu": "Other"}, "glove": {"ratio": 3.0},
+           "sections": {"glove": {"measured_at": "later"}}}
+    merged = bench.merge(old, new)
+    assert merged["glove"] == {"ratio": 3.0} and merged["notebooks"] == old["notebooks"]
+    assert merged["sections"]["glove"]["measured_at"] == "later"
+    assert merged["sections"]["models"] == old["sections"]["models"]
+
+
+# ----------------------------------------------------------------------------- measuring helpers
+
+def test_summarize_and_interleaved_order():
+    assert bench.summarize([3, 1, 2]) == {"median": 2, "min": 1, "max": 3}
+    calls = []
+    timings, last = bench.interleaved({"a": lambda: calls.append("a") or "A",
+                                       "b": lambda: calls.append("b") or "B"}, repeats=3)
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]  # warm-up, then alternating rounds
+    assert last == {"a": "A", "b": "B"}
+    assert set(timings["a"]) == {"seconds", "cpu_seconds", "median_exact"} and timings["a"]["seconds"]["min"] >= 0
+
+
+def test_evaluate_predictions_accuracy_and_warm_up():
+    x = np.arange(600, dtype=np.float32)
+    y = (x % 2).astype(np.float32)
+    seen = []
+
+    def predict(batch, batch_size):
+        seen.append(len(batch))
+        return (batch % 2 == 1).astype(np.float32)[:, None] * 0.9 + (batch % 4 == 0)[:, None] * 0.8
+
+    result = bench.evaluate_predictions(predict, x, y, batch_size=256)
+    assert seen == [256 + 600 % 256, 600]
+    assert result["accuracy"] == 0.75 and result["n"] == 600 and result["reviews_per_second"] > 0
+
+
+def test_pandas_keeps_null_and_nan_as_words(tmp_path):
+    path = tmp_path / "glove.tiny.2d.txt"
+    path.write_text("null 0.1 0.2\nnan 0.3 0.4\nNA -1 2\nthe 1e-05 3\n")
+    frame = bench.pandas_read_glove(path)
+    assert frame[0].tolist() == ["null", "nan", "NA", "the"]
+    assert frame.shape == (4, 3)
+    result = bench.measure_glove(path, repeats=1, reference=glove.read_glove_text(path, progress=False))
+    assert result["lines"] == result["pandas_rows"] == 4 and result["matches_reference"]
+    assert result["ratio"] > 0 and result["ratio_same_result"] > 0 and result["reader"]["seconds"]["median"] > 0
+    same = bench.pandas_glove_vectors(path)
+    assert same.words == ["null", "nan", "NA", "the"] and same.vectors.dtype == np.float32
+
+
+@pytest.fixture()
+def tiny_notebooks(tmp_path):
+    allocate = nbformat.v4.new_notebook()
+    allocate.cells = [nbformat.v4.new_code_cell("import numpy as np\nblock = np.ones(300_000_000 // 8)\n"
+                                                "assert block.sum() > 0")]
+    nbformat.write(allocate, tmp_path / "00_allocate.ipynb")
+    failing = nbformat.v4.new_notebook()
+    failing.cells = [nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    nbformat.write(failing, tmp_path / "01_failing.ipynb")
+    return tmp_path
+
+
+def test_notebook_runs_measure_time_and_kernel_memory(tiny_notebooks):
+    paths = bench.notebook_paths(tiny_notebooks, expected=("00_allocate.ipynb", "02_absent.ipynb"))
+    assert [name for name, _ in paths] == ["00_allocate.ipynb", "01_failing.ipynb", "02_absent.ipynb"]
+    rows = bench.measure_notebooks(repeats=1, paths=paths, log=lambda message: None)
+    ok = rows["00_allocate.ipynb"]
+    assert ok["status"] == "ok" and ok["seconds"]["median"] > 0
+    assert 300e6 < ok["peak_rss"] < 1.5e9  # the 300 MB array, in the kernel, not the runner
+    assert rows["01_failing.ipynb"] == {"status": "failed", "error": "ValueError: boom", "runs": []}
+    assert rows["02_absent.ipynb"] == {"status": "missing"}
+
+
+def test_models_without_weights_are_reported_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNCOURSE_WEIGHTS", str(tmp_path))
+    rows = bench.measure_models(names=["gru", "not_a_model"], log=lambda message: None)
+    assert rows["gru"]["status"] == "missing" and "manifest.json" in rows["gru"]["error"]
+    assert rows["not_a_model"] == {"status": "missing", "error": "not a model of rnncourse.models.RECIPES"}
+
+
+# ----------------------------------------------------------------------------- the GloVe reader
+
+def _read(tmp_path, content, **kwargs):
+    path = tmp_path / "g.txt"
+    path.write_bytes(content)
+    return glove.read_glove_text(path, progress=False, **kwargs)
+
+
+def _random_glove(n, dim, seed=0):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(n)]
+    values = rng.normal(scale=0.5, size=(n, dim)).astype(np.float32)
+    values[0, 0] = 3.2e-05  # written as 3.2e-05
+    text = "".join(f"{w} " + " ".join(f"{v:.5g}" for v in row) + "\n" for w, row in zip(words, values))
+    expected = np.array([[np.float32(f"{v:.5g}") for v in row] for row in values])
+    return words, expected, text.encode()
+
+
+@pytest.mark.parametrize("block_bytes, workers", [(1, 1), (64, 3), (4096, 2), (1 << 23, None)])
+def test_reader_blocks_and_threads_agree(tmp_path, block_bytes, workers):
+    words, expected, text = _random_glove(300, 4)
+    vectors = _read(tmp_path, text, block_bytes=block_bytes, workers=workers)
+    assert vectors.words == words
+    np.testing.assert_array_equal(vectors.vectors, expected)
+
+
+def test_reader_odd_but_valid_lines_take_the_slow_path(tmp_path):
+    vectors = _read(tmp_path, b"-lrb- -1 +2 .5\n\nnan nan inf -inf\r\ne 1e-05 -1.5E+3 0\n"
+                              b"caf\xc3\xa9 -0 00.1 7\nx 1\t2 3   \n\n\n")
+    assert vectors.words == ["-lrb-", "nan", "e", "café", "x"]
+    v = vectors.vectors
+    np.testing.assert_array_equal(v[0], np.float32([-1, 2, 0.5]))
+    assert np.isnan(v[1, 0]) and v[1, 1] == np.inf and v[1, 2] == -np.inf
+    np.testing.assert_array_equal(v[2], np.float32([1e-05, -1500, 0]))
+    assert np.signbit(v[3, 0]) and v[3, 1] == np.float32(0.1)
+    np.testing.assert_array_equal(v[4], np.float32([1, 2, 3]))
+
+
+def test_reader_slow_path_parses_like_the_fast_path(tmp_path):
+    words, expected, text = _random_glove(2000, 3)
+    fast = _read(tmp_path, text)
+    slow = _read(tmp_path, text.replace(b"\n", b" \n"))  # trailing spaces: line by line
+    assert fast.words == slow.words == words
+    np.testing.assert_array_equal(fast.vectors, slow.vectors)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (b"w 1 2\n", r"expected a word and 3 numbers, found 2"),
+    (b"w 1 2 3 4\n", r"expected a word and 3 numbers, found 4"),
+    (b"w 1  3\n", r"expected a word and 3 numbers, found 2"),
+    (b" 1 2 3\n", r"expected a word and 3 numbers"),
+    (b"w\n", r"expected a word and 3 numbers, found 0"),
+    (b"w 1 - 3\n", r"'-' is not a number"),
+    (b"w 1 . 3\n", r"'\.' is not a number"),
+    (b"w 1 e5 3\n", r"'e5' is not a number"),
+    (b"w 1 -e5 3\n", r"'-e5' is not a number"),
+    (b"w 1 1-2 3\n", r"'1-2' is not a number"),
+    (b"w 1 1_0 3\n", r"'1_0' is not a number"),
+    (b"w\xff 1 2 3\n", r"is not UTF-8"),
+])
+@pytest.mark.parametrize("block_bytes", [64, 1 << 23])
+def test_reader_errors_name_the_file_line(tmp_path, bad, message, block_bytes):
+    _, _, text = _random_glove(2000, 3)
+    lines = text.split(b"\n")
+    content = b"\n".join(lines[:1234]) + b"\n\n" + bad + b"\n".join(lines[1234:])
+    with pytest.raises(glove.GloveFormatError, match=r"g\.txt, line 1236: .*" + message):
+        _read(tmp_path, content, block_bytes=block_bytes)
+
+
+def test_reader_blank_start_and_no_final_newline(tmp_path):
+    vectors = _read(tmp_path, b"\n\nthe 1 2\nof 3 4")
+    assert vectors.words == ["the", "of"] and vectors.vectors.shape == (2, 2)
+    with pytest.raises(glove.GloveFormatError, match="line 4"):
+        _read(tmp_path, b"\n\nthe 1 2\nof 3")
+
+
+def test_reader_gz_zip_small_blocks_and_progress(tmp_path, capsys):
+    words, expected, text = _random_glove(700, 5)
+    gz = tmp_path / "a.txt.gz"
+    gz.write_bytes(gzip.compress(text))
+    zipped = tmp_path / "a.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("a.txt", text)
+    for path in (gz, zipped):
+        vectors = glove.read_glove_text(path, progress=True, block_bytes=1000)
+        assert vectors.words == words
+        np.testing.assert_array_equal(vectors.vectors, expected)
+    assert "a.zip" in capsys.readouterr().err
