@@ -1,0 +1,539 @@
+"""Instant feedback for the exercises: one check per exercise, and friendly blanks.
+
+Each ``exercise_N(...)`` inspects the objects the learner created (models, optimizers,
+histories, printed values) and either prints one short success line and returns ``True``,
+or raises :class:`CheckFailed` whose message names the likely mistake.
+
+:func:`enable_feedback` (called by the first cell of every exercise notebook) makes a cell
+that still contains a ``____`` blank stop before running with a "fill in the blank" message,
+shows a :class:`CheckFailed` hint without a traceback, and turns the errors that Keras 2
+habits raise under Keras 3 into one-line remedies.
+"""
+
+import math
+import re
+import traceback
+
+import numpy as np
+
+BLANK = "____"
+NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII")
+_BLANK_PATTERN = re.compile(re.escape(BLANK))
+_RECURRENT = ("SimpleRNN", "GRU", "LSTM")
+# Whether the last cell run (other than a check cell) still had blanks; see enable_feedback().
+_STATE = {"blank_cell": False}
+
+
+class CheckFailed(AssertionError):
+    """A check found a mistake; the message is the hint for the learner."""
+
+
+class FillInTheBlank(Exception):
+    """A cell still contains ``____``; the message names the lines to complete."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fail(exercise, hint):
+    raise CheckFailed(f"Exercise {exercise}: {hint}")
+
+
+def _passed(exercise, what):
+    print(f"Exercise {exercise}: correct — {what}")
+    return True
+
+
+def _start(exercise):
+    """Refuse to check an exercise whose cell was last run with blanks left in it."""
+    if _STATE["blank_cell"]:
+        _fail(exercise, f"the exercise cell above still has {BLANK} blanks, so it did not run. "
+                        f"Fill them in, run that cell, then run this check again.")
+
+
+def _kind(layer):
+    return type(layer).__name__
+
+
+def _describe(layer):
+    """``'GRU(128)'``, ``'Dense(1, sigmoid)'``, ``'Embedding(10000, 50)'``."""
+    config = layer.get_config()
+    if _kind(layer) == "Embedding":
+        return f"Embedding({config['input_dim']}, {config['output_dim']})"
+    if _kind(layer) == "Dense":
+        return f"Dense({config['units']}, {config['activation']})"
+    if "units" in config:
+        return f"{_kind(layer)}({config['units']})"
+    return _kind(layer)
+
+
+def _layers(exercise, model, name="model"):
+    """The layers of ``model`` after checking it is a Keras model with at least one layer."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        _fail(exercise, f"`{name}` should be a Keras model, but it is a {type(model).__name__}. "
+                        f"Did a later assignment overwrite it? Run the exercise cell again.")
+    if not model.layers:
+        _fail(exercise, f"`{name}` has no layers yet: add them with `{name}.add(...)`.")
+    return model.layers
+
+
+def _recurrent(model):
+    return [layer for layer in model.layers if _kind(layer) in _RECURRENT]
+
+
+def _expect_recurrent(exercise, layer, kind, units, position="The recurrent layer"):
+    if _kind(layer) != kind:
+        _fail(exercise, f"{position} is a {_kind(layer)}, but this exercise needs a {kind} layer: "
+                        f"use `{kind}(units={units})`.")
+    if layer.units != units:
+        _fail(exercise, f"{position} has {layer.units} units; use `{kind}(units={units})` "
+                        f"so that it matches the pre-trained weights.")
+
+
+def _expect_output(exercise, model, activation="sigmoid"):
+    """The last layer must be ``Dense(1)`` with ``activation`` (``None``: any)."""
+    last = model.layers[-1]
+    if _kind(last) != "Dense" or last.units != 1:
+        _fail(exercise, f"the last layer is {_describe(last)}; the model must end with one output: "
+                        f"`Dense(1{', activation=' + repr(activation) if activation else ''})`.")
+    if activation and last.get_config()["activation"] != activation:
+        _fail(exercise, f"the output layer uses activation={last.get_config()['activation']!r}; a "
+                        f"positive/negative review needs a probability: `Dense(1, activation={activation!r})`.")
+
+
+def _input_shape(model):
+    """``model``'s input shape as a tuple, or ``None`` while the model is not built."""
+    try:
+        return tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, ValueError, TypeError):
+        return None
+
+
+def _expect_input(exercise, model, shape, hint):
+    actual = _input_shape(model)
+    if actual is None:
+        note = " (Keras 3 ignores `input_length=`)" if len(shape) == 1 else ""
+        _fail(exercise, f"the model has no input shape yet, so its weights do not exist: start it with "
+                        f"`{hint}`{note}.")
+    if actual[1:] != tuple(shape):
+        _fail(exercise, f"the model's input shape is {actual[1:]}, expected {tuple(shape)}: start it with `{hint}`.")
+
+
+def _expect_embedding(exercise, model, input_dim, output_dim, input_dim_text):
+    first = model.layers[0]
+    if _kind(first) != "Embedding":
+        _fail(exercise, f"the first layer is {_describe(first)}; the model must start with the embedding: "
+                        f"`Embedding(input_dim={input_dim_text}, output_dim=wordvec_dim)`.")
+    if first.input_dim != input_dim:
+        extra = (" The ids run from 0 to vocabulary_size, so the embedding needs one row more."
+                 if first.input_dim == input_dim - 1 else "")
+        _fail(exercise, f"the Embedding has input_dim={first.input_dim}; use "
+                        f"input_dim={input_dim_text} (= {input_dim}).{extra}")
+    if first.output_dim != output_dim:
+        _fail(exercise, f"the Embedding has output_dim={first.output_dim}; use output_dim=wordvec_dim (= {output_dim}).")
+    return first
+
+
+_REFERENCE = {}
+
+
+def _reference_weights(name):
+    """The verified pre-trained weights of ``name`` as a list of arrays (cached per file)."""
+    from . import weights
+
+    path = weights.weights_path(name)
+    key = (name, str(path), path.stat().st_mtime_ns)
+    if key not in _REFERENCE:
+        _REFERENCE[key] = weights.load_pretrained(name).get_weights()
+    return _REFERENCE[key]
+
+
+def _expect_weights(exercise, model, name):
+    """The model's weights must equal the verified weights of the shipped model ``name``."""
+    reference = _reference_weights(name)
+    actual = model.get_weights()
+    if len(actual) != len(reference) or any(a.shape != r.shape for a, r in zip(actual, reference)):
+        _fail(exercise, f"the model's weights do not have the shapes of the pre-trained `{name}` model; "
+                        f"build the layers exactly as the instructions say, then load the weights.")
+    if not all(np.allclose(a, r, atol=1e-6) for a, r in zip(actual, reference)):
+        _fail(exercise, "the pre-trained weights are not loaded (the model still has its random initial "
+                        "weights, or was trained further): call `model.load_weights(...)` with the "
+                        "weights file after building the model.")
+
+
+def _last_evaluation(model):
+    """``(loss, accuracy)`` of ``model``'s last ``evaluate`` call, or ``None`` if it has none."""
+    try:
+        results = {key: float(value) for key, value in model.get_metrics_result().items()}
+    except (ValueError, AttributeError):
+        return None
+    accuracy = next((value for key, value in results.items() if "acc" in key), None)
+    if "loss" not in results or accuracy is None:
+        return None
+    return results["loss"], accuracy
+
+
+def _as_float(exercise, name, value):
+    """``value`` as a Python float; hints when it is the ``[loss, accuracy]`` list or ``None``."""
+    if isinstance(value, (list, tuple)):
+        _fail(exercise, f"`{name}` is a {type(value).__name__} of {len(value)} numbers: `evaluate` returns "
+                        f"[loss, accuracy] when the model has metrics, so unpack it: `_, {name} = model.evaluate(...)`.")
+    if value is None:
+        _fail(exercise, f"`{name}` is None: assign the number `evaluate` returns, not the result of `print`.")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        _fail(exercise, f"`{name}` should be a number, but it is a {type(value).__name__}.")
+
+
+def _close(a, b):
+    return math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6)
+
+
+def _expect_accuracy(exercise, name, value, model, model_name, other=None):
+    """``value`` must be the accuracy of ``model``'s last evaluation (``other``: ``(model, name)``
+    of the model whose accuracy it might have been swapped with)."""
+    value = _as_float(exercise, name, value)
+    evaluation = _last_evaluation(model)
+    if evaluation is None:
+        _fail(exercise, f"`{model_name}` has not been evaluated yet: "
+                        f"`_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.")
+    loss, accuracy = evaluation
+    if _close(value, accuracy):
+        return value
+    if _close(value, loss):
+        _fail(exercise, f"`{name}` holds the loss, not the accuracy: `evaluate` returns [loss, accuracy], "
+                        f"so write `_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.")
+    if other is not None:
+        other_evaluation = _last_evaluation(other[0])
+        if other_evaluation is not None and _close(value, other_evaluation[1]):
+            _fail(exercise, f"`{name}` holds the accuracy of `{other[1]}`; the two accuracies look swapped.")
+    _fail(exercise, f"`{name}` is not the accuracy of `{model_name}`'s last evaluation "
+                    f"({accuracy:.4f}): `_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.")
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+def exercise_1(model, history, train_mse, test_mse, part):
+    """Exercise I, step ``part`` (1: plain SGD, 2: SGD with ``clipvalue=3.0``).
+
+    Checks the two Dense layers, the MSE loss, ``SGD(learning_rate=0.01, momentum=0.9)`` with no
+    clipping (step 1) or ``clipvalue=3.0`` (step 2), that ``history`` comes from ``fit`` with
+    validation data, and that ``train_mse``/``test_mse`` are the floats ``evaluate`` returned.
+    """
+    import keras
+
+    exercise = f"I (step {part})"
+    _start(exercise)
+    if part not in (1, 2):
+        raise ValueError(f"part must be 1 or 2, not {part!r}")
+    layers = _layers(exercise, model)
+    kinds = [_describe(layer) for layer in layers]
+    if kinds != ["Dense(25, relu)", "Dense(1, linear)"]:
+        _fail(exercise, f"the model has {', '.join(kinds)}; keep the course's two layers: "
+                        f"`Dense(25, activation='relu')` then `Dense(1, activation='linear')`.")
+    loss = model.loss
+    if not (loss in ("mean_squared_error", "mse") or isinstance(loss, keras.losses.MeanSquaredError)):
+        _fail(exercise, f"the loss is {loss!r}; this is a regression: compile with `loss='mean_squared_error'`.")
+    optimizer = model.optimizer
+    if not isinstance(optimizer, keras.optimizers.SGD):
+        _fail(exercise, f"the optimizer is {type(optimizer).__name__}; use `SGD(learning_rate=0.01, momentum=0.9"
+                        f"{', clipvalue=3.0' if part == 2 else ''})`.")
+    learning_rate = float(optimizer.learning_rate)
+    if not math.isclose(learning_rate, 0.01, rel_tol=1e-5):
+        _fail(exercise, f"SGD has learning_rate={learning_rate:g}; use `learning_rate=0.01` "
+                        f"(Keras 3 spells the seed's `lr=` as `learning_rate=`).")
+    if not math.isclose(float(optimizer.momentum), 0.9, rel_tol=1e-5):
+        _fail(exercise, f"SGD has momentum={float(optimizer.momentum):g}; use `momentum=0.9`.")
+    clipping = {key: getattr(optimizer, key) for key in ("clipvalue", "clipnorm", "global_clipnorm")}
+    if part == 1 and any(value is not None for value in clipping.values()):
+        used = next(key for key, value in clipping.items() if value is not None)
+        _fail(exercise, f"step 1 shows the gradients exploding, so leave `{used}` out here; "
+                        f"you add `clipvalue=3.0` in step 2.")
+    if part == 2:
+        if clipping["clipvalue"] is None:
+            other = next((key for key in ("clipnorm", "global_clipnorm") if clipping[key] is not None), None)
+            if other:
+                _fail(exercise, f"you clipped with `{other}`, which rescales the whole gradient; the instructions "
+                                f"ask for `clipvalue=3.0`, which clips each gradient value to [-3, 3].")
+            _fail(exercise, "SGD has no `clipvalue`, so the gradients still explode: "
+                            "use `SGD(learning_rate=0.01, momentum=0.9, clipvalue=3.0)`.")
+        if not math.isclose(float(clipping["clipvalue"]), 3.0):
+            _fail(exercise, f"clipvalue is {float(clipping['clipvalue']):g}; set `clipvalue=3.0`.")
+    if history is None or not isinstance(getattr(history, "history", None), dict):
+        _fail(exercise, "`history` should be what `model.fit(...)` returns: `history = model.fit(...)`.")
+    if "val_loss" not in history.history:
+        _fail(exercise, "`fit` ran without validation data: pass `validation_data=(X_test, y_test)`.")
+    train_mse = _as_float(exercise, "train_mse", train_mse)
+    test_mse = _as_float(exercise, "test_mse", test_mse)
+    if part == 2 and not (math.isfinite(train_mse) and math.isfinite(test_mse)):
+        _fail(exercise, "the MSE is still not finite although clipvalue is set: build a fresh model in this cell "
+                        "(a model whose weights already exploded stays broken), then compile and fit it.")
+    last_val_loss = float(history.history["val_loss"][-1])
+    if math.isfinite(last_val_loss) and not math.isclose(test_mse, last_val_loss, rel_tol=1e-3):
+        if math.isclose(train_mse, last_val_loss, rel_tol=1e-3):
+            _fail(exercise, "`train_mse` and `test_mse` look swapped: "
+                            "`train_mse = model.evaluate(X_train, y_train, verbose=0)`, then the same on the test set.")
+        _fail(exercise, "`test_mse` is not the MSE of this model on the test set: "
+                        "`test_mse = model.evaluate(X_test, y_test, verbose=0)`.")
+    if part == 1:
+        return _passed(exercise, "plain SGD with momentum; look at how large (or nan) the MSE printed above is.")
+    return _passed(exercise, "SGD with clipvalue=3.0 keeps the gradients, and so the MSE, finite.")
+
+
+def exercise_2(model, weights_name="simple_rnn_raw"):
+    """Exercise II: ``SimpleRNN`` on raw ids ``(None, 1)`` + ``Dense(1, sigmoid)``, pre-trained weights loaded."""
+    from .models import RECIPES
+
+    exercise = "II"
+    _start(exercise)
+    units = RECIPES[weights_name].kwargs["units"]
+    _layers(exercise, model)
+    recurrent = _recurrent(model)
+    if not recurrent:
+        _fail(exercise, f"the model has no recurrent layer: add `SimpleRNN(units={units})` before the Dense layer.")
+    _expect_recurrent(exercise, recurrent[0], "SimpleRNN", units)
+    _expect_input(exercise, model, (None, 1), "keras.Input(shape=(None, 1))")
+    _expect_output(exercise, model)
+    _expect_weights(exercise, model, weights_name)
+    return _passed(exercise, f"SimpleRNN({units}) with the pre-trained weights loaded; "
+                             f"now read the accuracy curves in the plot.")
+
+
+def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU):
+    """Exercise III: both accuracies are floats from each model's own ``evaluate`` (not the loss, not swapped)."""
+    exercise = "III"
+    _start(exercise)
+    for model, name, kind in ((SimpleRNN_model, "SimpleRNN_model", "SimpleRNN"), (gru_model, "gru_model", "GRU")):
+        _layers(exercise, model, name)
+        if not any(_kind(layer) == kind for layer in model.layers):
+            _fail(exercise, f"`{name}` has no {kind} layer; it should be the pre-trained model from the setup "
+                            f"cell. Run the setup cell again.")
+    _expect_accuracy(exercise, "acc_simpleRNN", acc_simpleRNN, SimpleRNN_model, "SimpleRNN_model",
+                     other=(gru_model, "gru_model"))
+    _expect_accuracy(exercise, "acc_GRU", acc_GRU, gru_model, "gru_model",
+                     other=(SimpleRNN_model, "SimpleRNN_model"))
+    return _passed(exercise, "both accuracies come from evaluating each model on the test set.")
+
+
+def exercise_4(model, weights_name="lstm_stack"):
+    """Exercise IV: three stacked ``LSTM`` layers (sequences, sequences, last vector), weights loaded, evaluated."""
+    from .models import RECIPES
+
+    exercise = "IV"
+    _start(exercise)
+    units = RECIPES[weights_name].kwargs["units"]
+    depth = RECIPES[weights_name].kwargs.get("depth", 3)
+    _layers(exercise, model)
+    recurrent = _recurrent(model)
+    if len(recurrent) != depth:
+        _fail(exercise, f"the model has {len(recurrent)} recurrent layer(s); stack {depth} `LSTM` layers.")
+    for number, layer in enumerate(recurrent, start=1):
+        _expect_recurrent(exercise, layer, "LSTM", units, position=f"Recurrent layer {number}")
+    for number, layer in enumerate(recurrent, start=1):
+        if number < depth and not layer.return_sequences:
+            _fail(exercise, f"LSTM layer {number} must return sequences (`return_sequences=True`) so that "
+                            f"LSTM layer {number + 1} receives one vector per time step.")
+        if number == depth and layer.return_sequences:
+            _fail(exercise, f"the last LSTM layer must not return sequences (`return_sequences=False`): the "
+                            f"Dense layer needs one vector per review, not one per time step.")
+    _expect_input(exercise, model, (None, 1), "keras.Input(shape=(None, 1))")
+    _expect_output(exercise, model)
+    _expect_weights(exercise, model, weights_name)
+    if _last_evaluation(model) is None:
+        _fail(exercise, "print the loss and accuracy: `model.evaluate(X_test, y_test, verbose=0)` returns both.")
+    return _passed(exercise, f"{depth} stacked LSTM({units}) layers, only the last one returning a single vector, "
+                             f"with the pre-trained weights.")
+
+
+def _expect_compiled(exercise, model):
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        _fail(exercise, "the model is not compiled: `model.compile(loss='binary_crossentropy', "
+                        "optimizer='adam', metrics=['accuracy'])`.")
+
+
+def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim):
+    """Exercise V: ``Embedding(vocabulary_size + 1, wordvec_dim)`` on ``sentence_len`` ids, ``GRU(128)``,
+    ``Dense(1)``, compiled."""
+    exercise = "V"
+    _start(exercise)
+    _layers(exercise, model)
+    embedding = _expect_embedding(exercise, model, vocabulary_size + 1, wordvec_dim, "vocabulary_size + 1")
+    if not embedding.trainable:
+        _fail(exercise, "keep this embedding trainable (`trainable=True`): here you count the parameters it must "
+                        "learn; you freeze an embedding in the next exercise.")
+    _expect_input(exercise, model, (sentence_len,), "keras.Input(shape=(sentence_len,))")
+    recurrent = _recurrent(model)
+    if not recurrent:
+        _fail(exercise, "add the recurrent layer after the embedding: `GRU(128)`.")
+    _expect_recurrent(exercise, recurrent[0], "GRU", 128)
+    _expect_output(exercise, model, activation=None)
+    _expect_compiled(exercise, model)
+    return _passed(exercise, f"the embedding model has {model.count_params():,} parameters, "
+                             f"{embedding.count_params():,} of them in the Embedding layer.")
+
+
+def exercise_6(model, glove_matrix):
+    """Exercise VI: a frozen ``Embedding`` holding ``glove_matrix``, a recurrent layer, ``Dense(1)``."""
+    exercise = "VI"
+    _start(exercise)
+    if not isinstance(glove_matrix, np.ndarray) or glove_matrix.ndim != 2:
+        _fail(exercise, f"`glove_matrix` should be the 2-D numpy array that `load_glove(...)` returns, "
+                        f"but it is a {type(glove_matrix).__name__}.")
+    _layers(exercise, model)
+    rows, dim = glove_matrix.shape
+    first = model.layers[0]
+    if _kind(first) != "Embedding":
+        _fail(exercise, f"the first layer is {_describe(first)}; start with the Embedding layer that holds the "
+                        f"GloVe vectors.")
+    if (first.input_dim, first.output_dim) != (rows, dim):
+        _fail(exercise, f"the Embedding is {first.input_dim} × {first.output_dim} but glove_matrix is {rows} × {dim}: "
+                        f"use input_dim=vocabulary_size + 1 and output_dim=wordvec_dim.")
+    if _input_shape(model) is None:
+        _fail(exercise, "the model has no input shape yet, so the embedding holds no vectors: start it with "
+                        "`keras.Input(shape=(sentence_len,))` (Keras 3 ignores `input_length=`).")
+    if not np.allclose(first.get_weights()[0], glove_matrix, atol=1e-6):
+        _fail(exercise, "the Embedding does not hold the GloVe vectors: pass "
+                        "`embeddings_initializer=Constant(glove_matrix)`.")
+    if first.trainable:
+        _fail(exercise, "the Embedding is still trainable, so fit would change the GloVe vectors: set `trainable=False` "
+                        "(the summary then counts them as non-trainable parameters).")
+    if not _recurrent(model):
+        _fail(exercise, "add the recurrent layer after the embedding: `GRU(128)`.")
+    _expect_output(exercise, model, activation=None)
+    _expect_compiled(exercise, model)
+    trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+    frozen = sum(int(np.prod(weight.shape)) for weight in model.non_trainable_weights)
+    return _passed(exercise, f"{frozen:,} frozen GloVe parameters; only {trainable:,} parameters left to train.")
+
+
+def exercise_7(model, acc_embeddings, max_vocabulary, max_len, wordvec_dim, weights_name="embedding_simple_rnn"):
+    """Exercise VII: ``Embedding(max_vocabulary, wordvec_dim)`` on ``max_len`` ids, ``SimpleRNN``,
+    ``Dense(1, sigmoid)``, pre-trained weights loaded, ``acc_embeddings`` from ``evaluate``."""
+    from .models import RECIPES
+
+    exercise = "VII"
+    _start(exercise)
+    units = RECIPES[weights_name].kwargs["units"]
+    _layers(exercise, model)
+    _expect_embedding(exercise, model, max_vocabulary, wordvec_dim, "max_vocabulary")
+    _expect_input(exercise, model, (max_len,), "keras.Input(shape=(max_len,))")
+    recurrent = _recurrent(model)
+    if not recurrent:
+        _fail(exercise, f"add the recurrent layer after the embedding: `SimpleRNN(units={units})`.")
+    _expect_recurrent(exercise, recurrent[0], "SimpleRNN", units)
+    _expect_output(exercise, model)
+    _expect_weights(exercise, model, weights_name)
+    _expect_accuracy(exercise, "acc_embeddings", acc_embeddings, model, "model")
+    return _passed(exercise, "the embedding model with its pre-trained weights; compare the two accuracies printed above.")
+
+
+# --------------------------------------------------------------------------- notebook feedback
+
+
+def blank_lines(source):
+    """``[(line_number, line), ...]`` of the lines of ``source`` that contain a ``____`` blank."""
+    return [(number, line) for number, line in enumerate(source.splitlines(), start=1)
+            if _BLANK_PATTERN.search(line)]
+
+
+def blank_message(source):
+    """The "fill in the blank" message for ``source``, or ``None`` when it has no blanks."""
+    lines = blank_lines(source)
+    if not lines:
+        return None
+    shown = "\n".join(f"    line {number}: {line.strip()}" for number, line in lines)
+    count = sum(len(_BLANK_PATTERN.findall(line)) for _, line in lines)
+    return (f"Fill in the blank{'s' if count > 1 else ''} before running this cell: replace each "
+            f"{BLANK} with your code (the instructions above say what goes there).\n{shown}")
+
+
+def _blank_transformer(lines):
+    """IPython input transformer: a cell with blanks becomes a single ``raise FillInTheBlank``."""
+    source = "".join(lines)
+    message = blank_message(source)
+    if message is None:
+        if "check.exercise_" not in source:
+            _STATE["blank_cell"] = False
+        return lines
+    _STATE["blank_cell"] = True
+    return [f"raise __import__('rnncourse.check', fromlist=['check']).FillInTheBlank({message!r})\n"]
+
+
+_KERAS2_HINTS = (
+    (KeyError, r"^'(val_)?acc'$",
+     "Keras 3 names the history keys after the metric given to compile: use 'accuracy' and "
+     "'val_accuracy' instead of 'acc' and 'val_acc'."),
+    (ValueError, r"not recognized: \{'lr'",
+     "Keras 3 renamed the optimizer argument `lr` to `learning_rate`: e.g. `SGD(learning_rate=0.01)`."),
+    (ModuleNotFoundError, r"keras\.layers\.recurrent",
+     "Keras 3 has no `keras.layers.recurrent`: import the cells from `keras.layers` "
+     "(`from keras.layers import SimpleRNN, GRU, LSTM`)."),
+    (ValueError, r"expected ndim=3, found ndim=2",
+     "a recurrent layer received one vector per review instead of a sequence: set "
+     "`return_sequences=True` on every recurrent layer except the last one."),
+    (ValueError, r"could not be loaded|expected \d+ variables|shape of the target variable",
+     "the weights file does not fit this model: it was saved from the architecture the instructions "
+     "describe. Check each layer's type, units, input_dim and output_dim, then build and load again."),
+    (FileNotFoundError, r"\.h5",
+     "this weights file does not exist here: load the pre-trained weights from the path the setup cell "
+     "of this exercise prepares (Keras 3 weights files end in `.weights.h5`)."),
+    (Exception, r"Incompatible shapes",
+     "an initializer's value does not have the layer's shape: with `Constant(glove_matrix)` the "
+     "Embedding needs input_dim and output_dim equal to `glove_matrix.shape`."),
+)
+
+
+def explain(error):
+    """A one-line remedy for an error a Keras 2 habit raises under Keras 3, or ``None``."""
+    text = str(error)
+    for kind, pattern, hint in _KERAS2_HINTS:
+        if isinstance(error, kind) and re.search(pattern, text):
+            return hint
+    return None
+
+
+def _feedback_handler(shell, etype, value, tb, tb_offset=None):
+    """IPython custom exception handler: short messages for blanks, checks and Keras 2 habits."""
+    if isinstance(value, (FillInTheBlank, CheckFailed)):
+        message = str(value)
+    elif isinstance(value, NameError) and _STATE["blank_cell"]:
+        message = (f"{value}: the exercise cell above still has {BLANK} blanks, so it did not run. "
+                   f"Fill them in, run that cell, then run this one again.")
+    else:
+        hint = explain(value)
+        if hint is None:
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
+            return None
+        where = traceback.extract_tb(tb)
+        cells = [frame for frame in where if frame.filename.startswith("<") or "ipykernel_" in frame.filename]
+        line = cells[-1] if cells else None
+        location = f" (line {line.lineno}: {line.line.strip()})" if line is not None and line.line else ""
+        message = f"Hint: {hint}\n[{etype.__name__}: {value}]{location}"
+    shell._showtraceback(etype, value, [message])
+    return None
+
+
+def enable_feedback(shell=None):
+    """Turn on the exercise feedback in the running IPython kernel (a no-op outside IPython).
+
+    Cells containing ``____`` stop with a fill-in-the-blank message; :class:`CheckFailed` hints
+    and Keras 2 habits show a short message instead of a traceback. Returns ``True`` when enabled.
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    transformers = shell.input_transformers_post
+    transformers[:] = [item for item in transformers if getattr(item, "__name__", "") != _blank_transformer.__name__]
+    transformers.append(_blank_transformer)
+    shell.set_custom_exc((Exception,), _feedback_handler)
+    _STATE["blank_cell"] = False
+    return True

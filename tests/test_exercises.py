@@ -1,0 +1,194 @@
+"""The exercise-notebook generator, and the generated notebooks themselves.
+
+The fast tests use a hand-built lesson notebook; the last ones read the real lessons in
+``notebooks/``: every exercise I–VII is marked, ``exercises/`` is up to date, every blank
+version stops with the fill-in message, and (slow) every exercise notebook with its blanks
+filled by the solutions runs top to bottom with every check passing.
+"""
+
+import nbformat
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from rnncourse import check, exercises
+from rnncourse.check import FillInTheBlank
+from rnncourse.exercises import ExerciseError, blank_out, fill_in
+from rnncourse.paths import repo_root
+
+SOLUTION = """\
+model = Sequential()
+model.add(SimpleRNN(units=600))
+model.compile(metrics=['accuracy'])
+model.load_weights(weights_file)
+plt.plot(history.history['accuracy'])
+"""
+
+
+def marked(cell, role, exercise="II", **extra):
+    cell.metadata["rnncourse"] = {"role": role, "exercise": exercise, **extra}
+    return cell
+
+
+def lesson(blanks=("SimpleRNN", "load_weights", "'accuracy'"), check_call="check.exercise_2(model)"):
+    solution = marked(new_code_cell(SOLUTION, execution_count=3,
+                                    outputs=[new_output("stream", name="stdout", text="done\n")]),
+                      "solution", blanks=list(blanks))
+    return new_notebook(cells=[
+        new_markdown_cell("# Vanishing gradients\n\nThe lesson."),
+        new_code_cell("from rnncourse import env\nenv.configure()", execution_count=1),
+        new_markdown_cell("Lesson prose that the exercise notebook leaves out."),
+        marked(new_markdown_cell("## Exercise II\n\n- Add a `SimpleRNN` layer."), "instructions"),
+        marked(new_code_cell("from keras.layers import SimpleRNN", execution_count=2), "setup"),
+        solution,
+        marked(new_code_cell(f"from rnncourse import check\n\n{check_call}"), "check"),
+    ])
+
+
+# --------------------------------------------------------------------------- blanks
+
+
+def test_blanks_are_replaced_in_order_after_the_previous_one():
+    blanked = blank_out(SOLUTION, ["SimpleRNN", "load_weights", "'accuracy'"])
+    assert "model.add(____(units=600))" in blanked
+    assert "metrics=['accuracy']" in blanked and "history.history[____]" in blanked
+    assert fill_in(blanked, ["SimpleRNN", "load_weights", "'accuracy'"]) == SOLUTION
+
+
+def test_missing_or_out_of_order_blank_is_an_error():
+    with pytest.raises(ExerciseError, match="does not occur"):
+        blank_out(SOLUTION, ["GRU"])
+    with pytest.raises(ExerciseError, match="list blanks in source order"):
+        blank_out(SOLUTION, ["load_weights", "SimpleRNN"])
+    with pytest.raises(ExerciseError, match="2 blanks but 1 answers"):
+        fill_in("____ ____", ["a"])
+
+
+# --------------------------------------------------------------------------- generated notebook
+
+
+def test_exercise_notebook_keeps_only_marked_cells_blanked_and_cleared():
+    notebook = exercises.exercise_notebook(lesson(), "01_gradients.ipynb")
+    sources = [cell.source for cell in notebook.cells]
+    assert sources[0].startswith("# Exercises: Vanishing gradients")
+    assert "check.enable_feedback()" in sources[1]
+    assert not any("Lesson prose" in source for source in sources)
+    assert len(notebook.cells) == 6
+    solution = notebook.cells[4]
+    assert solution.source.count("____") == 3 and solution.metadata["rnncourse"] == {
+        "role": "solution", "exercise": "II"}          # the answers are not in the learner's file
+    assert all(cell.outputs == [] and cell.execution_count is None
+               for cell in notebook.cells if cell.cell_type == "code")
+    assert [cell.id for cell in notebook.cells][:5] == [
+        "cell-00", "cell-01", "cell-02-ii-instructions", "cell-03-ii-setup", "cell-04-ii-solution"]
+
+
+def test_generation_is_deterministic_and_check_reports_stale(tmp_path, capsys):
+    lessons, out = tmp_path / "notebooks", tmp_path / "exercises"
+    lessons.mkdir()
+    nbformat.write(lesson(), lessons / "01_gradients.ipynb")
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# No exercises")]), lessons / "00_intro.ipynb")
+    arguments = ["--notebooks", str(lessons), "--out", str(out)]
+    assert exercises.main(arguments + ["--check"]) == 1
+    assert "01_gradients.ipynb is missing" in capsys.readouterr().err
+    assert exercises.main(arguments) == 0
+    first = (out / "01_gradients.ipynb").read_bytes()
+    assert exercises.main(arguments) == 0
+    assert (out / "01_gradients.ipynb").read_bytes() == first
+    assert sorted(path.name for path in out.iterdir()) == ["01_gradients.ipynb"]
+    assert exercises.main(arguments + ["--check"]) == 0
+    nbformat.write(lesson(blanks=["SimpleRNN"]), lessons / "01_gradients.ipynb")
+    (out / "99_old.ipynb").write_text("{}")
+    assert exercises.main(arguments + ["--check"]) == 1
+    error = capsys.readouterr().err
+    assert "01_gradients.ipynb differs" in error and "99_old.ipynb has no lesson" in error
+    assert "make exercises" in error
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda nb: nb.cells[5].metadata["rnncourse"].pop("blanks"), "non-empty rnncourse.blanks"),
+    (lambda nb: nb.cells[6].metadata["rnncourse"].update(exercise="VIII"), "must be one of I, II"),
+    (lambda nb: nb.cells.pop(6), "Exercise II has no check cell"),
+    (lambda nb: nb.cells.insert(2, nb.cells.pop(6)), "comes before its solution"),
+    (lambda nb: setattr(nb.cells[6], "source", "check.exercise_3(model)"), r"must call check\.exercise_2\("),
+    (lambda nb: nb.cells[5].metadata["rnncourse"].update(blanks=["GRU"]), "cell 5: blank 'GRU'"),
+    (lambda nb: nb.cells[3].metadata["rnncourse"].update(role="hint"), "rnncourse.role must be one of"),
+])
+def test_inconsistent_markers_are_reported(change, message):
+    notebook = lesson()
+    change(notebook)
+    with pytest.raises(ExerciseError, match=message):
+        exercises.exercise_notebook(notebook, "01_gradients.ipynb")
+
+
+# --------------------------------------------------------------------------- the real lessons
+
+
+def lessons_with_markers():
+    """``[(lesson path, lesson, exercise notebook)]`` for the lessons in notebooks/ that have exercises."""
+    found = []
+    for path in exercises.lesson_paths():
+        notebook = nbformat.read(path, as_version=4)
+        generated = exercises.exercise_notebook(notebook, path.name)
+        if generated is not None:
+            found.append((path, notebook, generated))
+    return found
+
+
+def test_every_exercise_is_marked_in_the_lessons():
+    steps = set()
+    for path, lesson_notebook, _ in lessons_with_markers():
+        steps |= set(exercises.answers(lesson_notebook, path.name))
+    assert {exercise for exercise, _ in steps} == set(check.NUMERALS)
+    assert {("I", 1), ("I", 2)} <= steps
+
+
+def test_exercises_folder_is_up_to_date():
+    assert exercises.stale(exercises.generate(), repo_root() / "exercises") == []
+
+
+def test_every_blank_version_stops_with_the_fill_in_message(capsys):
+    shell = InteractiveShell.instance()
+    try:
+        check.enable_feedback(shell)
+        for path, _, generated in lessons_with_markers():
+            for cell in generated.cells:
+                if cell.metadata.get("rnncourse", {}).get("role") == "solution":
+                    result = shell.run_cell(cell.source)
+                    assert isinstance(result.error_in_exec, FillInTheBlank), (path.name, cell.id)
+                    assert "Fill in the blank" in capsys.readouterr().out
+    finally:
+        InteractiveShell.clear_instance()
+        check._STATE["blank_cell"] = False
+
+
+def solved(lesson_notebook, generated, name):
+    """The exercise notebook ``generated`` with every blank filled by the lesson's solution."""
+    answers = exercises.answers(lesson_notebook, name)
+    solutions = [cell.source for cell in lesson_notebook.cells
+                 if cell.metadata.get("rnncourse", {}).get("role") == "solution"]
+    filled = nbformat.from_dict(generated)
+    for cell in filled.cells:
+        info = cell.metadata.get("rnncourse", {})
+        if info.get("role") == "solution":
+            cell.source = fill_in(cell.source, answers[(info["exercise"], info.get("part"))])
+            assert cell.source in solutions
+    return filled
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [path.name for path in exercises.lesson_paths()])
+def test_solved_exercise_notebook_runs_and_every_check_passes(name, tmp_path):
+    from rnncourse.notebooks import execute
+
+    found = {path.name: (lesson_notebook, generated) for path, lesson_notebook, generated in lessons_with_markers()}
+    if name not in found:
+        pytest.skip(f"notebooks/{name} has no exercises")
+    notebook = solved(*found[name], name)
+    path = tmp_path / name
+    nbformat.write(notebook, path)
+    executed, _ = execute(path)
+    for cell in executed.cells:
+        if cell.metadata.get("rnncourse", {}).get("role") == "check":
+            text = "".join(output.get("text", "") for output in cell.outputs)
+            assert "correct" in text, (cell.id, cell.outputs)
