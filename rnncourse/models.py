@@ -64,16 +64,21 @@ def lstm_stack(units=128, depth=3):
 
 
 def embedding_rnn(cell="simple_rnn", vocabulary=10000, wordvec_dim=50, seq_len=200, units=128,
-                  trainable=True, embedding_matrix=None, output_activation="sigmoid", name=None):
+                  trainable=True, embedding_matrix=None, output_activation="sigmoid", dropout=0.0,
+                  name=None):
     """Exercises III (fair form), V, VI and VII: ``Embedding`` + one recurrent layer + ``Dense(1)``.
 
     Input ``(batch, seq_len)`` int word ids below ``vocabulary``. ``embedding_matrix``
     (shape ``(vocabulary, wordvec_dim)``) initialises the embedding, e.g. with GloVe;
-    ``trainable=False`` freezes it. Compiled with adam and binary cross-entropy.
+    ``trainable=False`` freezes it. ``dropout`` > 0 adds ``SpatialDropout1D(dropout)`` after
+    the embedding: during training it zeroes whole word-vector channels, which keeps a model
+    with a large trainable embedding from memorising its training reviews. Compiled with adam
+    and binary cross-entropy.
     """
     model = keras.Sequential([
         keras.Input(shape=(seq_len,)),
         layers.Embedding(vocabulary, wordvec_dim, trainable=trainable),
+        *([layers.SpatialDropout1D(dropout)] if dropout else []),
         _cell(cell)(units),
         layers.Dense(1, activation=output_activation),
     ], name=name or f"embedding_{cell}")

@@ -180,6 +180,8 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "best_epoch": best_epoch,
             "batch_size": recipe.batch_size,
             "seed": seed,
+            "strategy": ({"name": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync)}
+                         if strategy is not None else None),
             "quick": quick,
             "train_seconds": round(seconds, 1),
             "seconds_per_epoch": round(sum(progress.epoch_seconds) / len(progress.epoch_seconds), 1),

@@ -48,3 +48,17 @@ def test_frozen_embedding_is_reported_non_trainable():
 def test_unknown_cell():
     with pytest.raises(ValueError, match="cell='rnn'"):
         models.raw_rnn("rnn")
+
+
+def test_embedding_dropout_is_part_of_the_architecture():
+    import numpy as np
+
+    plain = models.embedding_rnn("gru", vocabulary=50, wordvec_dim=4, seq_len=7, units=3)
+    dropped = models.embedding_rnn("gru", vocabulary=50, wordvec_dim=4, seq_len=7, units=3, dropout=0.3)
+    assert [type(layer).__name__ for layer in dropped.layers] == ["Embedding", "SpatialDropout1D", "GRU", "Dense"]
+    assert models.architecture(dropped)["layers"][1]["rate"] == 0.3
+    assert models.architecture(dropped) != models.architecture(plain)
+    # Inference ignores the dropout: same weights, same predictions.
+    dropped.set_weights(plain.get_weights())
+    ids = np.arange(14).reshape(2, 7)
+    np.testing.assert_allclose(dropped.predict(ids, verbose=0), plain.predict(ids, verbose=0), rtol=1e-6)

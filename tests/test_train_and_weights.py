@@ -96,6 +96,23 @@ def test_killed_training_leaves_weights_valid(quick_folder, tmp_path):
         assert weights.weights_path(name, folder).is_file()
 
 
+def test_mirrored_strategy_trains_and_loads(tmp_path):
+    """``--strategy mirrored`` runs the same code under MirroredStrategy (one CPU replica here)."""
+    folder = tmp_path / "mirrored"
+    result = subprocess.run(
+        [sys.executable, "-m", "rnncourse.train", "--quick", "--strategy", "mirrored", "--out", str(folder),
+         "simple_rnn_emb"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    entry = weights.entry("simple_rnn_emb", folder)
+    assert entry["strategy"]["name"] == "MirroredStrategy" and entry["strategy"]["replicas"] >= 1
+    from rnncourse.models import RECIPES
+
+    model = weights.load_pretrained("simple_rnn_emb", folder)
+    _, (x_test, y_test) = train._arrays(RECIPES["simple_rnn_emb"], quick=True)[1:]
+    _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=256)
+    assert round(accuracy, 3) == round(entry["test_accuracy"], 3)
+
+
 def test_unknown_name_is_rejected(capsys):
     with pytest.raises(SystemExit):
         train.main(["--quick", "no_such_model"])
