@@ -71,7 +71,8 @@ def embedding_rnn(cell="simple_rnn", vocabulary=10000, wordvec_dim=50, seq_len=2
     Input ``(batch, seq_len)`` int word ids below ``vocabulary``. ``embedding_matrix``
     (shape ``(vocabulary, wordvec_dim)``) initialises the embedding, e.g. with GloVe;
     ``trainable=False`` freezes it. ``dropout`` > 0 adds ``SpatialDropout1D(dropout)`` after
-    the embedding: during training it zeroes whole word-vector channels, which keeps a model
+    the embedding: during training it zeroes that fraction of the word-vector channels, the
+    same channels at every step of a review (inference uses all of them), which keeps a model
     with a large trainable embedding from memorising its training reviews. Compiled with adam
     and binary cross-entropy.
     """
@@ -104,7 +105,8 @@ def best(vocabulary=20000, wordvec_dim=50, seq_len=400, units=64, embedding_matr
 
 
 _KEYS = ("units", "activation", "recurrent_activation", "return_sequences", "input_dim",
-         "output_dim", "trainable", "reset_after", "use_bias", "rate", "merge_mode")
+         "output_dim", "trainable", "reset_after", "use_bias", "rate", "dropout", "recurrent_dropout",
+         "merge_mode")
 
 
 def architecture(model):
@@ -171,13 +173,13 @@ RECIPES = {
         epochs=5, raw_ids=True, lesson="02 Exercise III: gru_model (raw ids)"),
     "simple_rnn_emb": Recipe(
         embedding_rnn, {"cell": "simple_rnn", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
-                        "units": 64, "name": "simple_rnn_emb"},
-        {"num_words": 10000, "seq_len": 400}, epochs=3, batch_size=128, patience=1,
+                        "units": 64, "dropout": 0.3, "name": "simple_rnn_emb"},
+        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2,
         lesson="02 fair comparison: SimpleRNN on long embedded reviews"),
     "gru_emb": Recipe(
         embedding_rnn, {"cell": "gru", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
-                        "units": 64, "name": "gru_emb"},
-        {"num_words": 10000, "seq_len": 400}, epochs=3, batch_size=128, patience=1,
+                        "units": 64, "dropout": 0.3, "name": "gru_emb"},
+        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2,
         lesson="02 fair comparison: GRU on long embedded reviews"),
     "lstm_stack": Recipe(
         lstm_stack, {"units": 128},
@@ -195,7 +197,7 @@ RECIPES = {
         lesson="03 Exercise VI: frozen GloVe embedding"),
     "best": Recipe(
         best, {"vocabulary": 20000, "wordvec_dim": 50, "seq_len": 400, "units": 64},
-        {"num_words": 20000, "seq_len": 400}, epochs=3, batch_size=128, glove=True, patience=1,
+        {"num_words": 20000, "seq_len": 400}, epochs=10, batch_size=128, glove=True, patience=2,
         lesson="03 sentiment on new text: the reference model"),
 }
 
