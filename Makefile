@@ -42,10 +42,10 @@ data: install
 	$(PY) -c "from rnncourse.data import imdb_files; imdb_files('bundled')"
 
 run: data
-	$(PY) -m rnncourse.notebooks run $(NB)
+	$(PY) -m rnncourse.tools.notebooks run $(NB)
 
 unit: data
-	$(PY) -m rnncourse.bench --check-readme
+	$(PY) -m rnncourse.tools.bench --check-readme
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 notebooks: data
@@ -54,22 +54,22 @@ notebooks: data
 test: exercises-check unit notebooks
 
 refresh: data
-	$(PY) -m rnncourse.notebooks refresh $(NB)
+	$(PY) -m rnncourse.tools.notebooks refresh $(NB)
 
 weights: data
-	$(PY) -m rnncourse.train
+	$(PY) -m rnncourse.tools.train
 
 exercises: install
-	$(PY) -m rnncourse.exercises
+	$(PY) -m rnncourse.tools.exercises
 
 exercises-check: install
-	$(PY) -m rnncourse.exercises --check
+	$(PY) -m rnncourse.tools.exercises --check
 
 lab: install
 	$(VENV)/bin/jupyter lab exercises/
 
 bench: data
-	$(PY) -m rnncourse.bench
+	$(PY) -m rnncourse.tools.bench
 
 clean:
 	rm -rf build data/cache

@@ -12,7 +12,7 @@ def _brief(error):
     return f"{type(error).__name__}: {text[:200]}{'…' if len(text) > 200 else ''}"
 from .paths import weights_dir
 
-REMEDY = "Run `make weights` (or `python -m rnncourse.train NAME`) to train it again."
+REMEDY = "Run `make weights` (or `python -m rnncourse.tools.train NAME`) to train it again."
 
 
 class WeightsError(RuntimeError):

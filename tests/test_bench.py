@@ -1,4 +1,4 @@
-"""Benchmarks (rnncourse.bench): the README table and its staleness check, the targets, and the
+"""Benchmarks (rnncourse.tools.bench): the README table and its staleness check, the targets, and the
 measuring helpers on tiny fixtures — no full benchmark. Also the fast path of the GloVe text
 reader that the benchmark measures, against its line-by-line path."""
 
@@ -10,7 +10,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from rnncourse import bench, glove
+from rnncourse import glove
+from rnncourse.tools import bench, bench_measure, bench_report
 
 
 def _timing(median):
@@ -57,7 +58,7 @@ def results_fixture():
 
 def test_targets_met_and_not_met():
     results = results_fixture()
-    goals = bench.targets(results)
+    goals = bench_report.targets(results)
     assert goals["notebook_seconds"] == {"measured": 60.0, "notebook": "01_b.ipynb", "limit": 90.0, "met": True}
     assert goals["notebook_peak_bytes"]["met"] and goals["notebook_peak_bytes"]["measured"] == 2 * 10**9
     assert goals["best_model_vs_baseline"]["model"] == "best" and goals["best_model_vs_baseline"]["met"]
@@ -65,29 +66,29 @@ def test_targets_met_and_not_met():
     results["notebooks"]["02_c.ipynb"] = {"status": "missing"}
     results["glove"]["ratio"] = 0.9
     results["models"]["best"]["accuracy"] = 0.8
-    goals = bench.targets(results)
+    goals = bench_report.targets(results)
     assert goals["notebook_seconds"]["met"] is False  # a missing notebook misses the target
     assert goals["glove_ratio"]["met"] is False
     assert goals["best_model_vs_baseline"]["model"] == "gru" and not goals["best_model_vs_baseline"]["met"]
-    partial = bench.targets({"glove": results["glove"]})  # the other targets: not measured
+    partial = bench_report.targets({"glove": results["glove"]})  # the other targets: not measured
     assert [goal["met"] for goal in partial.values()] == [None, None, None, False]
 
 
 def test_readme_block_shows_every_notebook_and_the_targets():
     results = results_fixture()
     results["notebooks"]["02_c.ipynb"] = {"status": "missing"}
-    block = bench.render_readme_block(results)
-    assert block == bench.render_readme_block(json.loads(json.dumps(results)))  # deterministic
+    block = bench_report.render_readme_block(results)
+    assert block == bench_report.render_readme_block(json.loads(json.dumps(results)))  # deterministic
     assert "| `01_b.ipynb` top to bottom (median of 3) | 60.0 s, 2.00 GB peak | ≤ 90 s, ≤ 3.00 GB |" in block
     assert "| `02_c.ipynb` top to bottom | MISSING |" in block
     assert "0.9000 (`best`)" in block and "0.8926" in block
     assert "1.20× (0.50 s vs 0.60 s)" in block
     assert "every notebook ≤ 90 s: **not met**" in block and "GloVe reader ≥ pandas speed: met" in block
-    assert bench.README_START not in block and bench.README_END not in block
+    assert bench_report.README_START not in block and bench_report.README_END not in block
 
 
 def test_results_md_lists_missing_models_and_method():
-    text = bench.render_results_md(results_fixture())
+    text = bench_report.render_results_md(results_fixture())
     assert "| `lstm_stack` |  | **missing** |" in text
     assert "ru_maxrss" in text and "keep_default_na=False" in text and "Test CPU" in text
     assert "The whole `make bench` took 600 s." in text
@@ -95,36 +96,36 @@ def test_results_md_lists_missing_models_and_method():
 
 
 def test_replace_block_is_idempotent_and_needs_the_markers():
-    text = f"# Title\n\nintro\n\n{bench.README_START}\nold table\n{bench.README_END}\n\nmore\n"
-    new = bench.replace_block(text, "| a |")
-    assert new == f"# Title\n\nintro\n\n{bench.README_START}\n| a |\n{bench.README_END}\n\nmore\n"
-    assert bench.replace_block(new, "| a |") == new
+    text = f"# Title\n\nintro\n\n{bench_report.README_START}\nold table\n{bench_report.README_END}\n\nmore\n"
+    new = bench_report.replace_block(text, "| a |")
+    assert new == f"# Title\n\nintro\n\n{bench_report.README_START}\n| a |\n{bench_report.README_END}\n\nmore\n"
+    assert bench_report.replace_block(new, "| a |") == new
     with pytest.raises(ValueError, match="bench:start"):
-        bench.replace_block("# no markers\n", "| a |")
+        bench_report.replace_block("# no markers\n", "| a |")
 
 
 def test_check_readme_detects_stale_views(tmp_path, monkeypatch):
     monkeypatch.setenv("RNNCOURSE_ROOT", str(tmp_path))
     readme = tmp_path / "README.md"
-    readme.write_text(f"# Course\n\n{bench.README_START}\n{bench.README_END}\n")
+    readme.write_text(f"# Course\n\n{bench_report.README_START}\n{bench_report.README_END}\n")
     assert bench.main(["--check-readme"]) == 1  # no results.json yet
     results = results_fixture()
     results["models"] = dict(reversed(results["models"].items()))  # not in alphabetical order
-    bench.write_results(results)
-    assert list(bench.load_results()["models"]) == list(results["models"])  # measuring order kept
-    assert bench.stale_views()[0].startswith("README.md")  # RESULTS.md is fresh, the README not yet
-    bench.update_readme(results)
-    assert bench.stale_views() == []
-    readme.write_text(f"# Course\n\n{bench.README_START}\n{bench.README_END}\n")
+    bench_report.write_results(results)
+    assert list(bench_report.load_results()["models"]) == list(results["models"])  # measuring order kept
+    assert bench_report.stale_views()[0].startswith("README.md")  # RESULTS.md is fresh, the README not yet
+    bench_report.update_readme(results)
+    assert bench_report.stale_views() == []
+    readme.write_text(f"# Course\n\n{bench_report.README_START}\n{bench_report.README_END}\n")
     assert bench.main(["--check-readme"]) == 1  # README table empty
     assert bench.main(["--readme"]) == 0
-    assert bench.stale_views() == [] and bench.main(["--check-readme"]) == 0
+    assert bench_report.stale_views() == [] and bench.main(["--check-readme"]) == 0
     results["glove"]["ratio"] = 2.0
     (tmp_path / "benchmarks" / "results.json").write_text(json.dumps(results))
-    problems = bench.stale_views()
+    problems = bench_report.stale_views()
     assert len(problems) == 2 and "README.md" in problems[0] and "RESULTS.md" in problems[1]
     readme.write_text("# Course without markers\n")
-    assert any("bench:start" in problem for problem in bench.stale_views())
+    assert any("bench:start" in problem for problem in bench_report.stale_views())
 
 
 def test_a_failing_section_is_reported_and_the_others_measured(monkeypatch):
@@ -136,9 +137,9 @@ def test_a_failing_section_is_reported_and_the_others_measured(monkeypatch):
     results = bench.measure(["glove", "baseline"], repeats=1, log=lambda message: None)
     assert "glove" not in results and results["baseline"]["test_accuracy"] == 0.8926
     assert results["sections"]["glove"]["error"] == "OSError: disk full"
-    assert "| glove | FAILED: OSError: disk full | — |" in bench.render_readme_block(results)
-    assert "glove — **FAILED**: OSError: disk full" in bench.render_results_md(results)
-    assert bench.targets(results)["glove_ratio"]["met"] is None
+    assert "| glove | FAILED: OSError: disk full | — |" in bench_report.render_readme_block(results)
+    assert "glove — **FAILED**: OSError: disk full" in bench_report.render_results_md(results)
+    assert bench_report.targets(results)["glove_ratio"]["met"] is None
 
 
 def test_merge_keeps_sections_not_measured_again():
@@ -154,9 +155,9 @@ def test_merge_keeps_sections_not_measured_again():
 # ----------------------------------------------------------------------------- measuring helpers
 
 def test_summarize_and_interleaved_order():
-    assert bench.summarize([3, 1, 2]) == {"median": 2, "min": 1, "max": 3}
+    assert bench_measure.summarize([3, 1, 2]) == {"median": 2, "min": 1, "max": 3}
     calls = []
-    timings, last = bench.interleaved({"a": lambda: calls.append("a") or "A",
+    timings, last = bench_measure.interleaved({"a": lambda: calls.append("a") or "A",
                                        "b": lambda: calls.append("b") or "B"}, repeats=3)
     assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]  # warm-up, then alternating rounds
     assert last == {"a": "A", "b": "B"}
@@ -172,7 +173,7 @@ def test_evaluate_predictions_accuracy_and_warm_up():
         seen.append(len(batch))
         return (batch % 2 == 1).astype(np.float32)[:, None] * 0.9 + (batch % 4 == 0)[:, None] * 0.8
 
-    result = bench.evaluate_predictions(predict, x, y, batch_size=256)
+    result = bench_measure.evaluate_predictions(predict, x, y, batch_size=256)
     assert seen == [256 + 600 % 256, 600]
     assert result["accuracy"] == 0.75 and result["n"] == 600 and result["reviews_per_second"] > 0
 
@@ -180,13 +181,13 @@ def test_evaluate_predictions_accuracy_and_warm_up():
 def test_pandas_keeps_null_and_nan_as_words(tmp_path):
     path = tmp_path / "glove.tiny.2d.txt"
     path.write_text("null 0.1 0.2\nnan 0.3 0.4\nNA -1 2\nthe 1e-05 3\n")
-    frame = bench.pandas_read_glove(path)
+    frame = bench_measure.pandas_read_glove(path)
     assert frame[0].tolist() == ["null", "nan", "NA", "the"]
     assert frame.shape == (4, 3)
-    result = bench.measure_glove(path, repeats=1, reference=glove.read_glove_text(path, progress=False))
+    result = bench_measure.measure_glove(path, repeats=1, reference=glove.read_glove_text(path, progress=False))
     assert result["lines"] == result["pandas_rows"] == 4 and result["matches_reference"]
     assert result["ratio"] > 0 and result["ratio_same_result"] > 0 and result["reader"]["seconds"]["median"] > 0
-    same = bench.pandas_glove_vectors(path)
+    same = bench_measure.pandas_glove_vectors(path)
     assert same.words == ["null", "nan", "NA", "the"] and same.vectors.dtype == np.float32
 
 
@@ -203,9 +204,9 @@ def tiny_notebooks(tmp_path):
 
 
 def test_notebook_runs_measure_time_and_kernel_memory(tiny_notebooks):
-    paths = bench.notebook_paths(tiny_notebooks, expected=("00_allocate.ipynb", "02_absent.ipynb"))
+    paths = bench_measure.notebook_paths(tiny_notebooks, expected=("00_allocate.ipynb", "02_absent.ipynb"))
     assert [name for name, _ in paths] == ["00_allocate.ipynb", "01_failing.ipynb", "02_absent.ipynb"]
-    rows = bench.measure_notebooks(repeats=1, paths=paths, log=lambda message: None)
+    rows = bench_measure.measure_notebooks(repeats=1, paths=paths, log=lambda message: None)
     ok = rows["00_allocate.ipynb"]
     assert ok["status"] == "ok" and ok["seconds"]["median"] > 0
     assert 300e6 < ok["peak_rss"] < 1.5e9  # the 300 MB array, in the kernel, not the runner
@@ -215,7 +216,7 @@ def test_notebook_runs_measure_time_and_kernel_memory(tiny_notebooks):
 
 def test_models_without_weights_are_reported_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("RNNCOURSE_WEIGHTS", str(tmp_path))
-    rows = bench.measure_models(names=["gru", "not_a_model"], log=lambda message: None)
+    rows = bench_measure.measure_models(names=["gru", "not_a_model"], log=lambda message: None)
     assert rows["gru"]["status"] == "missing" and "manifest.json" in rows["gru"]["error"]
     assert rows["not_a_model"] == {"status": "missing", "error": "not a model of rnncourse.models.RECIPES"}
 

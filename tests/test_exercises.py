@@ -11,9 +11,10 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from rnncourse import check, exercises
+from rnncourse import check
+from rnncourse.tools import exercises
 from rnncourse.check import FillInTheBlank
-from rnncourse.exercises import ExerciseError, blank_out, fill_in
+from rnncourse.tools.exercises import ExerciseError, blank_out, fill_in
 from rnncourse.paths import repo_root
 
 SOLUTION = """\
@@ -179,7 +180,7 @@ def solved(lesson_notebook, generated, name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [path.name for path in exercises.lesson_paths()])
 def test_solved_exercise_notebook_runs_and_every_check_passes(name, tmp_path):
-    from rnncourse.notebooks import execute
+    from rnncourse.tools.notebooks import execute
 
     found = {path.name: (lesson_notebook, generated) for path, lesson_notebook, generated in lessons_with_markers()}
     if name not in found:

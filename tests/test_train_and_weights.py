@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnncourse import train, weights
+from rnncourse import weights
+from rnncourse.tools import train
 from rnncourse.fileio import sha256
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +81,7 @@ def test_killed_training_leaves_weights_valid(quick_folder, tmp_path):
     shutil.copytree(quick_folder, folder)
     before = _snapshot(folder)
     process = subprocess.Popen(
-        [sys.executable, "-m", "rnncourse.train", "--quick", "--out", str(folder), "glove_gru", "simple_rnn"],
+        [sys.executable, "-m", "rnncourse.tools.train", "--quick", "--out", str(folder), "glove_gru", "simple_rnn"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in process.stdout:  # kill while the model is training, after its first epoch
         if "epoch 1/1" in line:
@@ -100,7 +101,7 @@ def test_mirrored_strategy_trains_and_loads(tmp_path):
     """``--strategy mirrored`` runs the same code under MirroredStrategy (one CPU replica here)."""
     folder = tmp_path / "mirrored"
     result = subprocess.run(
-        [sys.executable, "-m", "rnncourse.train", "--quick", "--strategy", "mirrored", "--out", str(folder),
+        [sys.executable, "-m", "rnncourse.tools.train", "--quick", "--strategy", "mirrored", "--out", str(folder),
          "simple_rnn_emb"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     entry = weights.entry("simple_rnn_emb", folder)

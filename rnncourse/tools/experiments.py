@@ -1,4 +1,5 @@
-"""Experiments too slow for a notebook, run by the trainer and stored in the manifest.
+"""For maintainers: experiments too slow for a notebook, run by the trainer (``python -m
+rnncourse.tools.train``) and stored in ``weights/manifest.json``; the lessons plot the results.
 
 ``long_memory``: a synthetic task whose label is the sign of the *first* input of a noisy
 sequence, so a cell must carry one number across ``lag`` steps; accuracy of SimpleRNN,
@@ -8,36 +9,15 @@ GRU and LSTM against the lag.
 and fine-tuned GloVe, against the number of training reviews.
 """
 
-import numpy as np
 
 import keras
-from keras import layers
 
-from .models import CELLS, embedding_rnn
+from ..models import CELLS, embedding_rnn
+from ..tasks import first_sign_task, memory_model
 
 LAGS = (5, 20, 50, 100, 200)
 CURVE_SIZES = (500, 2000, 20000)
 CURVE_VARIANTS = ("scratch", "frozen_glove", "finetuned_glove")
-
-
-def first_sign_task(n, lag, seed):
-    """``(x, y)``: ``x`` of shape ``(n, lag, 1)`` uniform in [-1, 1]; ``y = 1`` where ``x[:, 0] > 0``.
-
-    Everything after the first step is noise, so the label needs a memory of ``lag`` steps.
-    """
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1.0, 1.0, size=(n, lag, 1)).astype("float32")
-    y = (x[:, 0, 0] > 0).astype("float32")
-    return x, y
-
-
-def memory_model(cell, units=16):
-    """One recurrent layer of ``units`` + ``Dense(1, sigmoid)`` on a single input feature."""
-    model = keras.Sequential([keras.Input(shape=(None, 1)), CELLS[cell](units),
-                              layers.Dense(1, activation="sigmoid")], name=f"memory_{cell}")
-    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(1e-2),
-                  metrics=["accuracy"])
-    return model
 
 
 def long_memory(lags=LAGS, n_train=2000, n_test=1000, epochs=8, seed=0, log=print):

@@ -1,8 +1,8 @@
 """Execute the course notebooks top to bottom in a fresh kernel.
 
-``python -m rnncourse.notebooks run``      executes every notebook into ``build/`` with HTML copies
+``python -m rnncourse.tools.notebooks run``      executes every notebook into ``build/`` with HTML copies
                                            and prints a summary (``make run``).
-``python -m rnncourse.notebooks refresh``  executes notebooks in place, refreshing stored outputs
+``python -m rnncourse.tools.notebooks refresh``  executes notebooks in place, refreshing stored outputs
                                            (``make refresh``; ``NB=path`` for one notebook).
 """
 
@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import env
-from .fileio import write_bytes_atomic
-from .paths import repo_root
+from .. import env
+from ..fileio import write_bytes_atomic
+from ..paths import repo_root
 
 CELL_TIMEOUT = 600
 
@@ -80,7 +80,7 @@ def run(paths, out_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rnncourse.notebooks")
+    parser = argparse.ArgumentParser(prog="python -m rnncourse.tools.notebooks")
     parser.add_argument("command", choices=["run", "refresh"])
     parser.add_argument("paths", nargs="*", help="notebooks (default: every lesson notebook)")
     parser.add_argument("--out", default=str(repo_root() / "build"), help="output folder of `run`")

@@ -1,7 +1,7 @@
 """Generate the learners' exercise notebooks from the lesson notebooks.
 
-``python -m rnncourse.exercises``          writes ``exercises/NN_*.ipynb`` (``make exercises``).
-``python -m rnncourse.exercises --check``  exits 1 when ``exercises/`` differs from what it would write.
+``python -m rnncourse.tools.exercises``          writes ``exercises/NN_*.ipynb`` (``make exercises``).
+``python -m rnncourse.tools.exercises --check``  exits 1 when ``exercises/`` differs from what it would write.
 
 The lesson notebooks in ``notebooks/`` are the solutions. Cells carrying the metadata
 ``{"rnncourse": {"role": ROLE, "exercise": "I".."VII", ...}}`` with ROLE one of
@@ -16,8 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .check import BLANK, NUMERALS
-from .paths import repo_root
+from ..check import BLANK, NUMERALS
+from ..paths import repo_root
 
 ROLES = ("instructions", "setup", "solution", "check")
 CELL_TYPES = {"instructions": "markdown", "setup": "code", "solution": "code", "check": "code"}
@@ -219,7 +219,7 @@ def stale(generated, out_dir):
 
 def write(generated, out_dir):
     """Write ``generated`` into ``out_dir`` and remove exercise notebooks no lesson generates."""
-    from .fileio import write_bytes_atomic
+    from ..fileio import write_bytes_atomic
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -233,7 +233,7 @@ def write(generated, out_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rnncourse.exercises", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rnncourse.tools.exercises", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if exercises/ differs from what would be generated")
     parser.add_argument("--notebooks", default=None, help="lesson notebooks folder (default: notebooks/)")

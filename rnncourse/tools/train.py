@@ -1,4 +1,4 @@
-"""Train the course's pre-trained models: ``python -m rnncourse.train [NAME ...] [--quick]``.
+"""Train the course's pre-trained models: ``python -m rnncourse.tools.train [NAME ...] [--quick]``.
 
 Writes, for every model NAME, ``weights/NAME.weights.h5`` and ``weights/NAME.history.json``
 and records it in ``weights/manifest.json`` (architecture, data, recipe, timings, held-out
@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import env
+from .. import env
 
 EXPERIMENTS = ("baseline", "long_memory", "glove_curve")
 QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
@@ -61,7 +61,7 @@ def _commit(folder, staged, update):
     """Move staged temporary files into place and update the manifest, as one step."""
     import os
 
-    from .fileio import write_json_atomic
+    from ..fileio import write_json_atomic
 
     with _deferred_signals():
         manifest = read_manifest(folder)
@@ -102,7 +102,7 @@ class Progress:
 
 def _arrays(recipe, quick):
     """Training and test arrays for ``recipe`` (shrunk with ``quick``)."""
-    from .data import imdb_arrays
+    from ..data import imdb_arrays
 
     spec = dict(recipe.data)
     if quick:
@@ -120,10 +120,10 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
     """Train one model of :data:`rnncourse.models.RECIPES`, evaluate it, commit its files."""
     import keras
 
-    from .data import BUNDLED_NPZ_SHA256
-    from .fileio import sha256, temporary_path, write_json_atomic
-    from .glove import glove_matrix
-    from .models import RECIPES, architecture
+    from ..data import BUNDLED_NPZ_SHA256
+    from ..fileio import sha256, temporary_path, write_json_atomic
+    from ..glove import glove_matrix
+    from ..models import RECIPES, architecture
 
     recipe = RECIPES[name]
     spec, (x_train, y_train), (x_test, y_test) = _arrays(recipe, quick)
@@ -215,15 +215,15 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
                   "task": "label = sign of the first of `lag` uniform(-1, 1) inputs",
                   "units": 16}
     elif name == "glove_curve":
-        from .data import imdb_arrays
-        from .glove import glove_matrix
+        from ..data import imdb_arrays
+        from ..glove import glove_matrix
 
         arrays = imdb_arrays(num_words=20000, seq_len=QUICK["seq_len"] if quick else 200)
         sizes = (100, 200) if quick else experiments.CURVE_SIZES
         result = {"accuracy": experiments.glove_curve(arrays, glove_matrix(20000), sizes=sizes, seed=seed),
                   "model": "Embedding(20000, 50) + GRU(32) + Dense(1, sigmoid), 200 tokens"}
     elif name == "baseline":
-        from .baseline import tfidf_baseline
+        from ..baseline import tfidf_baseline
 
         result = tfidf_baseline(limit=QUICK["n_train"] if quick else None)
     else:
@@ -238,11 +238,11 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     env.set_environment(gpu="mirrored" in argv)
-    from .models import RECIPES
-    from .paths import weights_dir
+    from ..models import RECIPES
+    from ..paths import weights_dir
 
     parser = argparse.ArgumentParser(
-        prog="python -m rnncourse.train",
+        prog="python -m rnncourse.tools.train",
         description="Train the course's pre-trained models and experiments into weights/.")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}")

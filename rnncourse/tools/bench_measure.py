@@ -1,0 +1,391 @@
+"""For maintainers: the measurements behind ``make bench`` — notebook time and memory, model
+accuracy on the held-out reviews, GloVe reading speed against ``pandas.read_csv``, the machine.
+
+Each ``measure_*`` function returns plain JSON-ready data; ``rnncourse.tools.bench`` runs them and
+``rnncourse.tools.bench_report`` renders what they return.
+"""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+
+REPEATS = 3
+NOTEBOOK_TIMEOUT = 600
+#: The lesson notebooks the course ships (any other ``notebooks/NN_*.ipynb`` is measured too).
+EXPECTED_NOTEBOOKS = (
+    "00_sentiment_task.ipynb",
+    "01_vanishing_exploding_gradients.ipynb",
+    "02_gru_lstm_cells.ipynb",
+    "03_embedding_layer.ipynb",
+)
+BATCH_SIZE = 256
+LIBRARIES = ("tensorflow", "keras", "numpy", "pandas", "pyarrow", "scikit-learn", "nbclient",
+             "ipykernel", "psutil")
+GB = 10**9
+
+
+# ----------------------------------------------------------------------------- measuring helpers
+
+def summarize(values):
+    """``{"median", "min", "max"}`` of a list of numbers (rounded to 3 decimals)."""
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
+            "max": round(max(values), 3)}
+
+
+def _tree_rss(process):
+    """Summed resident memory (bytes) of the children of ``process``, recursively."""
+    import psutil
+
+    total = 0
+    for child in process.children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:  # exited between listing and reading
+            pass
+    return total
+
+
+class TreeMemoryPoller:
+    """Samples the summed RSS of this process's descendants every ``interval`` seconds in a
+    background thread; ``peak`` is the largest sum seen. A context manager."""
+
+    def __init__(self, interval=0.05):
+        self.interval, self.peak = interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss(me))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def children_max_rss():
+    """Peak resident memory (bytes) of the largest descendant this process has waited for
+    (``getrusage(RUSAGE_CHILDREN).ru_maxrss``; kilobytes on Linux, bytes on macOS)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def run_command(command, timeout=NOTEBOOK_TIMEOUT):
+    """Run ``command`` (a list) in its own process group, killed as a whole after ``timeout``
+    seconds. Returns ``(returncode, output)``; ``returncode`` is ``None`` on a timeout."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        output, _ = process.communicate()
+        return None, output.decode(errors="replace")
+    except BaseException:  # interrupted: take the kernel down too
+        os.killpg(process.pid, 9)
+        raise
+    return process.returncode, output.decode(errors="replace")
+
+
+def _execute_notebook(path, report):
+    """In a child process: execute the notebook (``rnncourse.tools.notebooks.execute``) and write
+    ``{"seconds", "kernel_peak_rss", "tree_peak_rss"}`` (or ``{"error"}``) to ``report``."""
+    import re
+
+    from .notebooks import execute
+
+    try:
+        with TreeMemoryPoller() as poller:
+            _, seconds = execute(path)
+    except Exception as error:  # report the failing cell's error, then fail
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines() or [type(error).__name__]
+        Path(report).write_text(json.dumps({"error": lines[-1][:300]}))
+        return 1
+    Path(report).write_text(json.dumps({
+        "seconds": seconds,
+        "kernel_peak_rss": children_max_rss(),
+        "tree_peak_rss": poller.peak,
+    }))
+    return 0
+
+
+def run_notebook(path, timeout=NOTEBOOK_TIMEOUT):
+    """One top-to-bottom run of the notebook in a fresh kernel, started from a fresh process.
+
+    Returns ``{"seconds", "peak_rss"}``: the execution time that ``rnncourse.tools.notebooks.execute``
+    reports (kernel start to last cell) and the kernel's peak resident memory — the larger of
+    its ``ru_maxrss`` (exact peak of the largest process the runner waited for, i.e. the
+    kernel) and the peak of its whole process tree polled every 50 ms. Raises ``RuntimeError``
+    with the end of the output when the notebook fails.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
+        returncode, output = run_command([sys.executable, "-m", "rnncourse.tools.bench", "--execute-notebook",
+                                          str(path), "--report", str(report)], timeout=timeout)
+        measured = json.loads(report.read_text()) if report.is_file() else {}
+        if returncode != 0 or "error" in measured or "seconds" not in measured:
+            if returncode is None:
+                raise RuntimeError(f"timed out after {timeout} s")
+            tail = output.strip().splitlines()[-1:] or ["(no output)"]
+            raise RuntimeError(measured.get("error") or f"exit status {returncode}: {tail[0][:300]}")
+    return {"seconds": round(measured["seconds"], 2),
+            "peak_rss": int(max(measured["kernel_peak_rss"], measured["tree_peak_rss"]))}
+
+
+def notebook_paths(folder=None, expected=EXPECTED_NOTEBOOKS):
+    """``[(name, path or None)]``: the expected lesson notebooks (``None`` when absent) and any
+    other lesson notebook found, in course order."""
+    from .notebooks import lesson_notebooks
+
+    found = {p.name: p for p in (sorted(Path(folder).glob("[0-9][0-9]_*.ipynb")) if folder
+                                 else lesson_notebooks())}
+    names = sorted(set(expected) | set(found))
+    return [(name, found.get(name)) for name in names]
+
+
+def measure_notebooks(repeats=REPEATS, paths=None, log=print):
+    """Median of ``repeats`` runs per notebook; missing and failing notebooks are reported."""
+    rows = {}
+    for name, path in paths if paths is not None else notebook_paths():
+        if path is None:
+            rows[name] = {"status": "missing"}
+            log(f"  {name}: MISSING")
+            continue
+        runs = []
+        try:
+            for _ in range(repeats):
+                runs.append(run_notebook(path))
+                log(f"  {name}: {runs[-1]['seconds']:.1f} s, {runs[-1]['peak_rss'] / GB:.2f} GB")
+        except RuntimeError as error:
+            rows[name] = {"status": "failed", "error": str(error), "runs": runs}
+            log(f"  {name}: FAILED {error}")
+            continue
+        rows[name] = {"status": "ok", "runs": runs,
+                      "seconds": summarize([r["seconds"] for r in runs]),
+                      "peak_rss": int(statistics.median([r["peak_rss"] for r in runs])),
+                      "peak_rss_max": max(r["peak_rss"] for r in runs)}
+    return rows
+
+
+def timed(function, *args, **kwargs):
+    """``(result, wall seconds, CPU seconds of this process)`` of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def interleaved(functions, repeats=REPEATS):
+    """Time each of ``functions`` (``{name: callable}``) ``repeats`` times after one untimed
+    warm-up call each (imports, first-use set-up), alternating their order every round so that
+    drift in machine load hits them alike.
+
+    Returns ``({name: {"seconds": summary, "cpu_seconds": summary, "median_exact": seconds}},
+    {name: last result})``.
+    """
+    names = list(functions)
+    walls = {name: [] for name in names}
+    cpus = {name: [] for name in names}
+    last = {name: functions[name]() for name in names}
+    for round_number in range(repeats):
+        for name in names if round_number % 2 == 0 else reversed(names):
+            last[name], wall, cpu = timed(functions[name])
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    return ({name: {"seconds": summarize(walls[name]), "cpu_seconds": summarize(cpus[name]),
+                    "median_exact": statistics.median(walls[name])} for name in names}, last)
+
+
+def pandas_read_glove(path):
+    """GloVe text with pandas, as practitioners do: ``read_csv(sep=" ", header=None, quoting=3)``,
+    plus ``keep_default_na=False, na_filter=False`` so that words such as "null" and "nan" stay
+    words."""
+    import pandas as pd
+
+    return pd.read_csv(path, sep=" ", header=None, quoting=3, keep_default_na=False, na_filter=False)
+
+
+def pandas_glove_vectors(path):
+    """The reader's result built with pandas: ``read_csv`` as above, then the float32 matrix and
+    :class:`rnncourse.glove.GloveVectors` (words and word index) from the DataFrame."""
+    import numpy as np
+
+    from ..glove import GloveVectors
+
+    frame = pandas_read_glove(path)
+    return GloveVectors(frame[0].tolist(), frame.iloc[:, 1:].to_numpy(np.float32))
+
+
+def measure_glove(path=None, repeats=REPEATS, reference=None):
+    """The project's reader vs ``pandas.read_csv`` on the same GloVe text file, interleaved in
+    one run; the reader on one thread too; and loading the bundled arrays.
+
+    ``reference`` (a ``GloveVectors``, default the bundled ones) is what the reader must return
+    exactly; ``path`` defaults to the 400,000-line file written from the bundled vectors.
+    """
+    import numpy as np
+
+    from .. import glove
+
+    path = Path(path or glove.glove_text_file())
+    reference = glove.bundled_glove() if reference is None else reference
+    readers = {
+        "reader": lambda: glove.read_glove_text(path, progress=False),
+        "pandas": lambda: pandas_read_glove(path),
+        "reader_1_thread": lambda: glove.read_glove_text(path, progress=False, workers=1),
+        "pandas_glove_vectors": lambda: pandas_glove_vectors(path),
+    }
+    timings, last = interleaved(readers, repeats)
+    read, frame = last["reader"], last["pandas"]
+    bundled, bundled_timing = None, []
+    for _ in range(repeats):
+        bundled, wall, _ = timed(glove.bundled_glove)
+        bundled_timing.append(wall)
+    _, materialize, _ = timed(np.array, bundled.vectors)
+    exact = {name: timing.pop("median_exact") for name, timing in timings.items()}
+    return {
+        "file": path.name, "bytes": path.stat().st_size, "lines": len(read), "dim": read.dim,
+        **timings,
+        "ratio": round(exact["pandas"] / exact["reader"], 2),
+        "ratio_1_thread": round(exact["pandas"] / exact["reader_1_thread"], 2),
+        "ratio_same_result": round(exact["pandas_glove_vectors"] / exact["reader"], 2),
+        "reader_threads": _reader_threads(),
+        "pandas_rows": int(len(frame)),
+        "matches_reference": bool(read.words == list(reference.words)
+                                  and np.array_equal(read.vectors, np.asarray(reference.vectors))),
+        "bundled_seconds": summarize(bundled_timing),
+        "bundled_read_all_seconds": round(materialize, 3),
+    }
+
+
+def _reader_threads():
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(4, cpus or 1)
+
+
+def evaluate_predictions(predict, x, y, batch_size=BATCH_SIZE):
+    """Accuracy and inference throughput of ``predict(x, batch_size)`` (probabilities of the
+    positive class). A first call on one full and one partial batch warms up tracing; the
+    timed call then predicts all of ``x``. Returns ``{"accuracy", "reviews_per_second",
+    "predict_seconds", "n"}``."""
+    import numpy as np
+
+    remainder = len(x) % batch_size
+    warm = min(len(x), batch_size + remainder)  # traces the full and the last, partial batch
+    predict(x[:warm], batch_size)
+    probabilities, seconds, _ = timed(predict, x, batch_size)
+    predicted = np.asarray(probabilities).reshape(-1) > 0.5
+    return {"accuracy": round(float(np.mean(predicted == (np.asarray(y).reshape(-1) > 0.5))), 4),
+            "reviews_per_second": round(len(x) / seconds, 1), "predict_seconds": round(seconds, 2),
+            "n": int(len(x))}
+
+
+def measure_models(names=None, log=print):
+    """Every shipped model of ``rnncourse.models.RECIPES``: held-out accuracy on the bundled
+    test split, seconds per training epoch (from the manifest) and reviews/s at batch 256.
+    A model without a manifest entry or with unusable weights is reported, not skipped."""
+    import keras
+
+    from .. import weights
+    from ..data import imdb_arrays
+    from ..models import RECIPES
+    from ..paths import weights_dir
+
+    try:
+        shipped = weights.manifest()["models"]
+    except weights.WeightsError as error:
+        shipped, manifest_error = {}, str(error)
+    else:
+        manifest_error = None
+    weights_folder = weights_dir().name
+    rows, cache = {}, {}
+    for name in names or list(RECIPES) + sorted(set(shipped) - set(RECIPES)):
+        recipe = RECIPES.get(name)
+        if name not in shipped or recipe is None:
+            error = ("not a model of rnncourse.models.RECIPES" if recipe is None
+                     else manifest_error or f"not in {weights_folder}/manifest.json")
+            rows[name] = {"status": "missing", "error": error}
+            log(f"  {name}: MISSING ({rows[name]['error']})")
+            continue
+        entry = shipped[name]
+        row = {"lesson": recipe.lesson, "quick": bool(entry.get("quick", False)),
+               "manifest_test_accuracy": entry.get("test_accuracy"),
+               "seconds_per_epoch": entry.get("seconds_per_epoch"),
+               "epochs_run": entry.get("epochs_run", entry.get("epochs")),
+               "params": entry.get("architecture", {}).get("params")}
+        try:
+            model = weights.load_pretrained(name)
+        except weights.WeightsError as error:
+            rows[name] = {**row, "status": "missing", "error": str(error)}
+            log(f"  {name}: MISSING ({error})")
+            continue
+        key = tuple(sorted(recipe.data.items()))
+        if key not in cache:
+            _, (x_test, y_test) = imdb_arrays(**recipe.data)
+            cache[key] = (x_test, y_test)
+        x_test, y_test = cache[key]
+        if recipe.raw_ids:
+            x_test = x_test[..., None].astype("float32")
+        row.update(evaluate_predictions(
+            lambda x, batch: model.predict(x, batch_size=batch, verbose=0), x_test, y_test))
+        rows[name] = {**row, "status": "ok"}
+        log(f"  {name}: accuracy {row['accuracy']:.4f}, {row['reviews_per_second']:.0f} reviews/s")
+        del model
+        keras.backend.clear_session()
+    return rows
+
+
+def measure_baseline():
+    """TF-IDF (1-2-grams) + logistic regression, trained and scored in this run."""
+    from ..baseline import tfidf_baseline
+
+    result, seconds, _ = timed(tfidf_baseline)
+    return {**result, "seconds": round(seconds, 1)}
+
+
+def machine():
+    """CPU model, cores, memory, Python and library versions, and the load at measuring time."""
+    import psutil
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable,
+            "memory_gb": round(psutil.virtual_memory().total / GB, 1),
+            "system": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version(), "versions": versions}
+
+
+def _load():
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+

@@ -1,0 +1,295 @@
+"""For maintainers: ``benchmarks/results.json`` rendered into ``benchmarks/RESULTS.md`` and the
+README's benchmark table, the targets they report, and the staleness check CI runs.
+
+Rendering reads only the results JSON; nothing here measures.
+"""
+
+import json
+from pathlib import Path
+
+from ..fileio import write_bytes_atomic
+from ..paths import repo_root
+from .bench_measure import BATCH_SIZE
+
+SECTIONS = ("notebooks", "glove", "baseline", "models")
+LIMITS = {"notebook_seconds": 90.0, "notebook_peak_bytes": 3 * 10**9, "glove_ratio": 1.0}
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+GB = 10**9
+
+
+def results_dir():
+    return repo_root() / "benchmarks"
+
+
+# ----------------------------------------------------------------------------- targets and views
+
+def targets(results):
+    """The issue's four targets, each ``{"measured", "limit", "met"}``; ``met`` is ``None`` (not
+    measured) when the section it needs is absent from ``results`` or failed."""
+    out = {name: {"measured": None, "limit": limit, "met": None} for name, limit in
+           (("notebook_seconds", LIMITS["notebook_seconds"]), ("notebook_peak_bytes", LIMITS["notebook_peak_bytes"]),
+            ("best_model_vs_baseline", None), ("glove_ratio", LIMITS["glove_ratio"]))}
+    notebooks = results.get("notebooks")
+    if notebooks:
+        ok = {n: r for n, r in notebooks.items() if r["status"] == "ok"}
+        everyone = len(ok) == len(notebooks)  # a missing or failing notebook misses the target
+        slowest = max(ok, key=lambda n: ok[n]["seconds"]["median"], default=None)
+        largest = max(ok, key=lambda n: ok[n]["peak_rss"], default=None)
+        seconds = ok[slowest]["seconds"]["median"] if ok else None
+        peak = ok[largest]["peak_rss"] if ok else None
+        out["notebook_seconds"].update(measured=seconds, notebook=slowest,
+                                       met=everyone and seconds <= LIMITS["notebook_seconds"])
+        out["notebook_peak_bytes"].update(measured=peak, notebook=largest,
+                                          met=everyone and peak <= LIMITS["notebook_peak_bytes"])
+    models, baseline = results.get("models"), results.get("baseline")
+    if baseline is not None:
+        out["best_model_vs_baseline"]["limit"] = baseline["test_accuracy"]
+    if models is not None and baseline is not None:
+        ok = {n: r for n, r in models.items() if r["status"] == "ok"}
+        best = max(ok, key=lambda n: ok[n]["accuracy"], default=None)
+        out["best_model_vs_baseline"].update(
+            measured=ok[best]["accuracy"] if ok else None, model=best,
+            met=ok[best]["accuracy"] >= baseline["test_accuracy"] if ok else False)
+    glove = results.get("glove")
+    if glove is not None:
+        out["glove_ratio"].update(measured=glove["ratio"], met=glove["ratio"] >= LIMITS["glove_ratio"])
+    return out
+
+
+TARGET_LABELS = {
+    "notebook_seconds": "every notebook ≤ 90 s",
+    "notebook_peak_bytes": "every notebook ≤ 3 GB",
+    "best_model_vs_baseline": "best model ≥ baseline",
+    "glove_ratio": "GloVe reader ≥ pandas speed",
+}
+
+
+def _met(target):
+    return {True: "met", False: "**not met**", None: "not measured"}[target["met"]]
+
+
+def _gb(value):
+    return f"{value / GB:.2f} GB"
+
+
+def render_readme_block(results):
+    """The README's benchmark table (markdown, without the markers), from ``results``."""
+    goals = targets(results)
+    lines = ["| Measure | Measured | Target |", "| --- | --- | --- |"]
+    for name, row in results.get("notebooks", {}).items():
+        if row["status"] == "ok":
+            lines.append(f"| `{name}` top to bottom (median of {len(row['runs'])}) | "
+                         f"{row['seconds']['median']:.1f} s, {_gb(row['peak_rss'])} peak | "
+                         f"≤ {LIMITS['notebook_seconds']:.0f} s, ≤ {_gb(LIMITS['notebook_peak_bytes'])} |")
+        else:
+            lines.append(f"| `{name}` top to bottom | {row['status'].upper()} | "
+                         f"≤ {LIMITS['notebook_seconds']:.0f} s, ≤ {_gb(LIMITS['notebook_peak_bytes'])} |")
+    if "models" in results and "baseline" in results:
+        goal = goals["best_model_vs_baseline"]
+        quick = " (stand-in weights)" if goal["model"] and results["models"][goal["model"]]["quick"] else ""
+        measured = f"{goal['measured']:.4f} (`{goal['model']}`{quick})" if goal["model"] else "no model"
+        lines.append(f"| Best model, accuracy on the 5,000 test reviews | {measured} | "
+                     f"≥ TF-IDF + logistic regression {goal['limit']:.4f} |")
+    if "glove" in results:
+        glove = results["glove"]
+        lines.append(f"| GloVe 50d text ({glove['lines']:,} lines): project reader vs `pandas.read_csv` | "
+                     f"{glove['ratio']:.2f}× ({glove['reader']['seconds']['median']:.2f} s vs "
+                     f"{glove['pandas']['seconds']['median']:.2f} s) | ≥ 1.00× |")
+        lines.append(f"| Bundled GloVe arrays, load (checksums verified) | "
+                     f"{glove['bundled_seconds']['median']:.2f} s | — |")
+    for name, section in results.get("sections", {}).items():
+        if section.get("error"):
+            lines.append(f"| {name} | FAILED: {section['error'][:120]} | — |")
+    verdicts = "; ".join(f"{TARGET_LABELS[name]}: {_met(goal)}" for name, goal in goals.items())
+    where = results.get("machine", {})
+    lines += ["", f"Targets — {verdicts}.",
+              f"Measured by `make bench` on {where.get('cores', '?')} cores of {where.get('cpu', '?')}; "
+              "every figure, per model and per notebook, and how it is measured: "
+              "[benchmarks/RESULTS.md](benchmarks/RESULTS.md)."]
+    return "\n".join(lines)
+
+
+def replace_block(text, block, start=README_START, end=README_END):
+    """``text`` with the lines between the ``start`` and ``end`` markers replaced by ``block``.
+
+    Raises ``ValueError`` naming the markers when they are missing or out of order."""
+    first, last = text.find(start), text.find(end)
+    if first < 0 or last < 0 or last < first:
+        raise ValueError(f"README.md needs the lines {start} and {end} (in that order) around the "
+                         "benchmark table; add them where the table belongs.")
+    return f"{text[:first + len(start)]}\n{block}\n{text[last:]}"
+
+
+def render_results_md(results):
+    """``benchmarks/RESULTS.md``: every measured figure, the targets and how they were measured."""
+    out = ["# Benchmarks", "",
+           "Generated by `make bench` (`python -m rnncourse.tools.bench`) from `benchmarks/results.json`; "
+           "do not edit by hand.", ""]
+    where = results.get("machine")
+    if where:
+        versions = ", ".join(f"{k} {v}" for k, v in where["versions"].items() if v)
+        out += ["## Machine", "", f"- CPU: {where['cpu']}, {where['cores']} cores, "
+                f"{where['memory_gb']} GB memory; {where['system']}; Python {where['python']}",
+                f"- Libraries: {versions}", ""]
+    goals = targets(results)
+    out += ["## Targets", "", "| Target | Measured | Limit | Result |", "| --- | --- | --- | --- |"]
+    labels = {"notebook_seconds": "Slowest notebook, median run time",
+              "notebook_peak_bytes": "Largest notebook peak memory",
+              "best_model_vs_baseline": "Best model accuracy vs TF-IDF baseline",
+              "glove_ratio": "GloVe reader speed / pandas speed"}
+    formats = {"notebook_seconds": (lambda v: f"{v:.1f} s", "≤"),
+               "notebook_peak_bytes": (_gb, "≤"),
+               "best_model_vs_baseline": (lambda v: f"{v:.4f}", "≥"),
+               "glove_ratio": (lambda v: f"{v:.2f}×", "≥")}
+    for name, goal in goals.items():
+        show, relation = formats[name]
+        which = goal.get("notebook") or goal.get("model")
+        shown = "—" if goal["measured"] is None else show(goal["measured"])
+        shown += f" (`{which}`)" if which else ""
+        limit = "—" if goal["limit"] is None else f"{relation} {show(goal['limit'])}"
+        out.append(f"| {labels[name]} | {shown} | {limit} | {_met(goal)} |")
+    out.append("")
+    notebooks = results.get("notebooks")
+    if notebooks is not None:
+        section = results["sections"]["notebooks"]
+        out += ["## Notebooks", "",
+                f"Each notebook executed top to bottom {section['repeats']} times, each time in a fresh "
+                "kernel started from a fresh process (`rnncourse.tools.notebooks.execute`: kernel start to "
+                "last cell). Peak memory: the larger of the kernel's `ru_maxrss` (exact peak of the "
+                "largest process the runner waited for) and the summed RSS of the kernel's process "
+                "tree polled every 50 ms. Median of the runs.", "",
+                "| Notebook | Status | Median s | Min s | Max s | Median peak | Max peak |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
+        for name, row in notebooks.items():
+            if row["status"] == "ok":
+                s = row["seconds"]
+                out.append(f"| `{name}` | ok | {s['median']:.1f} | {s['min']:.1f} | {s['max']:.1f} | "
+                           f"{_gb(row['peak_rss'])} | {_gb(row['peak_rss_max'])} |")
+            else:
+                out.append(f"| `{name}` | **{row['status']}** | — | — | — | — | — |")
+        for name, row in notebooks.items():
+            if row.get("error"):
+                out.append(f"\n`{name}`: {row['error']}")
+        out.append("")
+    models, baseline = results.get("models"), results.get("baseline")
+    if models is not None:
+        out += ["## Models", "",
+                "Each shipped model (`rnncourse.models.RECIPES`) loaded with its verified weights "
+                "(`rnncourse.weights.load_pretrained`) and re-evaluated on the bundled 5,000-review test "
+                "split it was trained for (`rnncourse.data.imdb_arrays(**RECIPES[name].data)`). "
+                f"Throughput: `model.predict` at batch size {BATCH_SIZE} over the whole test split after a "
+                "warm-up call. Seconds per epoch: from the manifest (the training run).", "",
+                "| Model | Lesson | Accuracy | Manifest accuracy | s/epoch | Epochs | Reviews/s | Weights |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for name, row in models.items():
+            if row["status"] != "ok":
+                out.append(f"| `{name}` | {row.get('lesson', '')} | **{row['status']}** | — | — | — | — | "
+                           f"{row.get('error', '')} |")
+                continue
+            manifest_accuracy = row["manifest_test_accuracy"]
+            manifest_accuracy = "—" if manifest_accuracy is None else f"{manifest_accuracy:.4f}"
+            out.append(
+                f"| `{name}` | {row['lesson']} | {row['accuracy']:.4f} | "
+                f"{manifest_accuracy} | {row['seconds_per_epoch']} | {row['epochs_run']} | "
+                f"{row['reviews_per_second']:.0f} | {'quick stand-in' if row['quick'] else 'trained'} |")
+        out.append("")
+    if baseline is not None:
+        out += ["## Baseline", "",
+                f"{baseline['model']}: trained on {baseline['n_train']:,} reviews "
+                f"({baseline['features']:,} features) and scored on {baseline['n_test']:,} in this run — "
+                f"accuracy **{baseline['test_accuracy']:.4f}**, {baseline['seconds']:.1f} s in all.", ""]
+    g = results.get("glove")
+    if g is not None:
+        repeats = results["sections"]["glove"]["repeats"]
+        out += ["## GloVe loading", "",
+                f"`{g['file']}`: {g['lines']:,} lines × {g['dim']} dimensions, {g['bytes'] / 1e6:.0f} MB, "
+                f"written from the bundled vectors. Readers timed in one run after a warm-up call each, "
+                f"interleaved ({repeats} rounds, order alternating); wall and CPU seconds.", "",
+                "| Reader | Median s | Min s | Median CPU s |", "| --- | --- | --- | --- |"]
+        readers = {"reader": f"`rnncourse.glove.read_glove_text` ({g['reader_threads']} threads)",
+                   "reader_1_thread": "`rnncourse.glove.read_glove_text` (1 thread)",
+                   "pandas": '`pandas.read_csv(sep=" ", header=None, quoting=3, keep_default_na=False, '
+                             'na_filter=False)`',
+                   "pandas_glove_vectors": "the same `read_csv`, then the float32 matrix and `GloveVectors` "
+                                           "(the reader's result)"}
+        for key, label in readers.items():
+            if key not in g:
+                continue
+            wall, cpu = g[key]["seconds"], g[key]["cpu_seconds"]
+            out.append(f"| {label} | {wall['median']:.2f} | {wall['min']:.2f} | {cpu['median']:.2f} |")
+        same = (f"; {g['ratio_same_result']:.2f}× against pandas building the same result"
+                if "ratio_same_result" in g else "")
+        out += ["", f"Reader speed / pandas speed (ratio of medians): **{g['ratio']:.2f}×** "
+                f"({g['ratio_1_thread']:.2f}× on one thread{same}). The reader returns `GloveVectors` (float32 "
+                "matrix and word index); `read_csv` returns a DataFrame. `keep_default_na=False, na_filter=False` "
+                "keep words such as \"null\" and \"nan\" as words. The reader's result equals the bundled "
+                f"vectors exactly: {'yes' if g['matches_reference'] else '**NO**'}; pandas read "
+                f"{g['pandas_rows']:,} rows.", "",
+                "Bundled arrays (`rnncourse.glove.bundled_glove()`: SHA-256 of both files, word list from "
+                f"parquet, vectors memory-mapped): median {g['bundled_seconds']['median']:.2f} s; reading "
+                f"every vector once more: {g['bundled_read_all_seconds']:.2f} s.", ""]
+    sections = results.get("sections", {})
+    if sections:
+        out += ["## Runs", "", "| Section | Measured at (UTC) | Seconds | Load average (1, 5, 15 min) at start |",
+                "| --- | --- | --- | --- |"]
+        for name in SECTIONS:
+            if name in sections:
+                s = sections[name]
+                load = ", ".join(f"{x:.2f}" for x in s["load_at_start"]) if s["load_at_start"] else "—"
+                failed = f" — **FAILED**: {s['error']}" if s.get("error") else ""
+                out.append(f"| {name}{failed} | {s['measured_at']} | {s['seconds']:.0f} | {load} |")
+        if results.get("bench_seconds") is not None:
+            out += ["", f"The whole `make bench` took {results['bench_seconds']:.0f} s."]
+        out += ["", "Timings are wall-clock on a machine that may have been busy with other work: the load "
+                "average at the start of each section shows how busy.", ""]
+    return "\n".join(out)
+
+
+def write_results(results, folder=None):
+    """Write ``results.json`` (in measuring order: notebooks and models in course order) and
+    ``RESULTS.md`` rendered from exactly what the JSON holds."""
+    folder = Path(folder or results_dir())
+    text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+    write_bytes_atomic(folder / "results.json", text.encode("utf-8"))
+    write_bytes_atomic(folder / "RESULTS.md", (render_results_md(json.loads(text)) + "\n").encode("utf-8"))
+
+
+def load_results(folder=None):
+    path = Path(folder or results_dir()) / "results.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `make bench` first.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def update_readme(results, readme=None):
+    """Rewrite the README's benchmark block from ``results``; returns whether it changed."""
+    readme = Path(readme or repo_root() / "README.md")
+    text = readme.read_text(encoding="utf-8")
+    new = replace_block(text, render_readme_block(results))
+    if new != text:
+        write_bytes_atomic(readme, new.encode("utf-8"))
+    return new != text
+
+
+def stale_views(folder=None, readme=None):
+    """Messages for each generated view that differs from ``results.json`` (empty: all fresh)."""
+    folder = Path(folder or results_dir())
+    readme = Path(readme or repo_root() / "README.md")
+    try:
+        results = load_results(folder)
+    except FileNotFoundError as error:
+        return [str(error)]
+    problems = []
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    try:
+        if replace_block(text, render_readme_block(results)) != text:
+            problems.append(f"{readme.name}: the benchmark table is stale against {folder.name}/results.json; "
+                            "run `python -m rnncourse.tools.bench --readme`.")
+    except ValueError as error:
+        problems.append(str(error))
+    md = folder / "RESULTS.md"
+    if not md.is_file() or md.read_text(encoding="utf-8") != render_results_md(results) + "\n":
+        problems.append(f"{folder.name}/RESULTS.md is stale against results.json; "
+                        "run `python -m rnncourse.tools.bench --readme`.")
+    return problems
+
