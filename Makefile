@@ -19,15 +19,17 @@ unexport MPLBACKEND
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	--nbval-cell-timeout 600 --nbval-kernel-startup-timeout 120 -p no:cacheprovider
 
-.PHONY: help install data run test unit notebooks refresh weights exercises exercises-check lab bench clean
+.PHONY: help install data run test unit notebooks refresh weights exercises exercises-check export export-check test-portable lab bench clean
 
 help:
 	@echo "make run        set up, then execute every notebook into build/ (with HTML copies)"
 	@echo "make test       set up, then unit tests + every notebook under strict nbval"
+	@echo "make test-portable  strict nbval again with oneDNN on, then with one thread (outputs must not change)"
 	@echo "make lab        open JupyterLab on the exercise notebooks"
 	@echo "make refresh    re-execute notebooks in place (NB=path for one) to update stored outputs"
 	@echo "make weights    retrain every pre-trained model into weights/ (about 45 minutes)"
 	@echo "make exercises  regenerate exercises/ from the lesson notebooks"
+	@echo "make export     regenerate the library modules taught in the lessons (# export: cells)"
 	@echo "make bench      measure notebooks, models and loaders into benchmarks/"
 
 install: $(VENV)/.installed
@@ -51,7 +53,13 @@ unit: data
 notebooks: data
 	$(PY) -m pytest $(NBVAL) $(or $(NB),notebooks)
 
-test: exercises-check unit notebooks
+test: exercises-check export-check unit notebooks
+
+# The stored outputs must not depend on float round-off: strict nbval again with oneDNN's kernels,
+# then with a single thread (stand-ins for another CPU); the stored outputs stay as they are.
+test-portable: data
+	TF_ENABLE_ONEDNN_OPTS=1 $(PY) -m pytest $(NBVAL) $(or $(NB),notebooks)
+	TF_NUM_INTRAOP_THREADS=1 $(PY) -m pytest $(NBVAL) $(or $(NB),notebooks)
 
 refresh: data
 	$(PY) -m rnncourse.tools.notebooks refresh $(NB)
@@ -64,6 +72,12 @@ exercises: install
 
 exercises-check: install
 	$(PY) -m rnncourse.tools.exercises --check
+
+export: install
+	$(PY) -m rnncourse.tools.export
+
+export-check: install
+	$(PY) -m rnncourse.tools.export --check
 
 lab: install
 	$(VENV)/bin/jupyter lab exercises/

@@ -1,4 +1,7 @@
-"""SimpleRNN, GRU and LSTM cells written out in NumPy, run on the weights of Keras layers.
+"""For learners: SimpleRNN, GRU and LSTM cells written out in NumPy, run on the weights of Keras layers.
+
+The three step functions are written in lesson 02 and generated into ``rnncourse/scratch.py``
+(``make export``); this module runs them over whole sequences and counts parameters.
 
 Every array is batch-first: inputs ``(batch, time, features)``, outputs and gate activations
 ``(batch, time, units)``. The step functions follow Keras's layout of the weights (row vectors,
@@ -15,11 +18,13 @@ The cells compute in float64, so any difference to Keras (float32) is Keras's ro
 
 import numpy as np
 
+from .scratch import gru_step, lstm_step, sigmoid, simple_rnn_step
+
 KINDS = ("simple_rnn", "gru", "lstm")
 
 ACTIVATIONS = {
     "tanh": np.tanh,
-    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "sigmoid": sigmoid,
     "relu": lambda x: np.maximum(x, 0.0),
     "linear": lambda x: x,
 }
@@ -35,59 +40,6 @@ def _activation(name):
     if name not in ACTIVATIONS:
         raise ValueError(f"activation {name!r} is not written out here; use one of {sorted(ACTIVATIONS)}.")
     return ACTIVATIONS[name]
-
-
-tanh = ACTIVATIONS["tanh"]
-sigmoid = ACTIVATIONS["sigmoid"]
-
-
-# ---------------------------------------------------------------------------- one time step
-
-def simple_rnn_step(x_t, h_prev, kernel, recurrent_kernel, bias, activation=tanh):
-    """One SimpleRNN step: ``h_t = tanh(x_t W + h_prev U + b)``; returns ``h_t`` ``(batch, units)``."""
-    return activation(x_t @ kernel + h_prev @ recurrent_kernel + bias)
-
-
-def gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, activation=tanh,
-             recurrent_activation=sigmoid, reset_after=True):
-    """One GRU step; returns ``(h_t, gates)`` with ``gates = {"update", "reset", "candidate"}``.
-
-    With ``reset_after=True`` (Keras's default) the reset gate scales the recurrent term
-    *after* the matrix product: ``tanh(x W_h + b_h + r * (h U_h + b'_h))``. The new state
-    keeps ``z`` of the old one: ``h_t = z * h_prev + (1 - z) * candidate``.
-    """
-    if reset_after:
-        input_bias, recurrent_bias = bias
-    else:
-        input_bias, recurrent_bias = bias, np.zeros_like(bias)
-    x_z, x_r, x_h = np.split(x_t @ kernel + input_bias, 3, axis=-1)
-    u_z, u_r, u_h = np.split(recurrent_kernel, 3, axis=-1)
-    b_z, b_r, b_h = np.split(recurrent_bias, 3, axis=-1)
-    z = recurrent_activation(x_z + h_prev @ u_z + b_z)
-    r = recurrent_activation(x_r + h_prev @ u_r + b_r)
-    if reset_after:
-        candidate = activation(x_h + r * (h_prev @ u_h + b_h))
-    else:
-        candidate = activation(x_h + (r * h_prev) @ u_h)
-    h_t = z * h_prev + (1.0 - z) * candidate
-    return h_t, {"update": z, "reset": r, "candidate": candidate}
-
-
-def lstm_step(x_t, state, kernel, recurrent_kernel, bias, activation=tanh, recurrent_activation=sigmoid):
-    """One LSTM step on ``state = (h_prev, c_prev)``; returns ``((h_t, c_t), gates)``.
-
-    ``c_t = f * c_prev + i * tanh(x W_c + h U_c + b_c)`` and ``h_t = o * tanh(c_t)``;
-    ``gates = {"input", "forget", "candidate", "output", "cell"}``.
-    """
-    h_prev, c_prev = state
-    x_i, x_f, x_c, x_o = np.split(x_t @ kernel + h_prev @ recurrent_kernel + bias, 4, axis=-1)
-    i = recurrent_activation(x_i)
-    f = recurrent_activation(x_f)
-    candidate = activation(x_c)
-    o = recurrent_activation(x_o)
-    c_t = f * c_prev + i * candidate
-    h_t = o * activation(c_t)
-    return (h_t, c_t), {"input": i, "forget": f, "candidate": candidate, "output": o, "cell": c_t}
 
 
 # ---------------------------------------------------------------------------- whole sequences
@@ -231,12 +183,3 @@ def print_param_table(model):
     for name, kind, input_dim, units, formula, keras_count in param_table(model):
         print(f"  {name:<14} {kind:<10} input {input_dim:>3}, units {units:>3}: "
               f"formula {formula:>7,} = count_params() {keras_count:>7,}")
-
-
-def upper_bound(value):
-    """The smallest of 1, 2 or 5 times a power of ten that exceeds ``value`` > 0 (2.3e-07 -> 5e-07).
-
-    Round-off differences change in their last digits from one CPU to another; their bound does not.
-    """
-    exponent = np.floor(np.log10(value))
-    return next(float(m * 10.0 ** exponent) for m in (1, 2, 5, 10) if value < m * 10.0 ** exponent)

@@ -23,17 +23,17 @@ SEED = 42
 
 
 def set_environment(gpu=False):
-    """Export :data:`SETTINGS` (effective only before TensorFlow is imported).
+    """Export :data:`SETTINGS` where the environment does not already set them (effective only
+    before TensorFlow is imported).
 
-    With ``gpu=True`` the GPUs stay visible (the trainer's ``--strategy mirrored``).
+    A variable that is already set wins: ``make test-portable`` runs the notebooks with oneDNN on
+    and with one thread this way. With ``gpu=True`` the GPUs stay visible (the trainer's
+    ``--strategy mirrored``).
     """
     for key, value in SETTINGS.items():
         if key == "CUDA_VISIBLE_DEVICES" and gpu:
             continue
-        if "tensorflow" not in sys.modules:
-            os.environ[key] = value
-        else:
-            os.environ.setdefault(key, value)
+        os.environ.setdefault(key, value)
 
 
 @contextmanager

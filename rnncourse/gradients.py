@@ -1,10 +1,13 @@
-"""Gradient measurements for lesson 01: how gradients shrink or grow over time steps and steps of training.
+"""For learners: gradient measurements for lesson 01 — how gradients shrink or grow over time
+steps and over steps of training.
 
-Plumbing only: the notebook shows the models and the maths; these functions run the
-``tf.GradientTape`` bookkeeping and return plain NumPy arrays.
+The per-step measurement, ``input_step_gradient_norms``, is written in lesson 01 and generated
+into ``rnncourse/bptt.py`` (``make export``); it is imported here so that ``gradients`` has all of them.
 """
 
 import numpy as np
+
+from .bptt import input_step_gradient_norms  # noqa: F401  (written in lesson 01)
 
 
 def matrix_power_norms(matrix, steps):
@@ -22,51 +25,6 @@ def matrix_power_norms(matrix, steps):
             power = power @ matrix
             norms[t] = np.linalg.norm(power, 2) if np.all(np.isfinite(power)) else np.inf
     return norms
-
-
-def _split_at_embedding(model):
-    """``(first, rest)``: the Embedding layer (or ``None``) and the layers applied after it."""
-    from keras import layers
-
-    stack = list(model.layers)
-    if stack and isinstance(stack[0], layers.Embedding):
-        return stack[0], stack[1:]
-    return None, stack
-
-
-def input_step_gradient_norms(model, x, y, loss=None):
-    """How strongly the loss reacts to each input step: a float64 array of shape ``(time,)``.
-
-    ``model`` is a ``Sequential`` model whose layers are applied in order. Entry ``t`` is
-    ``||dL/dx_t||`` averaged over the batch, where ``L`` is the summed per-example ``loss``
-    (binary cross-entropy by default) and ``x_t`` is the input vector at step ``t``: the
-    output of the first layer when it is an ``Embedding`` (word ids cannot be
-    differentiated), otherwise the model input itself. ``x`` has shape ``(batch, time)``
-    (ids) or ``(batch, time, features)``; ``y`` has shape ``(batch,)``. The last entry is
-    the last step; ``norms[::-1]`` is indexed by the distance from the end.
-    """
-    import keras
-    import tensorflow as tf
-
-    loss = loss or keras.losses.binary_crossentropy
-    embedding, stack = _split_at_embedding(model)
-    inputs = embedding(x) if embedding is not None else tf.convert_to_tensor(x, dtype=model.dtype)
-    targets = tf.reshape(tf.convert_to_tensor(y, dtype=inputs.dtype), (-1, 1))
-
-    @tf.function  # one graph instead of an eager loop over the time steps: several times faster
-    def per_step_norms(inputs, targets):
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            outputs = inputs
-            for layer in stack:
-                outputs = layer(outputs)
-            total = tf.reduce_sum(loss(targets, outputs))
-        gradient = tape.gradient(total, inputs)
-        if gradient.shape.rank == 2:  # one feature per step, given as (batch, time)
-            gradient = gradient[..., None]
-        return tf.norm(gradient, axis=-1)
-
-    return np.mean(per_step_norms(inputs, targets).numpy().astype(np.float64), axis=0)
 
 
 def global_norm_trace(model, optimizer, x, y, loss, batch_size=32, max_steps=100):

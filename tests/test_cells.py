@@ -108,13 +108,6 @@ def test_rejects_other_layers_and_kinds():
         cells.run_cell("rnn", np.zeros((1, 2, 3)), np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4))
 
 
-def test_upper_bound():
-    assert cells.upper_bound(2.3e-07) == pytest.approx(5e-07)
-    assert cells.upper_bound(1.48e-06) == pytest.approx(2e-06)
-    assert cells.upper_bound(9.9e-06) == pytest.approx(1e-05)
-    assert cells.upper_bound(1e-06) == pytest.approx(2e-06)
-
-
 @pytest.mark.parametrize("kind", cells.KINDS)
 def test_cell_diagrams_draw(kind):
     import matplotlib
