@@ -72,3 +72,35 @@ def write_json_atomic(target, obj) -> None:
     """Write ``obj`` as indented, key-sorted JSON to ``target`` atomically."""
     text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
     write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data`` (what :func:`sha256` gives for a file holding it)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def json_bytes(obj) -> bytes:
+    """The exact bytes :func:`write_json_atomic` writes for ``obj``."""
+    return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def fsync_file(path) -> None:
+    """Flush the contents of the file at ``path`` to disk."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def fsync_directory(path) -> None:
+    """Flush the entries of folder ``path`` (files renamed into or out of it) to disk.
+
+    A no-op where folders cannot be opened or synced (Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

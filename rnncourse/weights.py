@@ -1,66 +1,96 @@
-"""Load the shipped pre-trained models, verified against ``weights/manifest.json``."""
+"""Load the shipped pre-trained models, verified against ``weights/manifest.json``.
+
+Every file is found through the manifest: model ``NAME`` lives in a version folder named after
+the first 12 hex digits of its weights' SHA-256, ``weights/NAME.<sha12>/NAME.weights.h5`` and
+``weights/NAME.<sha12>/NAME.history.json``; the manifest's ``file`` and ``history`` fields hold
+these paths relative to ``weights/``. The trainer (``rnncourse.tools.train``) writes a new version
+folder first and switches the manifest to it in one atomic rename, so the manifest and the files
+it names always agree.
+"""
 
 import json
 from pathlib import Path
 
 from .fileio import sha256
+from .paths import weights_dir
+
+REMEDY = ("Restore the shipped files with `git checkout weights/`, or retrain with `make weights` "
+          "(`python -m rnncourse.tools.train NAME` for one model).")
 
 
 def _brief(error):
     """The first 200 characters of an exception's message, on one line."""
     text = " ".join(str(error).split())
     return f"{type(error).__name__}: {text[:200]}{'…' if len(text) > 200 else ''}"
-from .paths import weights_dir
-
-REMEDY = "Run `make weights` (or `python -m rnncourse.tools.train NAME`) to train it again."
 
 
 class WeightsError(RuntimeError):
     """A pre-trained weights file is missing, corrupted or does not fit its model."""
 
 
-def manifest(folder=None):
-    """The parsed ``weights/manifest.json`` (``{"models": {...}, "experiments": {...}}``)."""
-    path = Path(folder or weights_dir()) / "manifest.json"
+def _folder(folder):
+    return Path(folder or weights_dir())
+
+
+def _read_json(path, what):
+    """The parsed JSON file ``path``; a :class:`WeightsError` naming it when it is missing or damaged."""
     if not path.is_file():
-        raise WeightsError(f"{path} is missing, so no pre-trained model can be verified. {REMEDY}")
+        raise WeightsError(f"{path} is missing, so {what}. {REMEDY}")
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
-    except json.JSONDecodeError as error:
-        raise WeightsError(f"{path} is not valid JSON ({error}). Restore it with `git checkout {path}` "
-                           f"or {REMEDY[0].lower()}{REMEDY[1:]}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise WeightsError(f"{path} is truncated or corrupted: it is not valid JSON ({_brief(error)}). "
+                           f"{REMEDY}") from None
+
+
+def manifest(folder=None):
+    """The parsed ``weights/manifest.json`` (``{"models": {...}, "experiments": {...}}``)."""
+    path = _folder(folder) / "manifest.json"
+    data = _read_json(path, "no pre-trained model can be verified")
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        found = "is empty" if data in ({}, [], None) else "has no \"models\" table"
+        raise WeightsError(f"{path} {found}, so no pre-trained model can be found or verified. {REMEDY}")
+    return data
 
 
 def entry(name, folder=None):
     """The manifest entry of model ``name``."""
     models = manifest(folder)["models"]
+    path = _folder(folder) / "manifest.json"
     if name not in models:
-        raise WeightsError(f"No pre-trained model named {name!r} in {Path(folder or weights_dir()) / 'manifest.json'}; "
+        raise WeightsError(f"No pre-trained model named {name!r} in {path}; "
                            f"available: {', '.join(sorted(models))}. {REMEDY}")
-    return models[name]
+    record = models[name]
+    missing = [key for key in ("file", "history", "sha256")
+               if not isinstance(record, dict) or not isinstance(record.get(key), str)]
+    if missing:
+        raise WeightsError(f"{path}: the entry of {name!r} lacks {', '.join(missing)}, "
+                           f"so its files cannot be found or verified. {REMEDY}")
+    return record
 
 
 def history(name, folder=None):
     """The stored training history of ``name``: ``{"loss": [...], "accuracy": [...], "val_loss": ..., ...}``."""
-    path = Path(folder or weights_dir()) / entry(name, folder)["history"]
-    if not path.is_file():
-        raise WeightsError(f"{path} is missing. {REMEDY}")
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    path = _folder(folder) / entry(name, folder)["history"]
+    record = _read_json(path, f"the training history of {name!r} cannot be shown")
+    if not isinstance(record, dict):
+        raise WeightsError(f"{path} is not a training history (a table of per-epoch metrics). {REMEDY}")
+    return record
 
 
 def weights_path(name, folder=None):
-    """Path of ``weights/NAME.weights.h5`` after checking it exists and matches its SHA-256."""
+    """Path of the weights file of ``name`` (``weights/NAME.<sha12>/NAME.weights.h5``, as the
+    manifest says) after checking it exists and matches its SHA-256."""
     record = entry(name, folder)
-    path = Path(folder or weights_dir()) / record["file"]
+    path = _folder(folder) / record["file"]
     if not path.is_file():
         raise WeightsError(f"{path} is missing. {REMEDY}")
     actual = sha256(path)
     if actual != record["sha256"]:
         raise WeightsError(
             f"{path} is corrupted or truncated: its SHA-256 is {actual[:12]}…, the manifest says "
-            f"{record['sha256'][:12]}…. Restore it with `git checkout {path}` or {REMEDY[0].lower()}{REMEDY[1:]}"
+            f"{record['sha256'][:12]}…. {REMEDY}"
         )
     return path
 

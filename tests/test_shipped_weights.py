@@ -4,7 +4,10 @@ import pytest
 
 from rnncourse import weights
 from rnncourse.data import BUNDLED_NPZ_SHA256, imdb_arrays
+from rnncourse.fileio import sha256
 from rnncourse.models import RECIPES, architecture
+from rnncourse.paths import weights_dir
+from rnncourse.tools import train
 
 MANIFEST = weights.manifest()
 
@@ -17,8 +20,23 @@ def test_every_recipe_is_shipped_trained_for_real():
 
 
 def test_weights_folder_stays_small():
-    total = sum(p.stat().st_size for p in weights.weights_path("best").parent.iterdir())
+    total = sum(p.stat().st_size for p in weights_dir().rglob("*") if p.is_file())
     assert total < 25 * 2**20
+
+
+def test_shipped_layout_is_versioned_and_holds_nothing_unnamed():
+    """Every model lives in ``weights/NAME.<sha12>/`` and the folder holds nothing the manifest
+    does not name (no old versions, no temporaries of an interrupted run)."""
+    for name, entry in MANIFEST["models"].items():
+        version = f"{name}.{entry['sha256'][:12]}"
+        assert entry["file"] == f"{version}/{name}.weights.h5", name
+        assert entry["history"] == f"{version}/{name}.history.json", name
+        assert sorted(p.name for p in (weights_dir() / version).iterdir()) == [
+            f"{name}.history.json", f"{name}.weights.h5"]
+        assert sha256(weights.weights_path(name)) == entry["sha256"]
+        assert weights.history(name)["loss"], name
+    assert sorted(p.name for p in weights_dir().iterdir()) == sorted(
+        ["manifest.json", *train.referenced(MANIFEST)])
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))

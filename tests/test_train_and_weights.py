@@ -27,7 +27,7 @@ def quick_folder(tmp_path_factory):
 
 
 def _snapshot(folder):
-    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir())}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
 
 
 def test_quick_training_writes_weights_history_and_manifest(quick_folder):
@@ -36,10 +36,14 @@ def test_quick_training_writes_weights_history_and_manifest(quick_folder):
     for name, entry in manifest["models"].items():
         assert entry["quick"] is True
         assert sha256(quick_folder / entry["file"]) == entry["sha256"]
+        version = f"{name}.{entry['sha256'][:12]}"  # one version folder per model
+        assert (entry["file"], entry["history"]) == (f"{version}/{name}.weights.h5", f"{version}/{name}.history.json")
         history = weights.history(name, quick_folder)
         assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
         assert 0.0 <= entry["test_accuracy"] <= 1.0
-    assert not [p for p in quick_folder.iterdir() if ".tmp" in p.name]
+    assert not [p for p in quick_folder.rglob("*") if ".tmp" in p.name]
+    assert sorted(p.name for p in quick_folder.iterdir()) == sorted(
+        ["manifest.json", *(Path(entry["file"]).parent.name for entry in manifest["models"].values())])
 
 
 def test_loaded_quick_model_reproduces_its_accuracy(quick_folder):
@@ -127,21 +131,25 @@ def broken(quick_folder, tmp_path):
     return folder
 
 
+def _file(folder, name):
+    return folder / weights.entry(name, folder)["file"]
+
+
 def test_missing_weights_file(broken):
-    (broken / "simple_rnn.weights.h5").unlink()
+    _file(broken, "simple_rnn").unlink()
     with pytest.raises(weights.WeightsError, match=r"simple_rnn\.weights\.h5 is missing.*make weights"):
         weights.load_pretrained("simple_rnn", broken)
 
 
 def test_truncated_weights_file(broken):
-    path = broken / "simple_rnn.weights.h5"
+    path = _file(broken, "simple_rnn")
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(weights.WeightsError, match=r"simple_rnn\.weights\.h5 is corrupted or truncated.*make weights"):
         weights.load_pretrained("simple_rnn", broken)
 
 
 def test_corrupted_weights_file(broken):
-    path = broken / "simple_rnn.weights.h5"
+    path = _file(broken, "simple_rnn")
     content = bytearray(path.read_bytes())
     content[-100] ^= 0xFF
     path.write_bytes(bytes(content))

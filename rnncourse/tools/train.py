@@ -1,18 +1,31 @@
 """Train the course's pre-trained models: ``python -m rnncourse.tools.train [NAME ...] [--quick]``.
 
-Writes, for every model NAME, ``weights/NAME.weights.h5`` and ``weights/NAME.history.json``
-and records it in ``weights/manifest.json`` (architecture, data, recipe, timings, held-out
-test accuracy, SHA-256 of the weights file, library versions). The experiments
-``long_memory`` and ``glove_curve`` and the TF-IDF baseline store their results in the
-manifest only. Every file is written to a temporary name first and moved into place only
-when the model is complete, so an interrupted run leaves ``weights/`` as it was.
+Writes, for every model NAME, a version folder ``weights/NAME.<sha12>/`` (the first 12 hex
+digits of the weights' SHA-256) holding ``NAME.weights.h5`` and ``NAME.history.json``, and
+records it in ``weights/manifest.json`` (architecture, data, recipe, timings, held-out test
+accuracy, SHA-256 of the weights file, library versions). The experiments ``long_memory`` and
+``glove_curve`` and the TF-IDF baseline store their results in the manifest only.
+
+A commit never changes a file the manifest names: the new files are written into a hidden
+staging folder, which is renamed to its version folder; then the manifest is replaced in one
+atomic rename (``os.replace``); only then are the versions no manifest names removed (again at
+the start of the next run). A run killed at any instant leaves the old or the new manifest,
+and either names complete, verified files.
+
+``--quick`` is a smoke run (tiny data, one epoch): it writes to ``build/quick-weights/`` unless
+``--out`` says otherwise, is refused for the shipped ``weights/`` and never replaces a manifest
+entry of a full run.
 """
 
 import argparse
 import json
+import os
 import platform
+import re
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,13 +46,135 @@ def versions():
             "keras": keras.__version__, "numpy": numpy.__version__}
 
 
+MANIFEST = "manifest.json"
+VERSION_FOLDER = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\.(?P<sha12>[0-9a-f]{12})$")
+LEGACY_FILE = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\.(weights\.h5|history\.json)$")
+
+
+class RefusedError(RuntimeError):
+    """A run that would damage shipped weights or full-training entries (``--quick`` into ``weights/``)."""
+
+
+def quick_dir():
+    """``build/quick-weights/`` (gitignored): where ``--quick`` runs write unless ``--out`` says otherwise."""
+    from ..paths import repo_root
+
+    return repo_root() / "build" / "quick-weights"
+
+
+def _same_folder(a, b):
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
+def output_folder(out=None, quick=False):
+    """The folder a run writes to: ``out``, else ``weights/`` (``build/quick-weights/`` with ``quick``).
+
+    Raises :class:`RefusedError` for a quick run into the shipped ``weights/`` folder."""
+    from ..paths import repo_root, weights_dir
+
+    if out is None:
+        return quick_dir() if quick else weights_dir()
+    folder = Path(out)
+    if quick and any(_same_folder(folder, shipped) for shipped in (weights_dir(), repo_root() / "weights")):
+        raise RefusedError(
+            f"--quick refuses to write into {folder}, the shipped weights folder: a smoke run would "
+            f"replace the real models. Leave out --out (quick runs go to {quick_dir()}) or name another folder.")
+    return folder
+
+
 def read_manifest(folder):
-    """The manifest in ``folder`` (``{"models": {}, "experiments": {}}`` when there is none)."""
-    path = Path(folder) / "manifest.json"
-    if not path.is_file():
+    """The manifest in ``folder`` (``{"models": {}, "experiments": {}}`` when there is none).
+
+    Raises :class:`rnncourse.weights.WeightsError` when it exists but is damaged: a run never
+    overwrites a manifest it cannot read."""
+    from ..weights import manifest
+
+    if not (Path(folder) / MANIFEST).exists():
         return {"models": {}, "experiments": {}}
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    data = manifest(folder)
+    data.setdefault("experiments", {})
+    return data
+
+
+def _refuse_quick_over_full(manifest, folder, names, quick):
+    """Raise :class:`RefusedError` when a quick run would replace an entry of a full training run."""
+    if not quick:
+        return
+    full = [name for name in names
+            for table in ("models", "experiments")
+            if manifest.get(table, {}).get(name, {}).get("quick") is False]
+    if full:
+        raise RefusedError(
+            f"--quick refuses to replace {', '.join(full)} in {Path(folder) / MANIFEST}: "
+            f"{'it holds' if len(full) == 1 else 'they hold'} the results of a full training run. "
+            f"Write quick runs to another folder (the default, {quick_dir()}).")
+
+
+def _crash_point(step):
+    """Called between the steps of a commit; a no-op (tests replace it to kill the process there)."""
+
+
+def referenced(manifest):
+    """The top-level names in the folder that ``manifest``'s entries point to."""
+    names = set()
+    for record in manifest.get("models", {}).values():
+        for key in ("file", "history"):
+            if isinstance(record, dict) and isinstance(record.get(key), str):
+                names.add(Path(record[key]).parts[0])
+    return names
+
+
+def _is_garbage(path, manifest, keep):
+    """Whether ``path`` (directly in the weights folder) is a leftover the trainer made and no manifest names."""
+    name = path.name
+    if name in keep or name == MANIFEST or path.is_symlink():
+        return False
+    if name.startswith(".") and ".tmp" in name:  # staging folders and temporary files of an interrupted run
+        return True
+    if path.is_dir():
+        return VERSION_FOLDER.match(name) is not None
+    legacy = LEGACY_FILE.match(name)  # the flat files of the old layout, once their model has moved on
+    return legacy is not None and legacy["name"] in manifest.get("models", {})
+
+
+def collect_garbage(folder, manifest=None):
+    """Remove from ``folder`` what its manifest does not name: old version folders, flat files of
+    the old layout and temporaries of interrupted runs. Returns the names removed.
+
+    Nothing is removed when ``folder`` has no manifest (nothing could be told apart); a damaged
+    manifest raises :class:`rnncourse.weights.WeightsError`."""
+    folder = Path(folder)
+    if manifest is None:
+        if not (folder / MANIFEST).exists():
+            return []
+        manifest = read_manifest(folder)
+    keep = referenced(manifest)
+    removed = []
+    for path in sorted(folder.iterdir()):
+        if _is_garbage(path, manifest, keep):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path.name)
+            _crash_point("collecting")
+    return removed
+
+
+def _write_manifest(folder, manifest):
+    """Replace ``folder/manifest.json`` by ``manifest`` in one atomic rename."""
+    from ..fileio import fsync_directory, temporary_path
+
+    target = Path(folder) / MANIFEST
+    with temporary_path(target) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write((json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        _crash_point("manifest written")
+        os.replace(tmp, target)
+    fsync_directory(folder)
+    _crash_point("switched")
 
 
 @contextmanager
@@ -57,18 +192,83 @@ def _deferred_signals():
             signal.raise_signal(number)
 
 
-def _commit(folder, staged, update):
-    """Move staged temporary files into place and update the manifest, as one step."""
-    import os
+@contextmanager
+def staging_folder(folder, name):
+    """A fresh hidden folder ``folder/.NAME.XXXX.tmp`` to write a model's files into; removed
+    afterwards unless :func:`commit_model` moved it into place."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=folder))
+    stage.chmod(0o755)
+    try:
+        yield stage
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage)
 
-    from ..fileio import write_json_atomic
 
+def _place(folder, name, stage, digest, manifest):
+    """Move the staged files of ``name`` to their version folder ``NAME.<sha12>``; returns its name."""
+    from ..fileio import fsync_directory, fsync_file, sha256
+    from ..weights import WeightsError
+
+    version = f"{name}.{digest[:12]}"
+    target = Path(folder) / version
+    for path in stage.iterdir():
+        fsync_file(path)
+    fsync_directory(stage)
+    _crash_point("staged")
+    if target.exists() and version not in referenced(manifest):
+        shutil.rmtree(target)  # a leftover of an interrupted run, possibly half removed
+    if not target.exists():
+        os.rename(stage, target)
+    elif sha256(target / f"{name}.weights.h5") == digest:
+        # The manifest already names these very weights (an identical retraining): only the
+        # history is replaced, atomically, and both versions of it are valid.
+        os.replace(stage / f"{name}.history.json", target / f"{name}.history.json")
+    else:
+        raise WeightsError(f"{target} holds other weights than those with SHA-256 {digest}, and "
+                           f"{Path(folder) / MANIFEST} names it. Restore it with `git checkout weights/` "
+                           f"or remove the entry of {name!r}, then train again.")
+    fsync_directory(folder)
+    _crash_point("placed")
+    return version
+
+
+def commit_model(folder, name, stage, entry):
+    """Install the model ``name`` whose files are in ``stage`` (from :func:`staging_folder`).
+
+    1. the staged ``NAME.weights.h5`` and ``NAME.history.json`` are synced to disk and the folder
+       is renamed to ``NAME.<sha12>`` (no file the manifest names is touched);
+    2. the manifest, with ``entry`` pointing to them, replaces the old one in one ``os.replace``;
+    3. the versions no manifest names are removed.
+    A kill before 2 leaves the old manifest and its files, after it the new ones. Returns the
+    entry as recorded (``file`` and ``history`` are relative to ``folder``)."""
+    from ..fileio import sha256
+
+    folder = Path(folder)
+    digest = sha256(stage / f"{name}.weights.h5")
     with _deferred_signals():
         manifest = read_manifest(folder)
-        update(manifest)
-        for tmp, target in staged:
-            os.replace(tmp, target)
-        write_json_atomic(Path(folder) / "manifest.json", manifest)
+        _refuse_quick_over_full(manifest, folder, [name], entry.get("quick"))
+        version = _place(folder, name, stage, digest, manifest)
+        entry = {**entry, "file": f"{version}/{name}.weights.h5", "history": f"{version}/{name}.history.json",
+                 "sha256": digest}
+        manifest["models"][name] = entry
+        _write_manifest(folder, manifest)
+        collect_garbage(folder, manifest)
+    return entry
+
+
+def commit_experiment(folder, name, result):
+    """Record the result of experiment ``name`` in the manifest (one atomic replacement)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _deferred_signals():
+        manifest = read_manifest(folder)
+        _refuse_quick_over_full(manifest, folder, [name], result.get("quick"))
+        manifest["experiments"][name] = result
+        _write_manifest(folder, manifest)
 
 
 class Progress:
@@ -121,7 +321,7 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
     import keras
 
     from ..data import BUNDLED_NPZ_SHA256
-    from ..fileio import sha256, temporary_path, write_json_atomic
+    from ..fileio import write_json_atomic
     from ..glove import glove_matrix
     from ..models import RECIPES, architecture
 
@@ -149,24 +349,17 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
         if not np.array_equal(model.layers[0].get_weights()[0], matrix):
             raise RuntimeError(f"{name}: the frozen GloVe embedding changed during training.")
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    weights_path = folder / f"{name}.weights.h5"
-    history_path = folder / f"{name}.history.json"
     record = {k: [round(float(v), 6) for v in values] for k, values in history.history.items()}
-    with temporary_path(weights_path) as tmp_weights, temporary_path(history_path) as tmp_history:
+    with staging_folder(folder, name) as stage:
         # A fresh model holds the trained weights without the optimizer's state: smaller files.
         clean = recipe.build(seq_len=spec["seq_len"] if quick else None)
         clean.set_weights(model.get_weights())
-        clean.save_weights(tmp_weights)
-        write_json_atomic(tmp_history, record)
+        clean.save_weights(stage / f"{name}.weights.h5")
+        write_json_atomic(stage / f"{name}.history.json", record)
         best_epoch = (int(max(range(len(record["val_accuracy"])), key=record["val_accuracy"].__getitem__)) + 1
                       if recipe.patience else len(record["loss"]))
-        entry = {
-            "file": weights_path.name,
-            "history": history_path.name,
-            "sha256": sha256(tmp_weights),
-            "bytes": Path(tmp_weights).stat().st_size,
+        entry = {  # commit_model adds "file", "history" and "sha256"
+            "bytes": (stage / f"{name}.weights.h5").stat().st_size,
             "architecture": architecture(model),
             "builder": recipe.builder.__name__,
             "builder_kwargs": recipe.kwargs,
@@ -189,10 +382,9 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "test_accuracy": round(float(test_accuracy), 6),
             "versions": versions(),
         }
-        _commit(folder, [(tmp_weights, weights_path), (tmp_history, history_path)],
-                lambda manifest: manifest["models"].__setitem__(name, entry))
+        entry = commit_model(folder, name, stage, entry)
     print(f"{name}: test accuracy {test_accuracy:.4f} (loss {test_loss:.4f}), "
-          f"{seconds:.0f}s, {weights_path}", flush=True)
+          f"{seconds:.0f}s, {Path(folder) / entry['file']}", flush=True)
     return entry
 
 
@@ -230,7 +422,7 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
         raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS}.")
     result.update({"seconds": round(time.time() - started, 1), "seed": seed, "quick": quick,
                    "versions": versions()})
-    _commit(folder, [], lambda manifest: manifest.setdefault("experiments", {}).__setitem__(name, result))
+    commit_experiment(folder, name, result)
     print(f"{name}: done in {result['seconds']:.0f}s", flush=True)
     return result
 
@@ -239,7 +431,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     env.set_environment(gpu="mirrored" in argv)
     from ..models import RECIPES
-    from ..paths import weights_dir
+    from ..weights import WeightsError
 
     parser = argparse.ArgumentParser(
         prog="python -m rnncourse.tools.train",
@@ -247,22 +439,34 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}")
     parser.add_argument("--quick", action="store_true",
-                        help="tiny data and one epoch, for tests (seconds, not minutes)")
+                        help="tiny data and one epoch, a smoke run (seconds, not minutes), written to "
+                             "build/quick-weights/ unless --out says otherwise (never weights/)")
     parser.add_argument("--strategy", choices=["default", "mirrored"], default="default",
                         help="'mirrored' trains on every GPU with tf.distribute.MirroredStrategy")
-    parser.add_argument("--out", default=None, help="output folder (default: weights/)")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default: weights/, with --quick build/quick-weights/)")
     args = parser.parse_args(argv)
     names = args.names or [EXPERIMENTS[0], *RECIPES, *EXPERIMENTS[1:]]
     unknown = [n for n in names if n not in RECIPES and n not in EXPERIMENTS]
     if unknown:
         parser.error(f"unknown name(s) {', '.join(unknown)}; choose from {', '.join([*RECIPES, *EXPERIMENTS])}")
+    try:
+        folder = output_folder(args.out, args.quick)
+        if folder.is_dir():
+            _refuse_quick_over_full(read_manifest(folder), folder, names, args.quick)
+            removed = collect_garbage(folder)
+            if removed:
+                print(f"removed from {folder} what its manifest does not name: {', '.join(removed)}", flush=True)
+    except (RefusedError, WeightsError) as error:
+        parser.error(str(error))
+    if args.quick:
+        print(f"--quick: a smoke run into {folder} (the shipped weights/ stay untouched)", flush=True)
     env.configure(gpu=args.strategy == "mirrored")
     strategy = None
     if args.strategy == "mirrored":
         import tensorflow as tf
 
         strategy = tf.distribute.MirroredStrategy()
-    folder = Path(args.out) if args.out else weights_dir()
     for i, name in enumerate(names, start=1):
         label = f"[{i}/{len(names)}] {name}"
         if name in RECIPES:
