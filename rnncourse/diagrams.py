@@ -1,186 +1,254 @@
 """Drawings of the SimpleRNN, GRU and LSTM cells with matplotlib.
 
 Yellow boxes are layers with weights (a matrix product, a bias, then the activation
-written in the box); pink circles are element-wise operations; the labels name the
-vectors of the equations in the lesson. ``draw_cell(kind, ax)`` draws one cell on ``ax``.
+written in the box); white boxes are matrix products plus a bias, with no activation;
+pink circles and pills are element-wise operations (×, +, 1−, tanh); black dots are
+junctions where a wire splits, and two wires that cross without a dot do not touch.
+Every wire ends in an arrow head, and the labels name the vectors of the equations in
+the lesson. ``draw_cell(kind, ax)`` draws one cell on ``ax`` and returns ``ax``; the
+drawings are sized for ``figsize=(6, 3.6)`` (SimpleRNN) and ``figsize=(8, 4.2)`` (GRU, LSTM),
+where every label is at least 10 pt.
 """
 
 import matplotlib.patches as patches
+import matplotlib.patheffects as patheffects
 
 LAYER_COLOR = "#ffe08a"
 OP_COLOR = "#f6c6c6"
 CELL_COLOR = "#eef3fb"
 WIRE_COLOR = "#333333"
+NOTE_COLOR = "#555555"
+
+OP_RADIUS = 0.3     # the radius of a round element-wise operation
+BOX_HEIGHT = 0.6    # the height of layer boxes
+MATRIX_HEIGHT = 0.56
+PILL_HEIGHT = 0.56  # the height of an element-wise operation written as a word ("tanh")
+FONT = 12           # labels of wires and boxes
+SMALL_FONT = 10     # notes (weights, outputs): the smallest text in the drawings
 
 
-def _wire(ax, points, arrow=True, color=WIRE_COLOR):
-    """A polyline through ``points``, with an arrow head at its end when ``arrow``."""
+def _arrow_head(ax, start, end, color=WIRE_COLOR):
+    """An arrow head at ``end``, pointing along the segment from ``start``."""
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.6, "shrinkA": 0, "shrinkB": 0,
+                            "mutation_scale": 14},
+                zorder=2)
+
+
+def _wire(ax, points, arrow=True, mid=(), over=False, color=WIRE_COLOR):
+    """A polyline through ``points``: an arrow head at its end when ``arrow``, and one half-way
+    along each segment whose index is in ``mid``. ``over`` draws it with a gap around it, so
+    that a wire it crosses is seen to pass under it, unconnected."""
     xs, ys = zip(*points)
-    ax.plot(xs[:-1] + (xs[-1],), ys[:-1] + (ys[-1],), color=color, lw=1.6, solid_capstyle="round", zorder=1)
+    effects = ([patheffects.Stroke(linewidth=7, foreground=CELL_COLOR), patheffects.Normal()]
+               if over else None)
+    ax.plot(xs, ys, color=color, lw=1.6, solid_capstyle="butt", solid_joinstyle="miter",
+            zorder=1.5 if over else 1, path_effects=effects)
     if arrow:
-        ax.annotate("", xy=points[-1], xytext=points[-2],
-                    arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.6, "shrinkA": 0, "shrinkB": 0},
-                    zorder=2)
+        _arrow_head(ax, points[-2], points[-1], color)
+    for index in mid:
+        (x0, y0), (x1, y1) = points[index], points[index + 1]
+        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        _arrow_head(ax, (xm - (x1 - x0) * 0.01, ym - (y1 - y0) * 0.01),
+                    (xm + (x1 - x0) * 0.05, ym + (y1 - y0) * 0.05), color)
 
 
-def _layer(ax, center, text, width=0.9, height=0.6):
+def _layer(ax, center, text, width=0.9, height=BOX_HEIGHT):
     """A layer with weights: a yellow box labelled with its activation."""
     x, y = center
     ax.add_patch(patches.FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                         boxstyle="round,pad=0.02,rounding_size=0.1",
                                         facecolor=LAYER_COLOR, edgecolor=WIRE_COLOR, lw=1.2, zorder=3))
-    ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=4)
+    ax.text(x, y, text, ha="center", va="center", fontsize=FONT + 1, zorder=4)
 
 
-def _matrix(ax, center, text, width=0.6, height=0.42):
-    """A matrix product without activation: a white box."""
+def _matrix(ax, center, text, width, height=MATRIX_HEIGHT):
+    """A matrix product plus a bias, without activation: a white box."""
     x, y = center
     ax.add_patch(patches.Rectangle((x - width / 2, y - height / 2), width, height,
-                                   facecolor="white", edgecolor=WIRE_COLOR, lw=1.0, zorder=3))
-    ax.text(x, y, text, ha="center", va="center", fontsize=10, zorder=4)
+                                   facecolor="white", edgecolor=WIRE_COLOR, lw=1.2, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=FONT - 1, zorder=4)
 
 
-def _op(ax, center, text, radius=0.27):
-    """An element-wise operation: a pink circle."""
-    ax.add_patch(patches.Circle(center, radius, facecolor=OP_COLOR, edgecolor=WIRE_COLOR, lw=1.2, zorder=3))
-    ax.text(center[0], center[1], text, ha="center", va="center", fontsize=11 if len(text) == 1 else 7, zorder=4)
+def _op(ax, center, text, width=None):
+    """An element-wise operation: a pink circle, or a pink pill ``width`` wide for a word."""
+    x, y = center
+    if width is None:
+        ax.add_patch(patches.Circle(center, OP_RADIUS, facecolor=OP_COLOR, edgecolor=WIRE_COLOR, lw=1.2,
+                                    zorder=3))
+    else:
+        ax.add_patch(patches.FancyBboxPatch((x - width / 2, y - PILL_HEIGHT / 2), width, PILL_HEIGHT,
+                                            boxstyle=f"round,pad=0,rounding_size={PILL_HEIGHT / 2}",
+                                            facecolor=OP_COLOR, edgecolor=WIRE_COLOR, lw=1.2, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=FONT + 1 if len(text) == 1 else FONT, zorder=4)
 
 
 def _dot(ax, center):
     """A junction where a wire splits."""
-    ax.add_patch(patches.Circle(center, 0.07, color=WIRE_COLOR, zorder=3))
+    ax.add_patch(patches.Circle(center, 0.08, color=WIRE_COLOR, zorder=3))
 
 
 def _label(ax, xy, text, **kwargs):
-    options = {"ha": "center", "va": "center", "fontsize": 12}
+    options = {"ha": "center", "va": "center", "fontsize": FONT}
     options.update(kwargs)
     ax.text(xy[0], xy[1], text, **options)
 
 
-def _frame(ax, width, height, title):
+def _frame(ax, width, height, title, xlim, ylim):
     ax.add_patch(patches.FancyBboxPatch((0.3, 0.2), width - 0.6, height - 0.4,
                                         boxstyle="round,pad=0.05,rounding_size=0.4",
                                         facecolor=CELL_COLOR, edgecolor="#7a8fb3", lw=1.5, zorder=0))
-    ax.set_xlim(-1.4, width + 1.6)
-    ax.set_ylim(-1.0, height + 0.5)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=FONT)
 
 
 def draw_simple_rnn(ax):
-    """SimpleRNN: one tanh layer reads ``x_t`` and ``h_{t-1}``; its output is ``h_t``."""
-    _frame(ax, 7.0, 4.2, "SimpleRNN cell")
-    _wire(ax, [(-1.0, 1.0), (3.5, 1.0), (3.5, 1.7)])
-    _wire(ax, [(1.6, -0.8), (1.6, 1.0)], arrow=False)
-    _dot(ax, (1.6, 1.0))
-    _layer(ax, (3.5, 2.0), "tanh")
-    _label(ax, (4.6, 2.0), "$W, U, b$", fontsize=10, color="#555555")
-    _wire(ax, [(3.5, 2.3), (3.5, 3.3), (8.0, 3.3)])
-    _dot(ax, (6.0, 3.3))
-    _wire(ax, [(6.0, 3.3), (6.0, 4.9)])
-    _label(ax, (-1.0, 1.35), "$h_{t-1}$")
-    _label(ax, (1.6, -0.95), "$x_t$", va="top")
-    _label(ax, (8.2, 3.3), "$h_t$", ha="left")
-    _label(ax, (6.0, 5.1), "output $h_t$", va="bottom", fontsize=10)
+    """SimpleRNN: h_t = tanh(x_t W + h_{t-1} U + b); one tanh layer reads [h_{t-1}, x_t]."""
+    _frame(ax, 7.0, 4.0, "SimpleRNN cell: $h_t = \\tanh(x_t W + h_{t-1} U + b)$",
+           xlim=(-1.4, 8.9), ylim=(-1.2, 4.6))
+    bus, top = 1.0, 3.0
+    # h_{t-1} and x_t meet and feed the tanh layer
+    _wire(ax, [(-1.0, bus), (1.6, bus)], arrow=False, mid=(0,))
+    _wire(ax, [(1.6, -0.8), (1.6, bus)], arrow=False, mid=(0,))
+    _dot(ax, (1.6, bus))
+    _wire(ax, [(1.6, bus), (3.5, bus), (3.5, 2.0 - BOX_HEIGHT / 2)], arrow=True, mid=(0,))
+    _label(ax, (2.55, bus - 0.3), "$[h_{t-1}, x_t]$", fontsize=SMALL_FONT, va="top")
+    _layer(ax, (3.5, 2.0), "tanh", width=1.1)
+    _label(ax, (4.2, 2.0), "weights $W, U, b$", fontsize=SMALL_FONT, color=NOTE_COLOR, ha="left")
+    # its output is h_t: the next step's state, and the layer's output
+    _wire(ax, [(3.5, 2.0 + BOX_HEIGHT / 2), (3.5, top), (7.9, top)])
+    _dot(ax, (7.3, top))
+    _wire(ax, [(7.3, top), (7.3, -0.8)])
+    _label(ax, (-1.0, bus + 0.35), "$h_{t-1}$", ha="left")
+    _label(ax, (1.6, -0.9), "$x_t$", va="top")
+    _label(ax, (8.0, top), "$h_t$", ha="left")
+    _label(ax, (7.3, -0.9), "output $h_t$", fontsize=SMALL_FONT, va="top")
     return ax
 
 
 def draw_gru(ax):
-    """GRU (Keras ``reset_after=True``): update gate ``z``, reset gate ``r``, candidate ``h~``."""
-    _frame(ax, 11.0, 5.6, "GRU cell (Keras: reset_after=True)")
-    top = 4.8
-    # the state line: h_{t-1} -> keep z of it -> add the new part -> h_t
-    _wire(ax, [(-1.0, top), (7.73, top)])
-    _op(ax, (8.0, top), "×")
-    _wire(ax, [(8.27, top), (9.33, top)])
-    _op(ax, (9.6, top), "+")
-    _wire(ax, [(9.87, top), (12.2, top)])
-    _label(ax, (-1.0, top + 0.35), "$h_{t-1}$")
-    _label(ax, (12.3, top), "$h_t$", ha="left")
-    # gate inputs: h_{t-1} and x_t side by side
-    _dot(ax, (1.0, top))
-    _wire(ax, [(1.0, top), (1.0, 0.8), (6.8, 0.8)], arrow=False)
-    _wire(ax, [(1.0, -0.8), (1.0, 0.8)], arrow=False)
-    _dot(ax, (1.0, 0.8))
-    _label(ax, (1.0, -0.95), "$x_t$", va="top")
-    for x in (2.2, 3.6):
-        _wire(ax, [(x, 0.8), (x, 1.7)])
-    _wire(ax, [(6.8, 0.8), (6.8, 1.7)])
-    _layer(ax, (2.2, 2.0), "σ")
-    _layer(ax, (3.6, 2.0), "σ")
-    _layer(ax, (6.8, 2.0), "tanh")
-    # update gate z: keeps z of h_{t-1}, lets (1 - z) of the candidate in
-    _wire(ax, [(2.2, 2.3), (2.2, 4.0), (8.0, 4.0), (8.0, top - 0.27)])
-    _dot(ax, (8.0, 4.0))
-    _wire(ax, [(8.0, 4.0), (8.53, 4.0)])
-    _op(ax, (8.8, 4.0), "1−")
-    _wire(ax, [(9.07, 4.0), (9.33, 4.0)])
-    _op(ax, (9.6, 4.0), "×")
-    _wire(ax, [(9.6, 4.27), (9.6, top - 0.27)])
-    _label(ax, (1.95, 3.1), "$z_t$", ha="right")
-    # reset gate r: scales the recurrent part h_{t-1} U_h of the candidate
-    _wire(ax, [(3.6, 2.3), (3.6, 2.95), (5.33, 2.95)])
-    _label(ax, (3.35, 2.65), "$r_t$", ha="right")
-    _dot(ax, (5.6, top))
-    _wire(ax, [(5.6, top), (5.6, 3.22)])
-    _matrix(ax, (5.6, 3.55), "$U_h$")
-    _op(ax, (5.6, 2.95), "×")
-    _wire(ax, [(5.87, 2.95), (6.8, 2.95), (6.8, 2.3)])
-    # candidate -> (1 - z) * candidate
-    _wire(ax, [(7.25, 2.0), (9.6, 2.0), (9.6, 3.73)])
-    _label(ax, (8.4, 2.3), r"$\tilde h_t$")
+    """GRU as Keras computes it by default (``reset_after=True``):
+
+    z_t = σ(x_t W_z + h_{t-1} U_z + b_z) and r_t = σ(x_t W_r + h_{t-1} U_r + b_r) read [h_{t-1}, x_t];
+    the candidate h~_t = tanh(x_t W_h + b_h + r_t ⊙ (h_{t-1} U_h + b'_h)) reads x_t directly and
+    h_{t-1} only through r_t; h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h~_t.
+    """
+    _frame(ax, 12.5, 6.6, "GRU cell (Keras default, reset_after=True)", xlim=(-1.3, 14.2), ylim=(-1.2, 6.7))
+    top, zline, high, r_y, gate, bus, low = 6.0, 5.05, 4.2, 3.3, 2.3, 1.3, 0.6
+    join, z_x, r_x = 0.9, 2.0, 3.2  # x of the junction [h_{t-1}, x_t] and of the two gates
+    hu, cand = 5.1, 8.0             # x of the recurrent branch h_{t-1} U_h + b'_h and of the candidate
+    keep, one_minus, add = 9.7, 10.65, 11.7  # x of z ⊙ h_{t-1}, of 1 - z and of the sum
+    R = OP_RADIUS
+    # the state line: h_{t-1} -> keep z_t of it -> add (1 - z_t) of the candidate -> h_t
+    _wire(ax, [(-1.0, top), (keep - R, top)])
+    _op(ax, (keep, top), "×")
+    _wire(ax, [(keep + R, top), (add - R, top)])
+    _op(ax, (add, top), "+")
+    _wire(ax, [(add + R, top), (13.3, top)])
+    _label(ax, (-1.0, top + 0.35), "$h_{t-1}$", ha="left")
+    _label(ax, (13.4, top), "$h_t$", ha="left")
+    _dot(ax, (12.75, top))
+    _wire(ax, [(12.75, top), (12.75, -0.9)])
+    _label(ax, (12.75, -1.0), "output $h_t$", fontsize=SMALL_FONT, va="top")
+    # the gates read [h_{t-1}, x_t]
+    _dot(ax, (join, top))
+    _wire(ax, [(join, top), (join, bus)], arrow=False, mid=(0,))
+    _wire(ax, [(join, -0.9), (join, low), (join, bus)], arrow=False, mid=(0, 1))
+    _dot(ax, (join, low))
+    _dot(ax, (join, bus))
+    _label(ax, (join, -1.0), "$x_t$", va="top")
+    _wire(ax, [(join, bus), (z_x, bus), (r_x, bus), (r_x, gate - BOX_HEIGHT / 2)], mid=(0,))
+    _dot(ax, (z_x, bus))
+    _wire(ax, [(z_x, bus), (z_x, gate - BOX_HEIGHT / 2)])
+    _layer(ax, (z_x, gate), "σ")
+    _layer(ax, (r_x, gate), "σ")
+    # update gate z_t: keeps z_t of h_{t-1}, lets 1 - z_t of the candidate in
+    _wire(ax, [(z_x, gate + BOX_HEIGHT / 2), (z_x, zline), (keep, zline), (keep, top - R)])
+    _label(ax, (z_x - 0.2, 3.6), "$z_t$", ha="right")
+    _dot(ax, (keep, zline))
+    _wire(ax, [(keep, zline), (one_minus - 0.425, zline)])
+    _op(ax, (one_minus, zline), "1−", width=0.85)
+    _wire(ax, [(one_minus + 0.425, zline), (add - R, zline)])
+    _op(ax, (add, zline), "×")
+    _wire(ax, [(add, zline + R), (add, top - R)])
+    # reset gate r_t: scales the recurrent part h_{t-1} U_h + b'_h of the candidate only
+    _wire(ax, [(r_x, gate + BOX_HEIGHT / 2), (r_x, r_y), (hu - R, r_y)])
+    _label(ax, (r_x - 0.2, 3.0), "$r_t$", ha="right")
+    _dot(ax, (hu, top))
+    _wire(ax, [(hu, top), (hu, high + MATRIX_HEIGHT / 2)], over=True)
+    _matrix(ax, (hu, high), "$h_{t-1} U_h + b'_h$", width=2.6)
+    _wire(ax, [(hu, high - MATRIX_HEIGHT / 2), (hu, r_y + R)])
+    _op(ax, (hu, r_y), "×")
+    _wire(ax, [(hu + R, r_y), (cand - R, r_y)])
+    # the candidate reads x_t directly: tanh(x_t W_h + b_h + r_t ⊙ (h_{t-1} U_h + b'_h))
+    _wire(ax, [(join, low), (cand, low), (cand, gate - MATRIX_HEIGHT / 2)], mid=(0,))
+    _matrix(ax, (cand, gate), "$x_t W_h + b_h$", width=2.1)
+    _wire(ax, [(cand, gate + MATRIX_HEIGHT / 2), (cand, r_y - R)])
+    _op(ax, (cand, r_y), "+")
+    _wire(ax, [(cand, r_y + R), (cand, high - PILL_HEIGHT / 2)])
+    _op(ax, (cand, high), "tanh", width=1.25)
+    # the candidate h~_t -> (1 - z_t) ⊙ h~_t
+    _wire(ax, [(cand + 0.625, high), (add, high), (add, zline - R)])
+    _label(ax, ((cand + keep) / 2 + 0.3, high - 0.12), r"$\tilde h_t$", va="top")
     return ax
 
 
 def draw_lstm(ax):
-    """LSTM: forget gate ``f``, input gate ``i``, candidate ``c~``, output gate ``o``; cell state ``c``."""
-    _frame(ax, 10.0, 5.6, "LSTM cell")
-    top = 4.8
+    """LSTM: gates i_t, f_t, o_t = σ(x_t W + h_{t-1} U + b) and candidate c~_t = tanh(x_t W_c + h_{t-1} U_c + b_c)
+    all read [h_{t-1}, x_t]; c_t = f_t ⊙ c_{t-1} + i_t ⊙ c~_t and h_t = o_t ⊙ tanh(c_t)."""
+    _frame(ax, 10.4, 6.0, "LSTM cell", xlim=(-1.4, 12.4), ylim=(-1.2, 6.2))
+    top, bus, gate = 5.2, 1.0, 2.2
+    R = OP_RADIUS
+    f_x, i_x, c_x, o_x, out_x = 2.3, 3.6, 5.0, 6.6, 8.2
     # the cell state line: c_{t-1} -> forget -> add -> c_t
-    _wire(ax, [(-1.0, top), (1.93, top)])
-    _op(ax, (2.2, top), "×")
-    _wire(ax, [(2.47, top), (4.33, top)])
-    _op(ax, (4.6, top), "+")
-    _wire(ax, [(4.87, top), (11.2, top)])
-    _label(ax, (-1.0, top + 0.35), "$c_{t-1}$")
-    _label(ax, (11.3, top), "$c_t$", ha="left")
-    # gate inputs: h_{t-1} and x_t
-    _wire(ax, [(-1.0, 0.8), (6.2, 0.8)], arrow=False)
-    _label(ax, (-1.0, 1.15), "$h_{t-1}$")
-    _wire(ax, [(1.0, -0.8), (1.0, 0.8)], arrow=False)
-    _dot(ax, (1.0, 0.8))
-    _label(ax, (1.0, -0.95), "$x_t$", va="top")
-    for x in (2.2, 3.4, 4.6, 6.2):
-        _wire(ax, [(x, 0.8), (x, 1.7)])
-    _layer(ax, (2.2, 2.0), "σ")
-    _layer(ax, (3.4, 2.0), "σ")
-    _layer(ax, (4.6, 2.0), "tanh")
-    _layer(ax, (6.2, 2.0), "σ")
-    # forget gate f scales the old cell state
-    _wire(ax, [(2.2, 2.3), (2.2, top - 0.27)])
-    _label(ax, (1.95, 3.3), "$f_t$", ha="right")
-    # input gate i scales the candidate, which is added to the cell state
-    _wire(ax, [(3.4, 2.3), (3.4, 3.4), (4.33, 3.4)])
-    _label(ax, (3.15, 2.9), "$i_t$", ha="right")
-    _wire(ax, [(4.6, 2.3), (4.6, 3.13)])
-    _label(ax, (4.85, 2.7), r"$\tilde c_t$", ha="left")
-    _op(ax, (4.6, 3.4), "×")
-    _wire(ax, [(4.6, 3.67), (4.6, top - 0.27)])
-    # output gate o scales tanh(c_t) into h_t
-    _dot(ax, (7.6, top))
-    _wire(ax, [(7.6, top), (7.6, 3.87)])
-    _op(ax, (7.6, 3.6), "tanh")
-    _wire(ax, [(7.6, 3.33), (7.6, 2.27)])
-    _wire(ax, [(6.65, 2.0), (7.33, 2.0)])
-    _label(ax, (6.95, 2.3), "$o_t$")
-    _op(ax, (7.6, 2.0), "×")
-    _wire(ax, [(7.6, 1.73), (7.6, 0.8), (11.2, 0.8)])
-    _label(ax, (11.3, 0.8), "$h_t$", ha="left")
-    _dot(ax, (9.0, 0.8))
-    _wire(ax, [(9.0, 0.8), (9.0, 3.9)])
-    _label(ax, (9.0, 4.1), "output $h_t$", fontsize=10, va="bottom",
-           bbox={"facecolor": CELL_COLOR, "edgecolor": "none", "pad": 1})
+    _wire(ax, [(-1.0, top), (f_x - R, top)])
+    _op(ax, (f_x, top), "×")
+    _wire(ax, [(f_x + R, top), (c_x - R, top)])
+    _op(ax, (c_x, top), "+")
+    _wire(ax, [(c_x + R, top), (11.4, top)])
+    _label(ax, (-1.0, top + 0.35), "$c_{t-1}$", ha="left")
+    _label(ax, (11.5, top), "$c_t$", ha="left")
+    # the gates and the candidate read [h_{t-1}, x_t]
+    _wire(ax, [(-1.0, bus), (1.0, bus)], arrow=False, mid=(0,))
+    _label(ax, (-1.0, bus + 0.35), "$h_{t-1}$", ha="left")
+    _wire(ax, [(1.0, -0.9), (1.0, bus)], arrow=False, mid=(0,))
+    _dot(ax, (1.0, bus))
+    _label(ax, (1.0, -1.0), "$x_t$", va="top")
+    _wire(ax, [(1.0, bus), (f_x, bus), (o_x, bus), (o_x, gate - BOX_HEIGHT / 2)], mid=(0,))
+    for x in (f_x, i_x, c_x):
+        _dot(ax, (x, bus))
+        _wire(ax, [(x, bus), (x, gate - BOX_HEIGHT / 2)])
+    _layer(ax, (f_x, gate), "σ")
+    _layer(ax, (i_x, gate), "σ")
+    _layer(ax, (c_x, gate), "tanh", width=1.1)
+    _layer(ax, (o_x, gate), "σ")
+    # forget gate f_t scales the old cell state
+    _wire(ax, [(f_x, gate + BOX_HEIGHT / 2), (f_x, top - R)])
+    _label(ax, (f_x - 0.2, 3.6), "$f_t$", ha="right")
+    # input gate i_t scales the candidate c~_t, which is added to the cell state
+    i_y = 3.8
+    _wire(ax, [(i_x, gate + BOX_HEIGHT / 2), (i_x, i_y), (c_x - R, i_y)])
+    _label(ax, (i_x - 0.2, 3.1), "$i_t$", ha="right")
+    _wire(ax, [(c_x, gate + BOX_HEIGHT / 2), (c_x, i_y - R)])
+    _label(ax, (c_x + 0.2, 3.05), r"$\tilde c_t$", ha="left")
+    _op(ax, (c_x, i_y), "×")
+    _wire(ax, [(c_x, i_y + R), (c_x, top - R)])
+    # output gate o_t scales tanh(c_t) into h_t
+    _dot(ax, (out_x, top))
+    _wire(ax, [(out_x, top), (out_x, 3.9 + PILL_HEIGHT / 2)])
+    _op(ax, (out_x, 3.9), "tanh", width=1.0)
+    _wire(ax, [(out_x, 3.9 - PILL_HEIGHT / 2), (out_x, gate + R)])
+    _wire(ax, [(o_x + 0.45, gate), (out_x - R, gate)])
+    _label(ax, ((o_x + 0.45 + out_x - R) / 2, gate + 0.3), "$o_t$", va="bottom")
+    _op(ax, (out_x, gate), "×")
+    _wire(ax, [(out_x, gate - R), (out_x, bus), (11.4, bus)])
+    _label(ax, (11.5, bus), "$h_t$", ha="left")
+    _dot(ax, (10.7, bus))
+    _wire(ax, [(10.7, bus), (10.7, -0.9)])
+    _label(ax, (10.7, -1.0), "output $h_t$", fontsize=SMALL_FONT, va="top")
     return ax
 
 

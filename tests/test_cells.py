@@ -108,8 +108,13 @@ def test_rejects_other_layers_and_kinds():
         cells.run_cell("rnn", np.zeros((1, 2, 3)), np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4))
 
 
+DIAGRAM_SIZES = {"simple_rnn": (6, 3.6), "gru": (8, 4.2), "lstm": (8, 4.2)}  # as lesson 02 draws them
+
+
 @pytest.mark.parametrize("kind", cells.KINDS)
-def test_cell_diagrams_draw(kind):
+def test_cell_diagrams_draw_readable(kind):
+    """At the lesson's figure sizes every label is >= 10 pt, inside the figure, clear of the other
+    labels, and a label written in a box or circle fits inside it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -117,9 +122,33 @@ def test_cell_diagrams_draw(kind):
 
     from rnncourse import diagrams
 
-    fig, ax = plt.subplots()
-    assert diagrams.draw_cell(kind, ax) is ax
-    assert ax.patches and ax.texts
-    plt.close(fig)
+    fig, ax = plt.subplots(figsize=DIAGRAM_SIZES[kind])
+    try:
+        assert diagrams.draw_cell(kind, ax) is ax
+        assert ax.patches and ax.texts and ax.get_title()
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        texts = [t for t in ax.texts if t.get_text()] + [ax.title]
+        extents = [t.get_window_extent(renderer) for t in texts]
+        shapes = [p.get_window_extent(renderer) for p in ax.patches if p.get_zorder() > 0]  # not the frame
+        for text, box in zip(texts, extents):
+            assert text.get_fontsize() >= 10, text.get_text()
+            assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, text.get_text()
+            assert fig.bbox.y0 <= box.y0 and box.y1 <= fig.bbox.y1, text.get_text()
+            center = ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+            for shape in shapes:
+                if shape.contains(*center):
+                    assert shape.x0 < box.x0 and box.x1 < shape.x1 and shape.y0 < box.y0 and box.y1 < shape.y1, \
+                        f"{text.get_text()!r} does not fit in its shape"
+                else:
+                    assert not shape.overlaps(box), f"{text.get_text()!r} overlaps a shape"
+        for i in range(len(extents)):
+            for j in range(i + 1, len(extents)):
+                assert not extents[i].overlaps(extents[j]), (texts[i].get_text(), texts[j].get_text())
+        if kind == "gru":  # reset_after=True: x_t reaches the candidate directly, h_{t-1} only via r_t
+            labels = {t.get_text() for t in texts}
+            assert {"$x_t W_h + b_h$", "$h_{t-1} U_h + b'_h$", "tanh", "1−"} <= labels
+    finally:
+        plt.close(fig)
     with pytest.raises(ValueError, match="not a cell"):
         diagrams.draw_cell("transformer", ax)
