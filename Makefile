@@ -19,13 +19,14 @@ unexport MPLBACKEND
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	--nbval-cell-timeout 600 --nbval-kernel-startup-timeout 120 -p no:cacheprovider
 
-.PHONY: help install data run test unit notebooks refresh weights exercises exercises-check export export-check test-portable lab bench clean
+.PHONY: help install data run test unit notebooks refresh weights exercises exercises-check export export-check test-portable lab test-browser bench clean
 
 help:
 	@echo "make run        set up, then execute every notebook into build/ (with HTML copies)"
 	@echo "make test       set up, then unit tests + every notebook under strict nbval"
 	@echo "make test-portable  strict nbval again with oneDNN on, then with one thread (outputs must not change)"
 	@echo "make lab        open JupyterLab on the exercise notebooks"
+	@echo "make test-browser  JupyterLab and the HTML pages in headless Chromium (needs chromium, chromium-driver)"
 	@echo "make refresh    re-execute notebooks in place (NB=path for one) to update stored outputs"
 	@echo "make weights    retrain every pre-trained model into weights/ (about 45 minutes)"
 	@echo "make exercises  regenerate exercises/ from the lesson notebooks"
@@ -79,8 +80,15 @@ export: install
 export-check: install
 	$(PY) -m rnncourse.tools.export --check
 
+# --allow-root only when run as root (e.g. in a container): JupyterLab refuses root without it.
 lab: install
-	$(VENV)/bin/jupyter lab exercises/
+	$(VENV)/bin/jupyter lab $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi) exercises/
+
+# A real browser: one exercise solved in JupyterLab, then every build/*.html offline. The HTML pages
+# come from `make run` when newer than their notebooks, else from the notebooks' stored outputs.
+test-browser: data
+	$(PY) -m rnncourse.tools.notebooks html
+	$(PY) -m pytest tests/browser -q -p no:cacheprovider
 
 bench: data
 	$(PY) -m rnncourse.tools.bench

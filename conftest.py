@@ -5,6 +5,7 @@ so `pytest` run directly behaves like `make test`.
 """
 
 import os
+from pathlib import Path
 
 from rnncourse.env import SETTINGS
 
@@ -15,3 +16,17 @@ os.environ.pop("MPLBACKEND", None)
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: executes notebooks end to end (minutes); part of `make test`")
+
+
+_BROWSER_TESTS = Path(__file__).resolve().parent / "tests" / "browser"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/browser/ runs only when named (`make test-browser`): it needs Chromium and a minute or two."""
+    path = Path(collection_path).resolve()
+    if path != _BROWSER_TESTS and _BROWSER_TESTS not in path.parents:
+        return None
+    requested = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
+    if any(arg == _BROWSER_TESTS or _BROWSER_TESTS in arg.parents for arg in requested):
+        return None
+    return True

@@ -1,27 +1,50 @@
 """Instant feedback for the exercises: one check per exercise, and friendly blanks.
 
 Each ``exercise_N(...)`` inspects the objects the learner created (models, optimizers,
-histories, printed values) and either prints one short success line and returns ``True``,
-or raises :class:`CheckFailed` whose message names the likely mistake.
+histories, printed values) and either prints one short success line, or raises
+:class:`CheckFailed` whose one-line message names the likely mistake.
 
 :func:`enable_feedback` (called by the first cell of every exercise notebook) makes a cell
-that still contains a ``____`` blank stop before running with a "fill in the blank" message,
-shows a :class:`CheckFailed` hint without a traceback, and turns the errors that Keras 2
-habits raise under Keras 3 into one-line remedies.
+that still contains a ``____`` blank in its code (not in a comment or a string) stop before
+running with a "fill in the blank" message, shows a :class:`CheckFailed` hint without a
+traceback, and turns the errors that Keras 2 habits raise under Keras 3 into one-line remedies.
+It also records which cell of which exercise ran last, how it ended and which names it set, so
+that a check run too early, after a failed exercise cell, or on objects left over from another
+exercise says so in one line instead of checking the wrong objects or showing a traceback.
 """
 
+import ast
+import io
+import json
 import math
 import re
+import tokenize
 import traceback
+from pathlib import Path
 
 import numpy as np
 
 BLANK = "____"
 NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII")
 _BLANK_PATTERN = re.compile(re.escape(BLANK))
+_FSTRING_BLANK = re.compile(r"(?i)[rb]*f[rb]*['\"].*(?<!\{)\{[^{}]*" + re.escape(BLANK), re.DOTALL)
+_CHECK_CALL = re.compile(r"\bexercise_(\d+)\s*\(")
 _RECURRENT = ("SimpleRNN", "GRU", "LSTM")
-# Whether the last cell run (other than a check cell) still had blanks; see enable_feedback().
-_STATE = {"blank_cell": False}
+# The exercise notebooks the running cells are matched against (None: <repository>/exercises).
+EXERCISES_DIR = None
+# The kernel's feedback state (see enable_feedback()); reset_state() empties it.
+_STATE = {}
+
+
+def reset_state():
+    """Forget every recorded cell run (the kernel the feedback is enabled in stays)."""
+    shell = _STATE.get("shell")
+    _STATE.clear()
+    _STATE.update(shell=shell, blank_cell=False, runs={}, last=None, bound={}, setup_values={}, snapshot=None,
+                  cell="", count=0)
+
+
+reset_state()
 
 
 class CheckFailed(AssertionError):
@@ -40,15 +63,28 @@ def _fail(exercise, hint):
 
 
 def _passed(exercise, what):
+    """Print the success line; returns ``None`` so that a check cell shows no ``True`` result."""
     print(f"Exercise {exercise}: correct — {what}")
-    return True
 
 
-def _start(exercise):
-    """Refuse to check an exercise whose cell was last run with blanks left in it."""
-    if _STATE["blank_cell"]:
-        _fail(exercise, f"the exercise cell above still has {BLANK} blanks, so it did not run. "
-                        f"Fill them in, run that cell, then run this check again.")
+def _blank_hint():
+    return (f"the exercise cell above still has {BLANK} blanks, so it did not run. "
+            f"Fill them in, run that cell, then run this check again.")
+
+
+def _start(exercise, **objects):
+    """Refuse to check an exercise whose cell did not run to its end, or objects another cell made.
+
+    ``objects`` are the check's arguments by the names the check cell passes them under; with
+    :func:`enable_feedback` on, each one that another exercise's cell (re)bound is reported.
+    """
+    problem = _run_problem(exercise)
+    if problem:
+        _fail(exercise, problem)
+    for name, value in objects.items():
+        problem = _leftover(exercise, name, value)
+        if problem:
+            _fail(exercise, problem)
 
 
 def _kind(layer):
@@ -227,7 +263,7 @@ def exercise_1(model, history, train_mse, test_mse, part):
     import keras
 
     exercise = f"I (step {part})"
-    _start(exercise)
+    _start(exercise, model=model, history=history, train_mse=train_mse, test_mse=test_mse)
     if part not in (1, 2):
         raise ValueError(f"part must be 1 or 2, not {part!r}")
     layers = _layers(exercise, model)
@@ -280,8 +316,9 @@ def exercise_1(model, history, train_mse, test_mse, part):
         _fail(exercise, "`test_mse` is not the MSE of this model on the test set: "
                         "`test_mse = model.evaluate(X_test, y_test, verbose=0)`.")
     if part == 1:
-        return _passed(exercise, "plain SGD with momentum; look at how large (or nan) the MSE printed above is.")
-    return _passed(exercise, "SGD with clipvalue=3.0 keeps the gradients, and so the MSE, finite.")
+        _passed(exercise, "plain SGD with momentum; look at how large (or nan) the MSE printed above is.")
+    else:
+        _passed(exercise, "SGD with clipvalue=3.0 keeps the gradients, and so the MSE, finite.")
 
 
 def exercise_2(model, weights_name="simple_rnn_raw"):
@@ -289,7 +326,7 @@ def exercise_2(model, weights_name="simple_rnn_raw"):
     from .models import RECIPES
 
     exercise = "II"
-    _start(exercise)
+    _start(exercise, model=model)
     units = RECIPES[weights_name].kwargs["units"]
     _layers(exercise, model)
     recurrent = _recurrent(model)
@@ -299,14 +336,15 @@ def exercise_2(model, weights_name="simple_rnn_raw"):
     _expect_input(exercise, model, (None, 1), "keras.Input(shape=(None, 1))")
     _expect_output(exercise, model)
     _expect_weights(exercise, model, weights_name)
-    return _passed(exercise, f"SimpleRNN({units}) with the pre-trained weights loaded; "
+    _passed(exercise, f"SimpleRNN({units}) with the pre-trained weights loaded; "
                              f"now read the accuracy curves in the plot.")
 
 
 def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU):
     """Exercise III: both accuracies are floats from each model's own ``evaluate`` (not the loss, not swapped)."""
     exercise = "III"
-    _start(exercise)
+    _start(exercise, SimpleRNN_model=SimpleRNN_model, gru_model=gru_model, acc_simpleRNN=acc_simpleRNN,
+           acc_GRU=acc_GRU)
     for model, name, kind in ((SimpleRNN_model, "SimpleRNN_model", "SimpleRNN"), (gru_model, "gru_model", "GRU")):
         _layers(exercise, model, name)
         if not any(_kind(layer) == kind for layer in model.layers):
@@ -316,7 +354,7 @@ def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU):
                      other=(gru_model, "gru_model"))
     _expect_accuracy(exercise, "acc_GRU", acc_GRU, gru_model, "gru_model",
                      other=(SimpleRNN_model, "SimpleRNN_model"))
-    return _passed(exercise, "both accuracies come from evaluating each model on the test set.")
+    _passed(exercise, "both accuracies come from evaluating each model on the test set.")
 
 
 def exercise_4(model, weights_name="lstm_stack"):
@@ -324,7 +362,7 @@ def exercise_4(model, weights_name="lstm_stack"):
     from .models import RECIPES
 
     exercise = "IV"
-    _start(exercise)
+    _start(exercise, model=model)
     units = RECIPES[weights_name].kwargs["units"]
     depth = RECIPES[weights_name].kwargs.get("depth", 3)
     _layers(exercise, model)
@@ -345,7 +383,7 @@ def exercise_4(model, weights_name="lstm_stack"):
     _expect_weights(exercise, model, weights_name)
     if _last_evaluation(model) is None:
         _fail(exercise, "print the loss and accuracy: `model.evaluate(X_test, y_test, verbose=0)` returns both.")
-    return _passed(exercise, f"{depth} stacked LSTM({units}) layers, only the last one returning a single vector, "
+    _passed(exercise, f"{depth} stacked LSTM({units}) layers, only the last one returning a single vector, "
                              f"with the pre-trained weights.")
 
 
@@ -359,7 +397,8 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim):
     """Exercise V: ``Embedding(vocabulary_size + 1, wordvec_dim)`` on ``sentence_len`` ids, ``GRU(128)``,
     ``Dense(1)``, compiled."""
     exercise = "V"
-    _start(exercise)
+    _start(exercise, model=model, vocabulary_size=vocabulary_size, sentence_len=sentence_len,
+           wordvec_dim=wordvec_dim)
     _layers(exercise, model)
     embedding = _expect_embedding(exercise, model, vocabulary_size + 1, wordvec_dim, "vocabulary_size + 1")
     if not embedding.trainable:
@@ -372,14 +411,14 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim):
     _expect_recurrent(exercise, recurrent[0], "GRU", 128)
     _expect_output(exercise, model, activation=None)
     _expect_compiled(exercise, model)
-    return _passed(exercise, f"the embedding model has {model.count_params():,} parameters, "
+    _passed(exercise, f"the embedding model has {model.count_params():,} parameters, "
                              f"{embedding.count_params():,} of them in the Embedding layer.")
 
 
 def exercise_6(model, glove_matrix):
     """Exercise VI: a frozen ``Embedding`` holding ``glove_matrix``, a recurrent layer, ``Dense(1)``."""
     exercise = "VI"
-    _start(exercise)
+    _start(exercise, model=model, glove_matrix=glove_matrix)
     if not isinstance(glove_matrix, np.ndarray) or glove_matrix.ndim != 2:
         _fail(exercise, f"`glove_matrix` should be the 2-D numpy array that `load_glove(...)` returns, "
                         f"but it is a {type(glove_matrix).__name__}.")
@@ -407,7 +446,7 @@ def exercise_6(model, glove_matrix):
     _expect_compiled(exercise, model)
     trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
     frozen = sum(int(np.prod(weight.shape)) for weight in model.non_trainable_weights)
-    return _passed(exercise, f"{frozen:,} frozen GloVe parameters; only {trainable:,} parameters left to train.")
+    _passed(exercise, f"{frozen:,} frozen GloVe parameters; only {trainable:,} parameters left to train.")
 
 
 def exercise_7(model, acc_embeddings, max_vocabulary, max_len, wordvec_dim, weights_name="embedding_simple_rnn"):
@@ -416,7 +455,8 @@ def exercise_7(model, acc_embeddings, max_vocabulary, max_len, wordvec_dim, weig
     from .models import RECIPES
 
     exercise = "VII"
-    _start(exercise)
+    _start(exercise, model=model, acc_embeddings=acc_embeddings, max_vocabulary=max_vocabulary,
+           max_len=max_len, wordvec_dim=wordvec_dim)
     units = RECIPES[weights_name].kwargs["units"]
     _layers(exercise, model)
     _expect_embedding(exercise, model, max_vocabulary, wordvec_dim, "max_vocabulary")
@@ -428,16 +468,42 @@ def exercise_7(model, acc_embeddings, max_vocabulary, max_len, wordvec_dim, weig
     _expect_output(exercise, model)
     _expect_weights(exercise, model, weights_name)
     _expect_accuracy(exercise, "acc_embeddings", acc_embeddings, model, "model")
-    return _passed(exercise, "the embedding model with its pre-trained weights; compare the two accuracies printed above.")
+    _passed(exercise, "the embedding model with its pre-trained weights; compare the two accuracies printed above.")
 
 
-# --------------------------------------------------------------------------- notebook feedback
+# --------------------------------------------------------------------------- blanks
+
+
+def _code_blank_lines(source):
+    """The numbers of the lines of ``source`` whose code (not comments, not strings) holds ``____``.
+
+    Tokenizes ``source``; where tokenizing stops early (an unclosed bracket or string while the
+    learner is still typing), the rest is scanned line by line with ``#`` comments cut off.
+    """
+    skipped = {tokenize.COMMENT, tokenize.STRING}
+    skipped |= {getattr(tokenize, name) for name in ("FSTRING_MIDDLE", "TSTRING_MIDDLE") if hasattr(tokenize, name)}
+    numbers, scanned = set(), 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            scanned = token.end[0]
+            if token.type not in skipped and BLANK in token.string:
+                numbers.add(token.start[0])
+            elif token.type == tokenize.STRING and _FSTRING_BLANK.match(token.string):
+                numbers.add(token.start[0])  # a blank inside an f-string's {...} (Python < 3.12)
+    except (tokenize.TokenError, SyntaxError):
+        for number, line in enumerate(source.splitlines()[scanned:], start=scanned + 1):
+            if BLANK in line.split("#", 1)[0]:
+                numbers.add(number)
+    return numbers
 
 
 def blank_lines(source):
-    """``[(line_number, line), ...]`` of the lines of ``source`` that contain a ``____`` blank."""
-    return [(number, line) for number, line in enumerate(source.splitlines(), start=1)
-            if _BLANK_PATTERN.search(line)]
+    """``[(line_number, line), ...]`` of the lines of ``source`` whose code contains a ``____`` blank.
+
+    A ``____`` in a comment or a string is not a blank.
+    """
+    numbers = _code_blank_lines(source)
+    return [(number, line) for number, line in enumerate(source.splitlines(), start=1) if number in numbers]
 
 
 def blank_message(source):
@@ -451,30 +517,328 @@ def blank_message(source):
             f"{BLANK} with your code (the instructions above say what goes there).\n{shown}")
 
 
+def _is_check_cell(source):
+    return "check.exercise_" in source
+
+
 def _blank_transformer(lines):
     """IPython input transformer: a cell with blanks becomes a single ``raise FillInTheBlank``."""
     source = "".join(lines)
     message = blank_message(source)
     if message is None:
-        if "check.exercise_" not in source:
+        if not _is_check_cell(source):
             _STATE["blank_cell"] = False
         return lines
     _STATE["blank_cell"] = True
     return [f"raise __import__('rnncourse.check', fromlist=['check']).FillInTheBlank({message!r})\n"]
 
 
+_blank_transformer.has_side_effects = True  # IPython skips it when it only checks whether input is complete
+
+
+# --------------------------------------------------------------------------- which exercise a cell belongs to
+
+_CELLS = {}
+
+
+def _label(exercise, part=None):
+    """``'II'``, ``'I (step 1)'``: how the checks name an exercise (step)."""
+    return f"{exercise} (step {part})" if part else exercise
+
+
+def _normalise(source):
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _exercise_cells():
+    """``(by_id, patterns)`` of the setup and solution cells of the exercise notebooks.
+
+    ``by_id`` maps a cell id to ``(label, role)``; ``patterns`` are ``(regex, label, role)``: a
+    solution cell matches with each ``____`` filled by anything, a setup cell as it is.
+    """
+    from .paths import repo_root
+
+    folder = Path(EXERCISES_DIR) if EXERCISES_DIR else repo_root() / "exercises"
+    key = str(folder)
+    if key not in _CELLS:
+        by_id, patterns = {}, []
+        for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+            try:
+                cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+            except (OSError, ValueError, KeyError):
+                continue
+            for cell in cells:
+                info = cell.get("metadata", {}).get("rnncourse") or {}
+                if info.get("role") not in ("setup", "solution"):
+                    continue
+                label, role = _label(info.get("exercise"), info.get("part")), info["role"]
+                source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                if cell.get("id"):
+                    by_id[cell["id"]] = (label, role)
+                parts = [re.escape(part) for part in _normalise(source).split(BLANK)]
+                patterns.append((re.compile("(?:.*?)".join(parts), re.DOTALL), label, role))
+        _CELLS[key] = (by_id, patterns)
+    return _CELLS[key]
+
+
+def identify(source, cell_id=None):
+    """``(label, role)`` of the exercise cell ``source`` is (by its cell id, else by its text with the
+    blanks filled in any way), or ``(None, None)`` for any other cell."""
+    by_id, patterns = _exercise_cells()
+    if cell_id in by_id:
+        return by_id[cell_id]
+    text = _normalise(source)
+    found = {(label, role) for pattern, label, role in patterns if pattern.fullmatch(text)}
+    return found.pop() if len(found) == 1 else (None, None)
+
+
+# --------------------------------------------------------------------------- what the cells run so far did
+
+
+def _user_names(shell):
+    return {name: id(value) for name, value in shell.user_ns.items() if not name.startswith("_")}
+
+
+def _pre_run_cell(info=None):
+    """IPython ``pre_run_cell`` event: remember the cell and the names bound before it runs."""
+    try:
+        source = getattr(info, "raw_cell", "") or ""
+        _STATE["cell"] = source
+        shell = _STATE.get("shell")
+        _STATE["snapshot"] = None if shell is None or _is_check_cell(source) else _user_names(shell)
+    except Exception:  # noqa: BLE001 - never break the learner's cell
+        _STATE["snapshot"] = None
+
+
+def _where(error):
+    """``' (line N: code)'``: the learner's line where ``error`` was raised, or ``''``."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename.startswith("<") or "ipykernel_" in frame.filename]
+    frame = frames[-1] if frames else None
+    return f" (line {frame.lineno}: {frame.line.strip()})" if frame is not None and frame.line else ""
+
+
+class _Assigned(ast.NodeVisitor):
+    """The global names a cell's code binds (not those local to its functions or comprehensions)."""
+
+    def __init__(self):
+        self.names = set()
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Store):
+            self.names.add(node.id)
+
+    def _define(self, node):
+        self.names.add(node.name)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _define
+
+    def visit_Lambda(self, node):
+        pass
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_Lambda
+
+    def visit_Import(self, node):
+        self.names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+
+    visit_ImportFrom = visit_Import
+
+
+def _assigned_names(shell, source):
+    """The names ``source`` (a cell, IPython syntax allowed) assigns, or an empty set."""
+    try:
+        tree = ast.parse(shell.transform_cell(source))
+    except Exception:  # noqa: BLE001 - a cell that does not parse binds nothing we can tell
+        return set()
+    visitor = _Assigned()
+    visitor.visit(tree)
+    return visitor.names
+
+
+def _fingerprint(value):
+    """What tells two bindings of a name apart: the value of a number or string, else the object."""
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return ("value", type(value).__name__, value)
+    return ("object", id(value))
+
+
+def _post_run_cell(result=None):
+    """IPython ``post_run_cell`` event: record how the cell ended and which names it (re)bound."""
+    try:
+        snapshot, _STATE["snapshot"] = _STATE["snapshot"], None
+        shell = _STATE.get("shell")
+        if snapshot is None or shell is None or result is None:
+            return
+        info = result.info
+        label, role = identify(info.raw_cell or "", getattr(info, "cell_id", None))
+        error = result.error_before_exec or result.error_in_exec
+        _STATE["count"] += 1
+        record = {"label": label, "role": role, "error": error, "number": _STATE["count"],
+                  "where": _where(error) if error is not None else ""}
+        names = _user_names(shell)
+        changed = {name for name, identity in names.items() if snapshot.get(name) != identity}
+        if error is None:  # `x = 50` binds x even when 50 is the very object x held before
+            changed |= _assigned_names(shell, info.raw_cell or "") & set(names)
+        for name in changed:
+            _STATE["bound"][name] = (names[name], label, role)
+            if role == "setup":
+                _STATE["setup_values"][(label.split()[0], name)] = _fingerprint(shell.user_ns[name])
+        for name in set(snapshot) - set(names):
+            _STATE["bound"].pop(name, None)
+        _STATE["last"] = record
+        if label is not None:  # an exercise's solution cell by its label, a setup cell by its numeral
+            _STATE["runs"][label if role == "solution" else ("setup", label.split()[0])] = record
+    except Exception:  # noqa: BLE001 - never break the learner's cell
+        pass
+
+
+def _one_line(text, limit=160):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _failed(error, where=""):
+    """``"stopped with KeyError: 'acc' (line 12: …). <remedy>"`` for a cell that raised ``error``."""
+    hint = explain(error)
+    text = f"stopped with {type(error).__name__}: {_one_line(error)}{where}"
+    return f"{text}. {hint}" if hint else f"{text}."
+
+
+def _exercise_record(exercise):
+    """The last run of ``exercise``'s own cell, else the last cell run when it is no exercise's cell."""
+    record = _STATE["runs"].get(exercise)
+    last = _STATE["last"]
+    if record is None and last is not None and last["label"] is None:
+        record = last
+    return record
+
+
+def _run_problem(exercise):
+    """Why ``exercise`` cannot be checked yet (blanks left, its cell failed), or ``None``."""
+    if _STATE["blank_cell"]:
+        return _blank_hint()
+    setup = _STATE["runs"].get(("setup", exercise.split()[0]))
+    if setup is not None and setup["error"] is not None:
+        return (f"the setup cell of Exercise {exercise.split()[0]} {_failed(setup['error'], setup['where'])} "
+                f"Run it again (and the exercise cell after it), then run this check.")
+    record = _exercise_record(exercise)
+    if record is None or record["error"] is None:
+        return None
+    if isinstance(record["error"], FillInTheBlank):
+        return _blank_hint()
+    which = "the exercise cell above" if record["label"] == exercise else "the last cell you ran"
+    return (f"{which} {_failed(record['error'], record['where'])} Fix it, run it again, "
+            f"then run this check.")
+
+
+def _leftover(exercise, name, value):
+    """A message when ``value`` (passed as ``name``) was made by another exercise's cell, or ``None``."""
+    entry = _STATE["bound"].get(name)
+    if entry is None or entry[0] != id(value) or entry[1] is None:
+        return None
+    _, label, role = entry
+    if role == "setup":
+        own = exercise.split()[0]
+        if label.split()[0] == own or _STATE["setup_values"].get((own, name)) == _fingerprint(value):
+            return None  # this exercise's setup cell, or another one setting the same value
+        return (f"`{name}` was last set by the setup cell of Exercise {label}, not by this exercise's: "
+                f"run the setup cell of Exercise {exercise.split()[0]} and the exercise cell above again, "
+                f"then this check.")
+    if label == exercise:
+        return None
+    return (f"`{name}` is left over from the cell of Exercise {label}: run the exercise cell above "
+            f"(Exercise {exercise}, blanks filled in) first, then this check.")
+
+
+def _check_label(source):
+    """The exercise label a check cell's source checks (``'III'``, ``'I (step 2)'``) or ``None``."""
+    match = _CHECK_CALL.search(source)
+    if not match or not 1 <= int(match.group(1)) <= len(NUMERALS):
+        return None
+    part = re.search(r"\bpart\s*=\s*(\d)", source)
+    return _label(NUMERALS[int(match.group(1)) - 1], int(part.group(1)) if part else None)
+
+
+def _missing_name_message(error):
+    """The one-line message for a ``NameError`` raised by a check cell."""
+    exercise = _check_label(_STATE["cell"]) or "?"
+    name = getattr(error, "name", None) or str(error)
+    problem = _run_problem(exercise)
+    if problem:
+        return f"Exercise {exercise}: `{name}` does not exist because {problem}"
+    return (f"Exercise {exercise}: `{name}` is not defined yet: run this exercise's cells above first (its setup "
+            f"cell, then the exercise cell with its blanks filled in), then this check.")
+
+
+# --------------------------------------------------------------------------- errors with a remedy
+
+
+def _acc_key_hint(match, error):
+    key = match.group(0).strip("'")
+    return (f"Keras 3 names the history keys after the metric given to compile: use "
+            f"'{key.replace('acc', 'accuracy')}' instead of '{key}'.")
+
+
+def _glove_name_hint(match, error):
+    return (f"{match.group(1)} is not a GloVe file here: this environment bundles the 50-dimensional "
+            f"`glove.6B.50d` vectors instead of the course's 200-dimensional `glove_200d.zip`, so load them with "
+            f"`load_glove(\"glove.6B.50d\")` (wordvec_dim is 50 here).")
+
+
+def _keras_input(error):
+    """The Keras tensor that reached the layer that raised ``error`` (innermost frame), or ``None``."""
+    tb, tensor = error.__traceback__, None
+    while tb is not None:
+        for name in ("x", "inputs"):
+            value = tb.tb_frame.f_locals.get(name)
+            value = value[0] if isinstance(value, (list, tuple)) and value else value
+            if getattr(value, "_keras_history", None) is not None:
+                tensor = value
+        tb = tb.tb_next
+    return tensor
+
+
+def _recurrent_input_hint(match, error):
+    layer = re.search(r"of layer '([^']+)'", str(error))
+    layer = f"`{layer.group(1)}`" if layer else "a recurrent layer"
+    shape = re.search(r"Full shape received: (\([^)]*\))", str(error))
+    shape = f" {shape.group(1)}" if shape else ""
+    tensor = _keras_input(error)
+    source = getattr(getattr(tensor, "_keras_history", None), "operation", None)
+    if source is not None and type(source).__name__ == "InputLayer":
+        return (f"{layer} received the 2-D input{shape} of the model: one word id per step, not a vector per "
+                f"step. Word ids go through an `Embedding` layer first (e.g. `Embedding(input_dim=max_vocabulary, "
+                f"output_dim=wordvec_dim)` right after `keras.Input`), which turns each id into a vector.")
+    if source is not None and getattr(source, "return_sequences", None) is False:
+        return (f"{layer} received one vector per review{shape} from `{source.name}`: set "
+                f"`return_sequences=True` on every recurrent layer except the last one.")
+    if source is not None:
+        return (f"{layer} received 2-D input{shape} from `{source.name}` ({type(source).__name__}); a recurrent "
+                f"layer reads a sequence, shaped (batch, time steps, features).")
+    return (f"{layer} received 2-D input{shape} instead of a sequence (batch, time steps, features): word ids "
+            f"need an `Embedding` layer before it; a recurrent layer before it needs `return_sequences=True`.")
+
+
 _KERAS2_HINTS = (
-    (KeyError, r"^'(val_)?acc'$",
-     "Keras 3 names the history keys after the metric given to compile: use 'accuracy' and "
-     "'val_accuracy' instead of 'acc' and 'val_acc'."),
+    (KeyError, r"^'(val_)?acc'$", _acc_key_hint),
+    (NameError, r"'he_uniform' is not defined",
+     "`he_uniform` is not imported here: write `HeUniform(seed=42)` (the class the setup cell imports); "
+     "in Keras 3 `keras.initializers.he_uniform` is another name for the same class, so "
+     "`from keras.initializers import he_uniform` works too."),
     (ValueError, r"not recognized: \{'lr'",
      "Keras 3 renamed the optimizer argument `lr` to `learning_rate`: e.g. `SGD(learning_rate=0.01)`."),
     (ModuleNotFoundError, r"keras\.layers\.recurrent",
      "Keras 3 has no `keras.layers.recurrent`: import the cells from `keras.layers` "
      "(`from keras.layers import SimpleRNN, GRU, LSTM`)."),
-    (ValueError, r"expected ndim=3, found ndim=2",
-     "a recurrent layer received one vector per review instead of a sequence: set "
-     "`return_sequences=True` on every recurrent layer except the last one."),
+    (ValueError, r"expected ndim=3, found ndim=2", _recurrent_input_hint),
+    (ValueError, r"not yet been built|was never built|has not been built",
+     "the model has no input shape yet, so it has no weights: start it with `keras.Input(shape=...)`, the shape "
+     "of one review, e.g. `model.add(keras.Input(shape=(max_len,)))` before an Embedding, or "
+     "`keras.Input(shape=(None, 1))` for raw ids, one per step (Keras 3 ignores `input_length=`)."),
+    (ValueError, r"name=('[^']*'|\"[^\"]*\") is not a GloVe 6B file name", _glove_name_hint),
+    (FileNotFoundError, r"glove\.6B\.\d+d\.txt not found",
+     "only the 50-dimensional GloVe vectors are bundled: load them with `load_glove(\"glove.6B.50d\")`, "
+     "or put the larger file into data/ (see the README)."),
     (ValueError, r"could not be loaded|expected \d+ variables|shape of the target variable",
      "the weights file does not fit this model: it was saved from the architecture the instructions "
      "describe. Check each layer's type, units, input_dim and output_dim, then build and load again."),
@@ -488,18 +852,24 @@ _KERAS2_HINTS = (
 
 
 def explain(error):
-    """A one-line remedy for an error a Keras 2 habit raises under Keras 3, or ``None``."""
+    """A one-line remedy for an error a Keras 2 habit (or the course's code) raises here, or ``None``."""
     text = str(error)
     for kind, pattern, hint in _KERAS2_HINTS:
-        if isinstance(error, kind) and re.search(pattern, text):
-            return hint
+        match = re.search(pattern, text)
+        if isinstance(error, kind) and match:
+            return hint(match, error) if callable(hint) else hint
     return None
+
+
+# --------------------------------------------------------------------------- the kernel side
 
 
 def _feedback_handler(shell, etype, value, tb, tb_offset=None):
     """IPython custom exception handler: short messages for blanks, checks and Keras 2 habits."""
     if isinstance(value, (FillInTheBlank, CheckFailed)):
         message = str(value)
+    elif isinstance(value, NameError) and _is_check_cell(_STATE["cell"]):
+        message = _missing_name_message(value)
     elif isinstance(value, NameError) and _STATE["blank_cell"]:
         message = (f"{value}: the exercise cell above still has {BLANK} blanks, so it did not run. "
                    f"Fill them in, run that cell, then run this one again.")
@@ -508,32 +878,44 @@ def _feedback_handler(shell, etype, value, tb, tb_offset=None):
         if hint is None:
             shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
             return None
-        where = traceback.extract_tb(tb)
-        cells = [frame for frame in where if frame.filename.startswith("<") or "ipykernel_" in frame.filename]
-        line = cells[-1] if cells else None
-        location = f" (line {line.lineno}: {line.line.strip()})" if line is not None and line.line else ""
-        message = f"Hint: {hint}\n[{etype.__name__}: {value}]{location}"
+        message = f"Hint: {hint}\n[{etype.__name__}: {_one_line(value, 300)}]{_where(value)}"
     shell._showtraceback(etype, value, [message])
     return None
+
+
+def _install(hooks, name, function):
+    """Append ``function`` to ``hooks`` once, replacing an earlier copy (re-running the first cell)."""
+    hooks[:] = [item for item in hooks if getattr(item, "__name__", "") != name]
+    hooks.append(function)
 
 
 def enable_feedback(shell=None):
     """Turn on the exercise feedback in the running IPython kernel (a no-op outside IPython).
 
-    Cells containing ``____`` stop with a fill-in-the-blank message; :class:`CheckFailed` hints
-    and Keras 2 habits show a short message instead of a traceback. Returns ``True`` when enabled.
+    Cells whose code contains ``____`` stop with a fill-in-the-blank message; :class:`CheckFailed`
+    hints, check cells run too early and Keras 2 habits show a short message instead of a
+    traceback. Returns ``None`` (prints nothing), so the first cell of a notebook shows no result.
     """
     if shell is None:
         try:
             from IPython import get_ipython
         except ImportError:
-            return False
+            return None
         shell = get_ipython()
     if shell is None:
-        return False
-    transformers = shell.input_transformers_post
-    transformers[:] = [item for item in transformers if getattr(item, "__name__", "") != _blank_transformer.__name__]
-    transformers.append(_blank_transformer)
+        return None
+    name = _blank_transformer.__name__
+    shell.input_transformers_post[:] = [item for item in shell.input_transformers_post
+                                        if getattr(item, "__name__", "") != name]
+    _install(shell.input_transformers_cleanup, name, _blank_transformer)
+    for event, callback in (("pre_run_cell", _pre_run_cell), ("post_run_cell", _post_run_cell)):
+        for registered in list(shell.events.callbacks[event]):
+            if getattr(registered, "__name__", "") == callback.__name__:
+                shell.events.unregister(event, registered)
+        shell.events.register(event, callback)
     shell.set_custom_exc((Exception,), _feedback_handler)
+    if _STATE.get("shell") is not shell:
+        _STATE["shell"] = shell
+        reset_state()
     _STATE["blank_cell"] = False
-    return True
+    return None

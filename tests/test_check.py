@@ -16,6 +16,7 @@ from keras import layers
 from rnncourse import check, models
 from rnncourse.check import CheckFailed, FillInTheBlank
 from rnncourse.fileio import sha256
+from rnncourse.tools.exercises import fill_in
 
 SHIPPED = ("simple_rnn_raw", "lstm_stack", "embedding_simple_rnn")
 
@@ -39,9 +40,9 @@ def weights_folder(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def no_pending_blank():
-    check._STATE["blank_cell"] = False
+    check.reset_state()
     yield
-    check._STATE["blank_cell"] = False
+    check.reset_state()
 
 
 def pretrained(name, **changes):
@@ -97,8 +98,8 @@ def step_2():
 
 
 def test_exercise_1_solutions_pass(step_1, step_2, capsys):
-    assert check.exercise_1(*step_1, part=1)
-    assert check.exercise_1(*step_2, part=2)
+    assert check.exercise_1(*step_1, part=1) is None  # prints only: a check cell shows no `True`
+    assert check.exercise_1(*step_2, part=2) is None
     assert capsys.readouterr().out.count("correct") == 2
 
 
@@ -145,7 +146,7 @@ def test_exercise_1_layers():
 
 
 def test_exercise_2_solution_passes(capsys):
-    assert check.exercise_2(pretrained("simple_rnn_raw"))
+    check.exercise_2(pretrained("simple_rnn_raw"))
     assert "Exercise II: correct" in capsys.readouterr().out
 
 
@@ -176,7 +177,7 @@ def test_acc_instead_of_accuracy_gets_the_keras_3_hint():
     for key in ("acc", "val_acc"):
         with pytest.raises(KeyError) as error:
             history[key]
-        assert "'accuracy'" in check.explain(error.value)
+        assert f"use '{key.replace('acc', 'accuracy')}' instead of '{key}'" in check.explain(error.value)
 
 
 # --------------------------------------------------------------------------- Exercise III
@@ -202,8 +203,9 @@ def exercise_3_models():
     return simple_rnn_model, gru_model, acc_simple_rnn, acc_gru
 
 
-def test_exercise_3_solution_passes(exercise_3_models):
-    assert check.exercise_3(*exercise_3_models)
+def test_exercise_3_solution_passes(exercise_3_models, capsys):
+    check.exercise_3(*exercise_3_models)
+    assert "Exercise III: correct" in capsys.readouterr().out
 
 
 def test_exercise_3_wrong_answers(exercise_3_models):
@@ -232,7 +234,7 @@ def lstm_stack(return_sequences=(True, True, False), cell=layers.LSTM):
 def test_exercise_4_solution_passes():
     model = pretrained("lstm_stack")
     model.evaluate(X_RAW, Y_RAW, verbose=0)
-    assert check.exercise_4(model)
+    check.exercise_4(model)
 
 
 def test_exercise_4_last_layer_returns_sequences():
@@ -243,6 +245,20 @@ def test_exercise_4_middle_layer_without_sequences_gets_the_build_hint():
     with pytest.raises(ValueError) as error:
         lstm_stack((True, False, False))
     assert "return_sequences=True" in check.explain(error.value)
+
+
+def test_recurrent_layer_on_word_ids_gets_the_embedding_hint_not_return_sequences():
+    """Exercise VII without its Embedding: the SimpleRNN receives the 2-D word ids of keras.Input."""
+    model = keras.Sequential(name="emb_model")
+    model.add(keras.Input(shape=(200,)))
+    with pytest.raises(ValueError) as error:
+        model.add(layers.SimpleRNN(units=128))
+    hint_text = check.explain(error.value)
+    assert "Embedding" in hint_text and "(None, 200)" in hint_text and "return_sequences" not in hint_text
+    inputs = keras.Input(shape=(200,))
+    with pytest.raises(ValueError) as error:
+        layers.GRU(4)(inputs)
+    assert "Embedding" in check.explain(error.value)
 
 
 def test_exercise_4_wrong_cell_unloaded_and_unevaluated():
@@ -274,7 +290,7 @@ def embedding_gru(input_dim=VOCABULARY + 1, output_dim=DIM, with_input=True, com
 
 
 def test_exercise_5_solution_passes(capsys):
-    assert check.exercise_5(embedding_gru(), VOCABULARY, LENGTH, DIM)
+    check.exercise_5(embedding_gru(), VOCABULARY, LENGTH, DIM)
     assert "204 of them in the Embedding layer" in capsys.readouterr().out
 
 
@@ -294,7 +310,7 @@ GLOVE = np.random.default_rng(1).normal(size=(VOCABULARY + 1, DIM)).astype("floa
 
 
 def test_exercise_6_solution_passes(capsys):
-    assert check.exercise_6(embedding_gru(matrix=GLOVE, trainable=False), GLOVE)
+    check.exercise_6(embedding_gru(matrix=GLOVE, trainable=False), GLOVE)
     assert f"{GLOVE.size} frozen GloVe parameters" in capsys.readouterr().out
 
 
@@ -327,8 +343,9 @@ def exercise_7_model():
     return model, accuracy
 
 
-def test_exercise_7_solution_passes(exercise_7_model):
-    assert check.exercise_7(*exercise_7_model, 10000, 200, 50)
+def test_exercise_7_solution_passes(exercise_7_model, capsys):
+    check.exercise_7(*exercise_7_model, 10000, 200, 50)
+    assert "Exercise VII: correct" in capsys.readouterr().out
 
 
 def test_exercise_7_wrong_answers(exercise_7_model):
@@ -340,6 +357,33 @@ def test_exercise_7_wrong_answers(exercise_7_model):
     assert "not loaded" in hint(check.exercise_7, unloaded, accuracy, 10000, 200, 50)
     gru = models.embedding_rnn("gru", vocabulary=10000, wordvec_dim=50, seq_len=200)
     assert "is a GRU, but this exercise needs a SimpleRNN" in hint(check.exercise_7, gru, accuracy, 10000, 200, 50)
+
+
+def test_model_without_input_shape_gets_the_keras_input_hint():
+    from rnncourse import weights
+
+    model = keras.Sequential([layers.Embedding(input_dim=10000, output_dim=50), layers.SimpleRNN(units=128),
+                              layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(ValueError, match="not yet been built") as error:
+        model.load_weights(weights.weights_path("embedding_simple_rnn"))
+    assert "keras.Input(shape=" in check.explain(error.value)
+
+
+def test_course_glove_file_name_gets_the_bundled_file_hint():
+    from rnncourse import glove
+
+    with pytest.raises(ValueError) as error:
+        glove.load_glove_vectors("glove_200d.zip")
+    assert 'load_glove("glove.6B.50d")' in check.explain(error.value)
+    missing = FileNotFoundError("glove.6B.200d.txt not found in /x/data. Download glove.6B.zip ...")
+    assert "glove.6B.50d" in check.explain(missing)
+
+
+def test_he_uniform_is_the_class_and_the_course_line_gets_a_hint():
+    assert keras.initializers.he_uniform is keras.initializers.HeUniform  # an alias in Keras 3
+    with pytest.raises(NameError) as error:
+        exec("he_uniform(seed=42)", {})  # noqa: S102 - the course's line, without the import
+    assert "HeUniform(seed=42)" in check.explain(error.value)
 
 
 def test_loading_weights_into_the_wrong_architecture_gets_a_hint():
@@ -357,7 +401,8 @@ def test_loading_weights_into_the_wrong_architecture_gets_a_hint():
 @pytest.fixture(scope="module")
 def shell():
     shell = InteractiveShell.instance()
-    assert check.enable_feedback(shell)
+    assert check.enable_feedback(shell) is None
+    assert check._blank_transformer in shell.input_transformers_cleanup
     yield shell
     InteractiveShell.clear_instance()
 
@@ -392,6 +437,7 @@ def test_feedback_shows_hints_without_traceback_and_other_errors_unchanged(shell
     shell.run_cell("history = {'accuracy': [0.5]}\nhistory['acc']\n")
     output = capsys.readouterr().out
     assert "Hint: Keras 3 names the history keys" in output and "line 2: history['acc']" in output
+    shell.run_cell("_ = history['accuracy']\n")  # fixed: the check below looks at the objects again
     shell.run_cell("from rnncourse import check\ncheck.exercise_2('not a model')\n")
     output = capsys.readouterr().out
     assert output.strip().startswith("Exercise II: `model` should be a Keras model") and "Traceback" not in output
@@ -403,4 +449,158 @@ def test_enable_feedback_outside_ipython_is_a_no_op(monkeypatch):
     import IPython
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
-    assert check.enable_feedback() is False
+    assert check.enable_feedback() is None
+
+
+def test_blanks_in_comments_and_strings_are_not_blanks():
+    environment = ("# a cell that still contains ____ stops with a \"fill in the blank\" message\n"
+                   "from rnncourse import check\ncheck.enable_feedback()\n")
+    assert check.blank_message(environment) is None
+    assert check.blank_lines("x = '____'  # ____\ny = \"\"\"\n____\n\"\"\"\n") == []
+    assert check.blank_lines("x = f'{____}'\ny = f'{{____}}'\n") == [(1, "x = f'{____}'")]
+    assert check.blank_lines("print('a')  # ____\nmodel.add(____(\n") == [(2, "model.add(____(")]  # unfinished
+
+
+def test_environment_cell_runs_again_and_shows_no_true(shell, capsys):
+    source = ("# a cell that still contains ____ stops with a \"fill in the blank\" message\n"
+              "from rnncourse import check\n\ncheck.enable_feedback()\n")
+    for _ in range(2):
+        result = shell.run_cell(source, store_history=True)
+        assert result.success and result.result is None
+    assert "Fill in the blank" not in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- check cells in any order
+
+EXERCISE_CELLS = [  # (id, role, exercise, part, source) of a small exercise notebook
+    ("cell-03-i-setup", "setup", "I", 1, "import math"),
+    ("cell-04-i-solution", "solution", "I", 1, "model = dense_model(____)\nhistory = fit(model)\n"
+                                                "train_mse, test_mse = mse(model)"),
+    ("cell-07-i-solution", "solution", "I", 2, "model = dense_model(____, clipvalue=3.0)\nhistory = fit(model)\n"
+                                                "train_mse, test_mse = mse(model)"),
+    ("cell-10-ii-setup", "setup", "II", None, "history = stored_history()"),
+    ("cell-11-ii-solution", "solution", "II", None, "model = pretrained(____)\ncurve = history.history[____]"),
+    ("cell-03-v-setup", "setup", "V", None, "vocabulary_size = 50\nsentence_len = 7\nwordvec_dim = 4"),
+    ("cell-04-v-solution", "solution", "V", None, "model = embedding_gru(____)"),
+    ("cell-07-vi-setup", "setup", "VI", None, "vocabulary_size = 60\nsentence_len = 7\nwordvec_dim = 4"),
+]
+CHECK_I1 = "from rnncourse import check\n\ncheck.exercise_1(model, history, train_mse, test_mse, part=1)"
+CHECK_I2 = CHECK_I1.replace("part=1", "part=2")
+CHECK_II = "from rnncourse import check\n\ncheck.exercise_2(model)"
+
+
+def source_of(cell_id, *answers):
+    return fill_in(next(source for id_, _, _, _, source in EXERCISE_CELLS if id_ == cell_id), answers) \
+        if answers else next(source for id_, _, _, _, source in EXERCISE_CELLS if id_ == cell_id)
+
+
+@pytest.fixture
+def exercise_shell(shell, tmp_path, monkeypatch):
+    """The feedback shell, matching cells against a small exercise notebook, with its helpers defined."""
+    import types
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = []
+    for cell_id, role, exercise, part, source in EXERCISE_CELLS:
+        info = {"role": role, "exercise": exercise, **({"part": part} if part else {})}
+        cell = new_code_cell(source, metadata={"rnncourse": info})
+        cell["id"] = cell_id
+        cells.append(cell)
+    nbformat.write(new_notebook(cells=cells), tmp_path / "01_small.ipynb")
+    monkeypatch.setattr(check, "EXERCISES_DIR", tmp_path)
+    names = {"dense_model": lambda *args, **kwargs: regression_model(
+                 keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, **kwargs)),
+             "fit": lambda model: model.fit(X_TRAIN, Y_TRAIN, validation_data=(X_TEST, Y_TEST), epochs=1, verbose=0),
+             "mse": lambda model: (model.evaluate(X_TRAIN, Y_TRAIN, verbose=0), model.evaluate(X_TEST, Y_TEST, verbose=0)),
+             "stored_history": lambda: types.SimpleNamespace(history={"accuracy": [0.5], "val_accuracy": [0.6]}),
+             "pretrained": pretrained, "embedding_gru": embedding_gru}
+    for name in ("model", "history", "train_mse", "test_mse", "curve", "vocabulary_size", "sentence_len",
+                 "wordvec_dim"):
+        shell.user_ns.pop(name, None)
+    shell.user_ns.update(names)
+    yield shell
+    for name in names:
+        shell.user_ns.pop(name, None)
+
+
+def shown(capsys):
+    """The one message a cell printed (asserting there is no traceback and it is one line)."""
+    output = capsys.readouterr().out.strip()
+    assert "Traceback" not in output and "\n" not in output, output
+    return output
+
+
+def test_check_before_its_exercise_cell_ran(exercise_shell, capsys):
+    result = exercise_shell.run_cell(CHECK_II)
+    assert isinstance(result.error_in_exec, NameError)
+    assert shown(capsys).startswith("Exercise II: `model` is not defined yet: run this exercise's cells above")
+
+
+def test_acc_in_the_exercise_cell_is_named_by_the_check(exercise_shell, capsys):
+    """The cell stops at history.history['acc'] after the model is built and loaded: the check says why."""
+    exercise_shell.run_cell(source_of("cell-10-ii-setup"))
+    for cell_id in (None, "cell-11-ii-solution"):  # matched by its text, or by the id JupyterLab sends
+        result = exercise_shell.run_cell(source_of("cell-11-ii-solution", '"simple_rnn_raw"', "'acc'"),
+                                         cell_id=cell_id)
+        assert isinstance(result.error_in_exec, KeyError)
+        assert "use 'accuracy' instead of 'acc'" in capsys.readouterr().out
+        result = exercise_shell.run_cell(CHECK_II)
+        assert isinstance(result.error_in_exec, CheckFailed)
+        message = shown(capsys)
+        assert message.startswith("Exercise II: the exercise cell above stopped with KeyError: 'acc'")
+        assert "use 'accuracy' instead of 'acc'" in message
+    exercise_shell.run_cell("x = 1  # an unrelated cell in between")
+    assert isinstance(exercise_shell.run_cell(CHECK_II).error_in_exec, CheckFailed)
+    capsys.readouterr()
+    exercise_shell.run_cell(source_of("cell-11-ii-solution", '"simple_rnn_raw"', "'accuracy'"))
+    result = exercise_shell.run_cell(CHECK_II)
+    assert result.success and result.result is None
+    assert "Exercise II: correct" in capsys.readouterr().out
+
+
+def test_check_after_an_exercise_cell_that_failed_before_defining_the_names(exercise_shell, capsys):
+    result = exercise_shell.run_cell(source_of("cell-04-i-solution", "").replace("dense_model", "dense_modle"))
+    assert isinstance(result.error_in_exec, NameError)
+    capsys.readouterr()
+    result = exercise_shell.run_cell(CHECK_I1)
+    assert isinstance(result.error_in_exec, NameError)
+    assert shown(capsys) == ("Exercise I (step 1): `model` does not exist because the last cell you ran stopped with "
+                             "NameError: name 'dense_modle' is not defined (line 1: model = dense_modle()). "
+                             "Fix it, run it again, then run this check.")
+
+
+def test_objects_left_over_from_another_exercise(exercise_shell, capsys):
+    exercise_shell.run_cell(source_of("cell-04-i-solution", ""))
+    exercise_shell.run_cell(CHECK_I1)
+    assert "Exercise I (step 1): correct" in capsys.readouterr().out
+    exercise_shell.run_cell(CHECK_I2)  # step 2's cell not run yet
+    assert shown(capsys) == ("Exercise I (step 2): `model` is left over from the cell of Exercise I (step 1): run the "
+                             "exercise cell above (Exercise I (step 2), blanks filled in) first, then this check.")
+    exercise_shell.run_cell(CHECK_II)  # Exercise II's cell not run yet: `model` is Exercise I's
+    assert "`model` is left over from the cell of Exercise I (step 1)" in shown(capsys)
+    exercise_shell.run_cell(source_of("cell-10-ii-setup"))  # Exercise II's setup rebinds `history`
+    exercise_shell.run_cell(CHECK_I1)
+    assert "`history` was last set by the setup cell of Exercise II" in shown(capsys)
+
+
+def test_values_another_exercise_setup_changed(exercise_shell, capsys):
+    check_v = "from rnncourse import check\n\ncheck.exercise_5(model, vocabulary_size, sentence_len, wordvec_dim)"
+    for cell_id in ("cell-03-v-setup", "cell-04-v-solution", "cell-07-vi-setup"):  # then back to V's check
+        assert exercise_shell.run_cell(source_of(cell_id, "") if "solution" in cell_id else source_of(cell_id)).success
+    capsys.readouterr()
+    exercise_shell.run_cell(check_v)
+    assert shown(capsys).startswith("Exercise V: `vocabulary_size` was last set by the setup cell of Exercise VI")
+    exercise_shell.run_cell(source_of("cell-03-v-setup"))  # sentence_len and wordvec_dim: same values, no alarm
+    exercise_shell.run_cell(check_v)
+    assert "Exercise V: correct" in capsys.readouterr().out
+
+
+def test_check_after_its_setup_cell_failed(exercise_shell, capsys):
+    exercise_shell.user_ns["stored_history"] = lambda: {}["missing file"]
+    exercise_shell.run_cell(source_of("cell-10-ii-setup"))
+    capsys.readouterr()
+    exercise_shell.run_cell(CHECK_II)
+    assert shown(capsys).startswith("Exercise II: `model` does not exist because the setup cell of Exercise II "
+                                    "stopped with KeyError: 'missing file' (line 1: history = stored_history()).")

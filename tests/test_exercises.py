@@ -160,7 +160,41 @@ def test_every_blank_version_stops_with_the_fill_in_message(capsys):
                     assert "Fill in the blank" in capsys.readouterr().out
     finally:
         InteractiveShell.clear_instance()
-        check._STATE["blank_cell"] = False
+        check.reset_state()
+
+
+def test_environment_cell_runs_again_without_a_false_blank(capsys):
+    """Its comment mentions ____: re-running the first cell must not stop with "fill in the blank"."""
+    assert "____" in exercises.ENVIRONMENT_CELL
+    shell = InteractiveShell.instance()
+    try:
+        for _ in range(2):
+            result = shell.run_cell(exercises.ENVIRONMENT_CELL, store_history=True)
+            assert result.success and result.result is None  # no `True` below the cell either
+        assert "Fill in the blank" not in capsys.readouterr().out
+    finally:
+        InteractiveShell.clear_instance()
+        check.reset_state()
+
+
+def test_feedback_knows_each_exercise_cell_by_its_text_or_id(tmp_path, monkeypatch):
+    """The checks tell which exercise a cell belongs to: filled in any way, still blank, or by cell id."""
+    exercises.write(exercises.generate(), tmp_path)
+    monkeypatch.setattr(check, "EXERCISES_DIR", tmp_path)
+    for path, lesson_notebook, generated in lessons_with_markers():
+        for lesson_cell, cell in zip([c for c in lesson_notebook.cells if "rnncourse" in c.metadata],
+                                     generated.cells[2:]):
+            info = cell.metadata["rnncourse"]
+            if info["role"] not in ("setup", "solution"):
+                continue
+            expected = (check._label(info["exercise"], info.get("part")), info["role"])
+            assert check.identify(lesson_cell.source) == expected, (path.name, cell.id)
+            assert check.identify(cell.source) == expected
+            assert check.identify("anything", cell_id=cell.id) == expected
+            if info["role"] == "solution":
+                wrong = fill_in(cell.source, ["'acc'"] * cell.source.count("____"))
+                assert check.identify(wrong) == expected
+    assert check.identify("x = 1") == (None, None)
 
 
 def solved(lesson_notebook, generated, name):
