@@ -1,0 +1,112 @@
+"""The bag-of-n-grams baselines (rnncourse/baseline.py): features, protocol and results, on a few
+hundred reviews (seconds)."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from rnncourse import baseline, data
+
+LIMIT = 300
+TEXTS = ["A good film, a GOOD film.", "Not good; don't watch it!", "good", "It's a film I don't like.",
+         "don't watch it, don't"]
+
+
+@pytest.fixture(scope="module")
+def tuned():
+    return baseline.tuned_baselines(limit=LIMIT)
+
+
+def _columns(matrix):
+    """The columns of a sparse matrix as a sorted list of tuples (equal up to column order)."""
+    return sorted(tuple(column) for column in np.asarray(matrix.todense()).T)
+
+
+def test_shuffled_order_is_the_order_of_load_imdb():
+    (x_train, _), (x_test, y_test) = data.load_imdb()
+    (texts_train, _), (texts_test, labels_test) = data.load_imdb_texts()
+    word_index = data.get_word_index()
+    train_order, test_order = baseline.shuffled_order(len(texts_train), len(texts_test))
+    for ids, texts, order in ((x_train, texts_train, train_order), (x_test, texts_test, test_order)):
+        for i in (0, 1, len(order) - 1):
+            expected = [1] + [word_index[t] + 3 for t in data.tokenize(texts[order[i]]) if t in word_index]
+            assert list(ids[i]) == expected
+    assert np.array_equal(labels_test[test_order], y_test)
+
+
+@pytest.mark.parametrize("max_n", [1, 2, 3])
+def test_ngram_counts_equal_countvectorizer(max_n):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = TEXTS + data.load_imdb_texts()[0][0][:40]
+    counts, orders = baseline.ngram_counts(texts, max_n)
+    vectorizer = CountVectorizer(ngram_range=(1, max_n), token_pattern=data._TOKEN.pattern)
+    expected = vectorizer.fit_transform(texts)
+    assert counts.shape == expected.shape
+    assert _columns(counts) == _columns(expected)
+    names = vectorizer.get_feature_names_out()
+    assert sorted(np.bincount(orders)) == sorted(np.bincount([len(name.split()) for name in names]))
+
+
+def test_ngram_counts_of_a_tiny_text():
+    counts, orders = baseline.ngram_counts(["b a b", "a"], 2)
+    # columns in order of first appearance: b, a, (b a), (a b)
+    assert counts.toarray().tolist() == [[2, 1, 1, 1], [0, 1, 0, 0]]
+    assert orders.tolist() == [1, 1, 2, 2]
+
+
+def test_tfidf_features_equal_tfidfvectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = data.load_imdb_texts()[0][0][:120]
+    fit, score = texts[:100], texts[100:]
+    counts, _ = baseline.ngram_counts(fit + score, 2)
+    vocabulary = baseline._vocabulary(counts[:100], 2)
+    ours = baseline._tfidf_features(counts[:100][:, vocabulary], counts[100:][:, vocabulary], None)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=data._TOKEN.pattern)
+    theirs = vectorizer.fit_transform(fit), vectorizer.transform(score)
+    for mine, reference in zip(ours, theirs):
+        assert mine.shape == reference.shape
+        for row_mine, row_reference in zip(mine, reference):  # same values in each row, any column order
+            np.testing.assert_allclose(np.sort(row_mine.data), np.sort(row_reference.data), rtol=1e-12)
+
+
+def test_nb_ratio_by_hand():
+    indicators = sparse.csr_matrix([[1, 1, 0], [1, 0, 0], [0, 0, 1]])
+    y = np.array([1, 1, 0])
+    p, q = np.array([3.0, 2.0, 1.0]), np.array([1.0, 1.0, 2.0])  # alpha=1 plus the counts per label
+    np.testing.assert_allclose(baseline.nb_ratio(indicators, y), np.log(p / 6) - np.log(q / 4))
+
+
+@pytest.mark.parametrize("name", ["tfidf", "nbsvm"])
+def test_tuned_baselines_protocol_and_keys(tuned, name):
+    result = tuned[name]
+    assert json.loads(json.dumps(result)) == result
+    assert (result["n_train"], result["n_validation"], result["n_test"]) == (LIMIT, 30, LIMIT)
+    assert set(result["validation_accuracy"]) == {f"{C:g}" for C in baseline.C_GRID}
+    best = max(result["validation_accuracy"].values())
+    assert result["C"] == min(C for C in baseline.C_GRID if result["validation_accuracy"][f"{C:g}"] == best)
+    assert 0.6 < result["test_accuracy"] <= 1 and result["features"] > 1000 and result["seconds"] >= 0
+    assert f"C={result['C']:g}" in result["model"] and "2,000" not in result["validation"]
+
+
+def test_one_baseline_alone_gives_the_same_result(tuned):
+    alone = baseline.tfidf_baseline(limit=LIMIT)
+    assert alone["C"] == tuned["tfidf"]["C"] and alone["test_accuracy"] == tuned["tfidf"]["test_accuracy"]
+    assert alone["validation_accuracy"] == tuned["tfidf"]["validation_accuracy"]
+
+
+def test_the_choice_of_C_never_sees_the_test_labels(tuned, monkeypatch):
+    reviews = baseline._reviews
+
+    def flipped_test_labels(source, limit):
+        texts_train, y_train, texts_test, y_test, n_validation = reviews(source, limit)
+        return texts_train, y_train, texts_test, 1 - y_test, n_validation
+
+    monkeypatch.setattr(baseline, "_reviews", flipped_test_labels)
+    flipped = baseline.nbsvm_baseline(limit=LIMIT)
+    assert flipped["validation_accuracy"] == tuned["nbsvm"]["validation_accuracy"]
+    assert flipped["C"] == tuned["nbsvm"]["C"]
+    assert flipped["test_accuracy"] == pytest.approx(1 - tuned["nbsvm"]["test_accuracy"])
