@@ -135,7 +135,10 @@ class Recipe:
 
     ``data`` holds the arguments of :func:`rnncourse.data.imdb_arrays` (``num_words``,
     ``seq_len``, ``n_train``, ``longest``); ``raw_ids`` feeds ids as one float feature
-    ``(batch, time, 1)``; ``glove`` initialises the embedding with GloVe 50d.
+    ``(batch, time, 1)``; ``glove`` initialises the embedding with GloVe 50d. ``patience`` > 0 stops
+    training that many epochs after the best validation accuracy and keeps the best epoch.
+    ``seeds``: train once per seed and ship the seed with the best validation accuracy (the test
+    accuracy of every seed is recorded); empty: one run with the trainer's seed.
     """
 
     builder: object
@@ -147,6 +150,7 @@ class Recipe:
     glove: bool = False
     patience: int = 0
     lesson: str = ""
+    seeds: tuple = ()
 
     def build(self, embedding_matrix=None, seq_len=None):
         """The compiled model; ``seq_len`` overrides the input length (``--quick`` training)."""
@@ -174,12 +178,12 @@ RECIPES = {
     "simple_rnn_emb": Recipe(
         embedding_rnn, {"cell": "simple_rnn", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
                         "units": 64, "dropout": 0.3, "name": "simple_rnn_emb"},
-        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2,
+        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2, seeds=(42, 43, 44),
         lesson="02 fair comparison: SimpleRNN on long embedded reviews"),
     "gru_emb": Recipe(
         embedding_rnn, {"cell": "gru", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
                         "units": 64, "dropout": 0.3, "name": "gru_emb"},
-        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2,
+        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2, seeds=(42, 43, 44),
         lesson="02 fair comparison: GRU on long embedded reviews"),
     "lstm_stack": Recipe(
         lstm_stack, {"units": 128},

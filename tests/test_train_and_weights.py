@@ -171,3 +171,27 @@ def test_missing_manifest_and_unknown_model(broken):
     (broken / "manifest.json").unlink()
     with pytest.raises(weights.WeightsError, match=r"manifest\.json is missing.*make weights"):
         weights.load_pretrained("simple_rnn", broken)
+
+
+def test_several_seeds_ship_the_one_chosen_on_validation(tmp_path, monkeypatch):
+    """A recipe with ``seeds`` trains once per seed, records every seed's validation and test
+    accuracy, ships the seed with the best validation accuracy, and reports mean and sd."""
+    from dataclasses import replace
+
+    from rnncourse import models
+
+    tiny = replace(models.RECIPES["gru_emb"], kwargs={**models.RECIPES["gru_emb"].kwargs, "vocabulary": 100,
+                                                      "seq_len": 12, "units": 4, "wordvec_dim": 4},
+                   data={"num_words": 100, "seq_len": 12, "n_train": 96}, epochs=1, patience=0, seeds=(1, 2, 3))
+    monkeypatch.setitem(models.RECIPES, "tiny_seeds", tiny)
+    entry = train.train_model("tiny_seeds", tmp_path)
+    runs = entry["seeds"]
+    assert [run["seed"] for run in runs] == [1, 2, 3]
+    chosen = max(runs, key=lambda run: run["val_accuracy"])
+    assert entry["seed"] == chosen["seed"] and entry["test_accuracy"] == chosen["test_accuracy"]
+    scores = [run["test_accuracy"] for run in runs]
+    assert entry["test_accuracy_mean"] == pytest.approx(np.mean(scores), abs=1e-6)
+    assert entry["test_accuracy_sd"] == pytest.approx(np.std(scores, ddof=1), abs=1e-6)
+    assert "best validation accuracy" in entry["protocol"]["seed"]
+    model = models.RECIPES["tiny_seeds"].build()
+    weights.load_weights_into(model, "tiny_seeds", folder=tmp_path)

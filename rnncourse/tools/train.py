@@ -4,7 +4,7 @@ Writes, for every model NAME, a version folder ``weights/NAME.<sha12>/`` (the fi
 digits of the weights' SHA-256) holding ``NAME.weights.h5`` and ``NAME.history.json``, and
 records it in ``weights/manifest.json`` (architecture, data, recipe, timings, held-out test
 accuracy, SHA-256 of the weights file, library versions). The experiments ``long_memory`` and
-``glove_curve`` and the TF-IDF baseline store their results in the manifest only.
+``glove_curve`` and the tuned bag-of-n-grams baselines store their results in the manifest only.
 
 A commit never changes a file the manifest names: the new files are written into a hidden
 staging folder, which is renamed to its version folder; then the manifest is replaced in one
@@ -33,6 +33,7 @@ from pathlib import Path
 from .. import env
 
 EXPERIMENTS = ("baseline", "long_memory", "glove_curve")
+VALIDATION_SPLIT = 0.1
 QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
 
 
@@ -316,9 +317,48 @@ def _arrays(recipe, quick):
     return spec, (x_train, y_train), (x_test, y_test)
 
 
-def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=None):
-    """Train one model of :data:`rnncourse.models.RECIPES`, evaluate it, commit its files."""
+def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_len):
+    """One seeded training run of ``recipe``: ``(model, history record, seconds, s/epoch, test loss,
+    test accuracy)``; the validation data is the last 10 % of the training arrays."""
     import keras
+
+    (x_train, y_train), (x_test, y_test) = arrays
+    keras.utils.set_random_seed(seed)
+    scope = strategy.scope() if strategy is not None else _nullcontext()
+    with scope:
+        model = recipe.build(embedding_matrix=matrix, seq_len=quick_seq_len)
+    progress = Progress(label, epochs)
+    callbacks = [progress.callback]
+    if recipe.patience:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            "val_accuracy", patience=recipe.patience, restore_best_weights=True))
+    started = time.time()
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=recipe.batch_size,
+                        validation_split=VALIDATION_SPLIT, callbacks=callbacks, verbose=0, shuffle=True)
+    seconds = time.time() - started
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
+    if matrix is not None and not recipe.kwargs.get("trainable", True):
+        import numpy as np
+
+        if not np.array_equal(model.layers[0].get_weights()[0], matrix):
+            raise RuntimeError(f"{label}: the frozen GloVe embedding changed during training.")
+    record = {k: [round(float(v), 6) for v in values] for k, values in history.history.items()}
+    per_epoch = sum(progress.epoch_seconds) / len(progress.epoch_seconds)
+    return model, record, seconds, per_epoch, float(test_loss), float(test_accuracy)
+
+
+def _best_epoch(record, patience):
+    """1-based epoch whose weights a run kept: the best validation accuracy with early stopping,
+    else the last."""
+    if not patience:
+        return len(record["loss"])
+    return int(max(range(len(record["val_accuracy"])), key=record["val_accuracy"].__getitem__)) + 1
+
+
+def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=None):
+    """Train one model of :data:`rnncourse.models.RECIPES` (once per seed of ``recipe.seeds``, or
+    once with ``seed``), evaluate it, commit the files of the seed chosen on validation."""
+    import statistics
 
     from ..data import BUNDLED_NPZ_SHA256
     from ..fileio import write_json_atomic
@@ -326,65 +366,77 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
     from ..models import RECIPES, architecture
 
     recipe = RECIPES[name]
-    spec, (x_train, y_train), (x_test, y_test) = _arrays(recipe, quick)
+    spec, train_arrays, test_arrays = _arrays(recipe, quick)
     epochs = QUICK["epochs"] if quick else recipe.epochs
-    keras.utils.set_random_seed(seed)
+    seeds = tuple(recipe.seeds) if recipe.seeds and not quick else (seed,)
     matrix = glove_matrix(spec["num_words"]) if recipe.glove else None
-    scope = strategy.scope() if strategy is not None else _nullcontext()
-    with scope:
-        model = recipe.build(embedding_matrix=matrix, seq_len=spec["seq_len"] if quick else None)
-    progress = Progress(label or name, epochs)
-    callbacks = [progress.callback]
-    if recipe.patience:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            "val_accuracy", patience=recipe.patience, restore_best_weights=True))
-    started = time.time()
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=recipe.batch_size,
-                        validation_split=0.1, callbacks=callbacks, verbose=0, shuffle=True)
-    seconds = time.time() - started
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
-    if recipe.glove and not recipe.kwargs.get("trainable", True):
-        import numpy as np
+    quick_seq_len = spec["seq_len"] if quick else None
+    runs, chosen = [], None
+    for run_seed in seeds:
+        tag = label or name
+        model, record, seconds, per_epoch, test_loss, test_accuracy = _fit_once(
+            recipe, (train_arrays, test_arrays), epochs, run_seed, matrix, strategy,
+            f"{tag} seed {run_seed}" if len(seeds) > 1 else tag, quick_seq_len)
+        best_epoch = _best_epoch(record, recipe.patience)
+        run = {"seed": run_seed, "val_accuracy": record["val_accuracy"][best_epoch - 1],
+               "best_epoch": best_epoch, "epochs_run": len(record["loss"]), "train_seconds": round(seconds, 1),
+               "seconds_per_epoch": round(per_epoch, 1), "test_loss": round(test_loss, 6),
+               "test_accuracy": round(test_accuracy, 6)}
+        runs.append(run)
+        if len(seeds) > 1:
+            print(f"{name} seed {run_seed}: validation accuracy {run['val_accuracy']:.4f}, "
+                  f"test accuracy {test_accuracy:.4f}", flush=True)
+        if chosen is None or run["val_accuracy"] > chosen[0]["val_accuracy"]:  # chosen on validation only
+            chosen = (run, model.get_weights(), record, architecture(model))
+        del model
+    run, trained_weights, record, model_architecture = chosen
+    x_train, x_test = train_arrays[0], test_arrays[0]
 
-        if not np.array_equal(model.layers[0].get_weights()[0], matrix):
-            raise RuntimeError(f"{name}: the frozen GloVe embedding changed during training.")
-
-    record = {k: [round(float(v), 6) for v in values] for k, values in history.history.items()}
     with staging_folder(folder, name) as stage:
         # A fresh model holds the trained weights without the optimizer's state: smaller files.
-        clean = recipe.build(seq_len=spec["seq_len"] if quick else None)
-        clean.set_weights(model.get_weights())
+        clean = recipe.build(seq_len=quick_seq_len)
+        clean.set_weights(trained_weights)
         clean.save_weights(stage / f"{name}.weights.h5")
         write_json_atomic(stage / f"{name}.history.json", record)
-        best_epoch = (int(max(range(len(record["val_accuracy"])), key=record["val_accuracy"].__getitem__)) + 1
-                      if recipe.patience else len(record["loss"]))
         entry = {  # commit_model adds "file", "history" and "sha256"
             "bytes": (stage / f"{name}.weights.h5").stat().st_size,
-            "architecture": architecture(model),
+            "architecture": model_architecture,
             "builder": recipe.builder.__name__,
             "builder_kwargs": recipe.kwargs,
             "lesson": recipe.lesson,
             "data": {"source": "bundled", "npz_sha256": BUNDLED_NPZ_SHA256, **spec,
-                     "n_train_used": int(len(x_train)), "validation_split": 0.1,
+                     "n_train_used": int(len(x_train)), "validation_split": VALIDATION_SPLIT,
                      "n_test": int(len(x_test)), "raw_ids": recipe.raw_ids,
                      "glove": "glove.6B.50d" if recipe.glove else None},
+            "protocol": {
+                "validation": f"the last {VALIDATION_SPLIT:.0%} of the training reviews (Keras validation_split)",
+                "epochs": (f"early stopping on validation accuracy, patience {recipe.patience}, best epoch kept"
+                           if recipe.patience else f"fixed: {epochs} epochs"),
+                "seed": ("the seed with the best validation accuracy" if len(seeds) > 1 else "one seed"),
+                "test": "scored once per trained model, never used for a choice",
+            },
             "epochs": epochs,
-            "epochs_run": len(record["loss"]),
-            "best_epoch": best_epoch,
+            "epochs_run": run["epochs_run"],
+            "best_epoch": run["best_epoch"],
             "batch_size": recipe.batch_size,
-            "seed": seed,
+            "seed": run["seed"],
             "strategy": ({"name": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync)}
                          if strategy is not None else None),
             "quick": quick,
-            "train_seconds": round(seconds, 1),
-            "seconds_per_epoch": round(sum(progress.epoch_seconds) / len(progress.epoch_seconds), 1),
-            "test_loss": round(float(test_loss), 6),
-            "test_accuracy": round(float(test_accuracy), 6),
+            "train_seconds": round(sum(r["train_seconds"] for r in runs), 1),
+            "seconds_per_epoch": run["seconds_per_epoch"],
+            "val_accuracy": run["val_accuracy"],
+            "test_loss": run["test_loss"],
+            "test_accuracy": run["test_accuracy"],
             "versions": versions(),
         }
+        if len(seeds) > 1:
+            scores = [r["test_accuracy"] for r in runs]
+            entry.update(seeds=runs, test_accuracy_mean=round(statistics.mean(scores), 6),
+                         test_accuracy_sd=round(statistics.stdev(scores), 6))
         entry = commit_model(folder, name, stage, entry)
-    print(f"{name}: test accuracy {test_accuracy:.4f} (loss {test_loss:.4f}), "
-          f"{seconds:.0f}s, {Path(folder) / entry['file']}", flush=True)
+    print(f"{name}: test accuracy {entry['test_accuracy']:.4f} (seed {entry['seed']}), "
+          f"{entry['train_seconds']:.0f}s, {Path(folder) / entry['file']}", flush=True)
     return entry
 
 
@@ -396,16 +448,35 @@ class _nullcontext:
         return False
 
 
+def _save_memory_model(folder, variant, model, quick):
+    """Commit the trained ``long_memory`` model of ``variant`` (longest length, first seed) as
+    ``memory_<variant>``: lesson 01 measures the gradient that reaches step 1 in it."""
+    from ..fileio import write_json_atomic
+    from ..models import architecture
+    from . import experiments
+
+    name = f"memory_{variant}"
+    sizes = experiments.MEMORY_QUICK if quick else {**experiments.MEMORY_CONFIG, "lengths": experiments.MEMORY_LENGTHS}
+    kwargs = {"cell": variant.removesuffix("_chrono"), "units": sizes["units"],
+              "chrono": variant.endswith("_chrono"), "length": max(sizes["lengths"])}
+    with staging_folder(folder, name) as stage:
+        model.save_weights(stage / f"{name}.weights.h5")
+        record = {k: [round(float(v), 6) for v in values] for k, values in model.history.history.items()}
+        write_json_atomic(stage / f"{name}.history.json", record)
+        entry = {"experiment": "long_memory", "builder": "rnncourse.tasks.adding_model", "builder_kwargs": kwargs,
+                 "architecture": architecture(model), "bytes": (stage / f"{name}.weights.h5").stat().st_size,
+                 "epochs_run": len(record["loss"]), "quick": quick, "versions": versions()}
+        commit_model(folder, name, stage, entry)
+
+
 def run_experiment(name, folder, quick=False, seed=env.SEED):
     """Run ``long_memory``, ``glove_curve`` or ``baseline`` and store its result in the manifest."""
     from . import experiments
 
     started = time.time()
     if name == "long_memory":
-        kwargs = {"lags": (5, 10), "n_train": 128, "n_test": 64, "epochs": 1} if quick else {}
-        result = {"accuracy": experiments.long_memory(seed=seed, **kwargs),
-                  "task": "label = sign of the first of `lag` uniform(-1, 1) inputs",
-                  "units": 16}
+        result = experiments.long_memory(quick=quick, save=lambda variant, model: _save_memory_model(
+            folder, variant, model, quick))
     elif name == "glove_curve":
         from ..data import imdb_arrays
         from ..glove import glove_matrix
@@ -415,9 +486,9 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
         result = {"accuracy": experiments.glove_curve(arrays, glove_matrix(20000), sizes=sizes, seed=seed),
                   "model": "Embedding(20000, 50) + GRU(32) + Dense(1, sigmoid), 200 tokens"}
     elif name == "baseline":
-        from ..baseline import tfidf_baseline
+        from ..baseline import tuned_baselines
 
-        result = tfidf_baseline(limit=QUICK["n_train"] if quick else None)
+        result = tuned_baselines(limit=QUICK["n_train"] if quick else None)  # {"tfidf": {...}, "nbsvm": {...}}
     else:
         raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS}.")
     result.update({"seconds": round(time.time() - started, 1), "seed": seed, "quick": quick,
