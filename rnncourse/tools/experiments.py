@@ -1,40 +1,179 @@
 """For maintainers: experiments too slow for a notebook, run by the trainer (``python -m
 rnncourse.tools.train``) and stored in ``weights/manifest.json``; the lessons plot the results.
 
-``long_memory``: a synthetic task whose label is the sign of the *first* input of a noisy
-sequence, so a cell must carry one number across ``lag`` steps; accuracy of SimpleRNN,
-GRU and LSTM against the lag.
+``long_memory``: the adding problem (:func:`rnncourse.tasks.adding_problem`): the target is the
+sum of two marked values, the first marked in the first 10 % of the sequence, so a cell must
+carry one number across about the whole length. Test MSE and accuracy (share within 0.1 of
+the target) of SimpleRNN, GRU, LSTM and chrono-initialised LSTM against the length, per seed.
 
 ``glove_curve``: held-out IMDB accuracy of an embedding trained from scratch, frozen GloVe
 and fine-tuned GloVe, against the number of training reviews.
 """
 
 
+import time
+
 import keras
+import numpy as np
 
-from ..models import CELLS, embedding_rnn
-from ..tasks import first_sign_task, memory_model
+from ..models import embedding_rnn
+from ..tasks import ADDING_BASELINE_MSE, ADDING_TOLERANCE, adding_model, adding_problem
 
-LAGS = (5, 20, 50, 100, 200)
+MEMORY_VARIANTS = ("simple_rnn", "gru", "lstm", "lstm_chrono")
+MEMORY_LENGTHS = (50, 100, 200)
+MEMORY_SEEDS = (0, 1, 2)
+MEMORY_CONFIG = {"n_train": 6000, "n_val": 1000, "n_test": 2000, "epochs": 25, "units": 32,
+                 "batch_size": 64, "learning_rate": 3e-3, "patience": None, "stop_at": None}
+MEMORY_QUICK = {"lengths": (8,), "seeds": (0, 1), "n_train": 64, "n_val": 32, "n_test": 32,
+                "epochs": 1, "units": 4, "batch_size": 32}
+TEST_SEED = 1_000_000
+"""Data seed of the test sets: one fixed test set per length, the same for every run."""
 CURVE_SIZES = (500, 2000, 20000)
 CURVE_VARIANTS = ("scratch", "frozen_glove", "finetuned_glove")
 
 
-def long_memory(lags=LAGS, n_train=2000, n_test=1000, epochs=8, seed=0, log=print):
-    """``{cell: {lag: test accuracy}}`` for SimpleRNN, GRU and LSTM on :func:`first_sign_task`."""
-    results = {}
-    for cell in CELLS:
-        results[cell] = {}
-        for lag in lags:
-            keras.utils.set_random_seed(seed)
-            x, y = first_sign_task(n_train, lag, seed)
-            x_test, y_test = first_sign_task(n_test, lag, seed + 1)
-            model = memory_model(cell)
-            model.fit(x, y, epochs=epochs, batch_size=64, verbose=0)
-            _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=256)
-            results[cell][str(lag)] = round(float(accuracy), 4)
-            log(f"long_memory {cell} lag {lag}: accuracy {accuracy:.3f}")
-    return results
+def _memory_model(variant, units, length, learning_rate, seed):
+    """The model of one ``long_memory`` variant: ``"<cell>"`` or ``"lstm_chrono"``."""
+    chrono = variant.endswith("_chrono")
+    return adding_model(variant.removesuffix("_chrono"), units=units, chrono=chrono, length=length,
+                        learning_rate=learning_rate, seed=seed)
+
+
+class _StopAt(keras.callbacks.Callback):
+    """Stop training once the validation accuracy (``val_within_0.1``) reaches ``target``."""
+
+    def __init__(self, target):
+        super().__init__()
+        self.target = target
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (logs or {}).get("val_within_0.1", 0.0) >= self.target:
+            self.model.stop_training = True
+
+
+class _EpochLog(keras.callbacks.Callback):
+    def __init__(self, label, log):
+        super().__init__()
+        self.label, self.log = label, log
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.log(f"  {self.label} epoch {epoch + 1}: {time.time() - self.started:.1f}s "
+                 f"loss {logs.get('loss', float('nan')):.4f} val_mse {logs.get('val_loss', float('nan')):.4f} "
+                 f"val_within {logs.get('val_within_0.1', float('nan')):.3f}")
+
+
+def long_memory(variants=MEMORY_VARIANTS, lengths=None, seeds=None, quick=False,
+                save=None, log=print, epoch_log=False, **overrides):
+    """Train one model per variant x length x seed on the adding problem; test each on new sequences.
+
+    ``variants``: ``"simple_rnn"``, ``"gru"``, ``"lstm"`` (Keras's forget bias 1) and
+    ``"lstm_chrono"`` (chrono gate biases, ``t_max`` = length). ``overrides`` replace entries
+    of :data:`MEMORY_CONFIG` (``n_train``, ``n_val``, ``n_test``, ``epochs``, ``units``,
+    ``batch_size``, ``learning_rate``, ``patience``, ``stop_at``); ``quick=True`` uses the tiny sizes of
+    :data:`MEMORY_QUICK` (seconds, for tests); ``lengths`` and ``seeds`` default to
+    :data:`MEMORY_LENGTHS` and :data:`MEMORY_SEEDS` (quick: one short length, two seeds), and
+    explicit arguments win over ``quick``. Each run sets the global seed to ``seed``,
+    trains on ``n_train`` sequences (data seed ``seed``), validates on ``n_val`` (data seed
+    ``seed + 1000``) after every epoch — with ``patience`` set, it stops once the validation
+    MSE has not improved for that many epochs and keeps the best epoch's weights; with
+    ``stop_at`` set, it stops once the validation accuracy reaches ``stop_at`` — and is
+    tested on ``n_test`` sequences of data seed :data:`TEST_SEED` (one test set per length).
+
+    ``save(variant, model)`` is called with the trained model of every variant at the
+    longest length for the first seed. ``log`` receives one line per run (and per epoch
+    with ``epoch_log=True``).
+
+    Returns a JSON-ready dict: ``"config"`` (sizes, optimizer, marker placement, baseline
+    MSE, citation), ``"runs"`` ``{variant: {length: {seed: run}}}`` where a run is
+    ``{"test_mse", "test_accuracy", "epochs_run", "best_epoch", "seconds", "val_mse",
+    "val_accuracy"}`` (the last two: validation MSE and accuracy after each epoch), and ``"mean"``
+    ``{variant: {length: {"test_mse", "test_accuracy"}}}`` over the seeds. Lengths and seeds
+    are string keys.
+    """
+    config = dict(MEMORY_CONFIG)
+    defaults = MEMORY_QUICK if quick else {"lengths": MEMORY_LENGTHS, "seeds": MEMORY_SEEDS}
+    lengths = defaults["lengths"] if lengths is None else lengths
+    seeds = defaults["seeds"] if seeds is None else seeds
+    if quick:
+        config.update({k: v for k, v in MEMORY_QUICK.items() if k in config})
+    unknown = set(overrides) - set(config)
+    if unknown:
+        raise TypeError(f"unknown long_memory settings {sorted(unknown)}; use {sorted(config)}.")
+    config.update(overrides)
+    unknown = set(variants) - set(MEMORY_VARIANTS)
+    if unknown:
+        raise ValueError(f"unknown variants {sorted(unknown)}; use {MEMORY_VARIANTS}.")
+    lengths, seeds = tuple(int(n) for n in lengths), tuple(int(s) for s in seeds)
+    runs = {variant: {str(length): {} for length in lengths} for variant in variants}
+    for length in lengths:
+        x_test, y_test = adding_problem(config["n_test"], length, TEST_SEED)
+        for seed in seeds:
+            x, y = adding_problem(config["n_train"], length, seed)
+            x_val, y_val = adding_problem(config["n_val"], length, seed + 1000)
+            for variant in variants:
+                keras.utils.set_random_seed(seed)
+                model = _memory_model(variant, config["units"], length, config["learning_rate"], seed)
+                callbacks = [_EpochLog(f"{variant} length {length} seed {seed}", log)] if epoch_log else []
+                if config["patience"]:
+                    callbacks.append(keras.callbacks.EarlyStopping(
+                        "val_loss", patience=config["patience"], restore_best_weights=True))
+                if config["stop_at"] is not None:
+                    callbacks.append(_StopAt(config["stop_at"]))
+                started = time.time()
+                history = model.fit(x, y, epochs=config["epochs"], batch_size=config["batch_size"],
+                                    validation_data=(x_val, y_val), callbacks=callbacks, verbose=0,
+                                    shuffle=True)
+                seconds = time.time() - started
+                predictions = model.predict(x_test, batch_size=512, verbose=0)[:, 0]
+                errors = predictions - y_test
+                val_mse = [round(float(v), 5) for v in history.history["val_loss"]]
+                val_accuracy = [round(float(v), 4) for v in history.history["val_within_0.1"]]
+                run = {"test_mse": round(float(np.mean(errors ** 2)), 5),
+                       "test_accuracy": round(float(np.mean(np.abs(errors) <= ADDING_TOLERANCE)), 4),
+                       "epochs_run": len(val_mse),
+                       "best_epoch": int(np.argmin(val_mse)) + 1 if config["patience"] else len(val_mse),
+                       "seconds": round(seconds, 1),
+                       "val_mse": val_mse,
+                       "val_accuracy": val_accuracy}
+                runs[variant][str(length)][str(seed)] = run
+                log(f"long_memory {variant} length {length} seed {seed}: test MSE {run['test_mse']:.4f}, "
+                    f"accuracy {run['test_accuracy']:.3f}, {run['epochs_run']} epochs, {seconds:.0f}s")
+                if save is not None and length == max(lengths) and seed == seeds[0]:
+                    save(variant, model)
+    mean = {variant: {length: {key: round(float(np.mean([r[key] for r in by_seed.values()])), 5)
+                               for key in ("test_mse", "test_accuracy")}
+                      for length, by_seed in by_length.items()}
+            for variant, by_length in runs.items()}
+    config.update({
+        "task": "adding problem: x[t] = (value ~ U(0, 1), marker 0/1), exactly two marked steps; "
+                "target = sum of the two marked values",
+        "markers": "first uniform in the first max(1, length // 10) steps, second uniform in the "
+                   "second half (lag >= 90 % of the length)",
+        "variants": list(variants), "lengths": list(lengths), "seeds": list(seeds),
+        "model": f"Input((None, 2)) + cell({config['units']}) + Dense(1)",
+        "optimizer": f"Adam(learning_rate={config['learning_rate']}, clipnorm=1.0)",
+        "loss": "mse",
+        "chrono": "lstm_chrono: forget bias log(U(1, length - 1)), input bias = -forget bias "
+                  "(Tallec & Ollivier 2018); lstm: Keras default, forget bias 1",
+        "early_stopping": (f"val MSE, patience {config['patience']}, best weights restored"
+                           if config["patience"] else None),
+        "stop_at": (f"training stops once the validation accuracy reaches {config['stop_at']}"
+                    if config["stop_at"] is not None else None),
+        "data_seeds": "train = seed, validation = seed + 1000, test = 1000000 (same test set per length)",
+        "accuracy": f"share of test sequences predicted within {ADDING_TOLERANCE} of the target",
+        "baseline_mse": round(ADDING_BASELINE_MSE, 5),
+        "baseline_accuracy": round(1 - (1 - ADDING_TOLERANCE) ** 2, 4),
+        "baseline_note": "MSE and accuracy of always predicting 1.0 (the mean target)",
+        "citation": "Hochreiter & Schmidhuber 1997, Long short-term memory (experiment 4); "
+                    "Le, Jaitly & Hinton 2015, arXiv:1504.00941; "
+                    "Tallec & Ollivier 2018, Can recurrent neural networks warp time?, ICLR",
+        "quick": quick,
+    })
+    return {"config": config, "runs": runs, "mean": mean}
 
 
 def glove_curve(arrays, glove_matrix, sizes=CURVE_SIZES, seed=0, units=32, log=print):

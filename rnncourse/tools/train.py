@@ -448,7 +448,7 @@ class _nullcontext:
         return False
 
 
-def _save_memory_model(folder, variant, model, quick):
+def _save_memory_model(folder, variant, model_weights, history, quick):
     """Commit the trained ``long_memory`` model of ``variant`` (longest length, first seed) as
     ``memory_<variant>``: lesson 01 measures the gradient that reaches step 1 in it."""
     from ..fileio import write_json_atomic
@@ -459,9 +459,13 @@ def _save_memory_model(folder, variant, model, quick):
     sizes = experiments.MEMORY_QUICK if quick else {**experiments.MEMORY_CONFIG, "lengths": experiments.MEMORY_LENGTHS}
     kwargs = {"cell": variant.removesuffix("_chrono"), "units": sizes["units"],
               "chrono": variant.endswith("_chrono"), "length": max(sizes["lengths"])}
+    from ..tasks import adding_model
+
+    model = adding_model(**kwargs)
+    model.set_weights(model_weights)
     with staging_folder(folder, name) as stage:
         model.save_weights(stage / f"{name}.weights.h5")
-        record = {k: [round(float(v), 6) for v in values] for k, values in model.history.history.items()}
+        record = {k: [round(float(v), 6) for v in values] for k, values in history.items()}
         write_json_atomic(stage / f"{name}.history.json", record)
         entry = {"experiment": "long_memory", "builder": "rnncourse.tasks.adding_model", "builder_kwargs": kwargs,
                  "architecture": architecture(model), "bytes": (stage / f"{name}.weights.h5").stat().st_size,
@@ -475,8 +479,11 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
 
     started = time.time()
     if name == "long_memory":
-        result = experiments.long_memory(quick=quick, save=lambda variant, model: _save_memory_model(
-            folder, variant, model, quick))
+        trained = []  # committed after the experiment: a run stopped midway leaves weights/ as it was
+        result = experiments.long_memory(quick=quick, save=lambda variant, model: trained.append(
+            (variant, model.get_weights(), model.history.history)))
+        for variant, model_weights, history in trained:
+            _save_memory_model(folder, variant, model_weights, history, quick)
     elif name == "glove_curve":
         from ..data import imdb_arrays
         from ..glove import glove_matrix
@@ -491,8 +498,9 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
         result = tuned_baselines(limit=QUICK["n_train"] if quick else None)  # {"tfidf": {...}, "nbsvm": {...}}
     else:
         raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS}.")
-    result.update({"seconds": round(time.time() - started, 1), "seed": seed, "quick": quick,
-                   "versions": versions()})
+    result.update({"seconds": round(time.time() - started, 1), "quick": quick, "versions": versions()})
+    if name != "long_memory":  # long_memory records its own seeds in its config
+        result["seed"] = seed
     commit_experiment(folder, name, result)
     print(f"{name}: done in {result['seconds']:.0f}s", flush=True)
     return result
