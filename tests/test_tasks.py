@@ -130,3 +130,29 @@ def test_long_memory_stop_at_and_settings():
     assert result["config"]["epochs"] == 3
     with pytest.raises(TypeError, match="unknown long_memory settings"):
         experiments.long_memory(quick=True, lags=(5,))
+
+
+def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
+    import numpy as np
+
+    from rnncourse.tools import experiments
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 50, size=(200, 12))
+    y = (x[:, 0] > 25).astype("float32")
+    arrays = ((x[:160], y[:160]), (x[160:], y[160:]))
+    matrix = rng.normal(size=(50, 4)).astype("float32")
+    result = experiments.glove_curve(arrays, matrix, sizes=(40, 80), seeds=(0, 1), n_validation=40,
+                                     units=2, max_updates=4, log=lambda message: None)
+    assert set(result["runs"]) == set(experiments.CURVE_VARIANTS)
+    for variant, by_size in result["runs"].items():
+        assert set(by_size) == {"40", "80"}
+        for size, by_seed in by_size.items():
+            assert set(by_seed) == {"0", "1"}
+            scores = [run["test_accuracy"] for run in by_seed.values()]
+            assert result["mean"][variant][size]["test_accuracy"] == round(float(np.mean(scores)), 4)
+            assert all(4 <= run["epochs_run"] <= 60 and 1 <= run["best_epoch"] <= run["epochs_run"]
+                       for run in by_seed.values())
+    assert result["config"]["n_validation"] == 40
+    with pytest.raises(ValueError, match="larger than"):
+        experiments.glove_curve(arrays, matrix, sizes=(150,), seeds=(0,), n_validation=40, log=lambda m: None)

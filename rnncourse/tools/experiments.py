@@ -28,7 +28,10 @@ MEMORY_QUICK = {"lengths": (8,), "seeds": (0, 1), "n_train": 64, "n_val": 32, "n
                 "epochs": 1, "units": 4, "batch_size": 32}
 TEST_SEED = 1_000_000
 """Data seed of the test sets: one fixed test set per length, the same for every run."""
-CURVE_SIZES = (500, 2000, 20000)
+CURVE_SIZES = (250, 1000, 4000, 18000)
+CURVE_SEEDS = (0, 1, 2)
+CURVE_VALIDATION = 2000
+CURVE_MAX_UPDATES = 1500
 CURVE_VARIANTS = ("scratch", "frozen_glove", "finetuned_glove")
 
 
@@ -176,30 +179,63 @@ def long_memory(variants=MEMORY_VARIANTS, lengths=None, seeds=None, quick=False,
     return {"config": config, "runs": runs, "mean": mean}
 
 
-def glove_curve(arrays, glove_matrix, sizes=CURVE_SIZES, seed=0, units=32, log=print):
-    """``{variant: {n_train: test accuracy}}`` for the three embedding variants.
+def glove_curve(arrays, glove_matrix, sizes=CURVE_SIZES, seeds=CURVE_SEEDS, n_validation=CURVE_VALIDATION,
+                units=32, max_updates=CURVE_MAX_UPDATES, log=print):
+    """Held-out IMDB accuracy of an embedding trained from scratch, frozen GloVe and fine-tuned
+    GloVe, against the number of training reviews, with several seeds.
 
-    ``arrays`` is ``((x_train, y_train), (x_test, y_test))`` from ``imdb_arrays``; each run
-    trains Embedding(50d) + GRU(``units``) on the first ``n_train`` reviews, with the
-    number of epochs scaled so every size sees about the same number of updates (at most
-    10 epochs, at least 2), keeping the epoch with the best validation accuracy.
+    ``arrays`` is ``((x_train, y_train), (x_test, y_test))`` from ``imdb_arrays``. The last
+    ``n_validation`` training reviews are a fixed validation set (the slice the tuned baselines
+    use); each run trains Embedding(50d) + GRU(``units``) on the first ``n`` of the others. Every
+    size gets the same protocol: batches of 64, early stopping on validation accuracy (patience 3,
+    best epoch kept) and at most ``max_updates`` updates (between 4 and 60 epochs). The test reviews
+    are scored once per run. Returns ``{"config", "runs": {variant: {n: {seed: run}}}, "mean"}``;
+    a run is ``{"test_accuracy", "val_accuracy", "best_epoch", "epochs_run", "updates", "seconds"}``.
     """
     (x_train, y_train), (x_test, y_test) = arrays
+    x_pool, y_pool = x_train[:-n_validation], y_train[:-n_validation]
+    x_val, y_val = x_train[-n_validation:], y_train[-n_validation:]
     vocabulary, dim = glove_matrix.shape
-    results = {variant: {} for variant in CURVE_VARIANTS}
+    batch = 64
+    runs = {variant: {str(n): {} for n in sizes} for variant in CURVE_VARIANTS}
     for n in sizes:
-        epochs = int(min(10, max(2, round(40000 / n))))
-        for variant in CURVE_VARIANTS:
-            keras.utils.set_random_seed(seed)
-            model = embedding_rnn(
-                "gru", vocabulary=vocabulary, wordvec_dim=dim, seq_len=x_train.shape[1], units=units,
-                trainable=variant != "frozen_glove",
-                embedding_matrix=None if variant == "scratch" else glove_matrix,
-                name=f"curve_{variant}")
-            stop = keras.callbacks.EarlyStopping("val_accuracy", patience=2, restore_best_weights=True)
-            model.fit(x_train[:n], y_train[:n], epochs=epochs, batch_size=64 if n < 5000 else 128,
-                      validation_split=0.1, callbacks=[stop], verbose=0)
-            _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=512)
-            results[variant][str(n)] = round(float(accuracy), 4)
-            log(f"glove_curve {variant} n={n}: accuracy {accuracy:.3f}")
-    return results
+        if n > len(x_pool):
+            raise ValueError(f"size {n} is larger than the {len(x_pool)} training reviews outside validation.")
+        batches = -(-n // batch)
+        epochs = min(60, max(4, max_updates // batches))
+        for seed in seeds:
+            for variant in CURVE_VARIANTS:
+                keras.utils.set_random_seed(seed)
+                model = embedding_rnn(
+                    "gru", vocabulary=vocabulary, wordvec_dim=dim, seq_len=x_train.shape[1], units=units,
+                    trainable=variant != "frozen_glove",
+                    embedding_matrix=None if variant == "scratch" else glove_matrix,
+                    name=f"curve_{variant}")
+                stop = keras.callbacks.EarlyStopping("val_accuracy", patience=3, restore_best_weights=True)
+                started = time.time()
+                history = model.fit(x_pool[:n], y_pool[:n], epochs=epochs, batch_size=batch,
+                                    validation_data=(x_val, y_val), callbacks=[stop], verbose=0)
+                seconds = time.time() - started
+                _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=512)
+                val = history.history["val_accuracy"]
+                best = int(np.argmax(val)) + 1
+                runs[variant][str(n)][str(seed)] = {
+                    "test_accuracy": round(float(accuracy), 4), "val_accuracy": round(float(val[best - 1]), 4),
+                    "best_epoch": best, "epochs_run": len(val), "updates": len(val) * batches,
+                    "seconds": round(seconds, 1)}
+                log(f"glove_curve {variant} n={n} seed {seed}: test accuracy {accuracy:.4f} "
+                    f"(best epoch {best} of {len(val)}), {seconds:.0f}s")
+    mean = {variant: {n: {"test_accuracy": round(float(np.mean([r["test_accuracy"] for r in by_seed.values()])), 4),
+                          "sd": round(float(np.std([r["test_accuracy"] for r in by_seed.values()])), 4)}
+                      for n, by_seed in by_size.items()}
+            for variant, by_size in runs.items()}
+    config = {"sizes": list(sizes), "seeds": list(seeds), "n_validation": n_validation, "units": units,
+              "model": f"Embedding({vocabulary}, {dim}) + GRU({units}) + Dense(1, sigmoid), "
+                       f"{x_train.shape[1]} tokens",
+              "protocol": f"validation: the last {n_validation} training reviews; early stopping on validation "
+                          f"accuracy, patience 3, best epoch kept; batches of {batch}; at most {max_updates} "
+                          "updates and between 4 and 60 epochs per run; test scored once per run",
+              "variants": {"scratch": "embedding initialised at random, trained",
+                           "frozen_glove": "GloVe 6B 50d, not trained",
+                           "finetuned_glove": "GloVe 6B 50d, trained"}}
+    return {"config": config, "runs": runs, "mean": mean}

@@ -489,9 +489,8 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
         from ..glove import glove_matrix
 
         arrays = imdb_arrays(num_words=20000, seq_len=QUICK["seq_len"] if quick else 200)
-        sizes = (100, 200) if quick else experiments.CURVE_SIZES
-        result = {"accuracy": experiments.glove_curve(arrays, glove_matrix(20000), sizes=sizes, seed=seed),
-                  "model": "Embedding(20000, 50) + GRU(32) + Dense(1, sigmoid), 200 tokens"}
+        options = {"sizes": (64, 128), "seeds": (0, 1), "n_validation": 64, "max_updates": 4} if quick else {}
+        result = experiments.glove_curve(arrays, glove_matrix(20000), **options)
     elif name == "baseline":
         from ..baseline import tuned_baselines
 
@@ -499,7 +498,7 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
     else:
         raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS}.")
     result.update({"seconds": round(time.time() - started, 1), "quick": quick, "versions": versions()})
-    if name != "long_memory":  # long_memory records its own seeds in its config
+    if name not in ("long_memory", "glove_curve"):  # these record their own seeds in their config
         result["seed"] = seed
     commit_experiment(folder, name, result)
     print(f"{name}: done in {result['seconds']:.0f}s", flush=True)
