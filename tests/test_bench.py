@@ -19,6 +19,14 @@ def _timing(median):
             "cpu_seconds": {"median": median, "min": median, "max": median}}
 
 
+def _baseline(test, C, validation, seconds, model):
+    """One tuned baseline as ``rnncourse.baseline.tuned_baselines`` returns it (a two-value C grid)."""
+    return {"test_accuracy": test, "C": C, "validation_accuracy": {"1": 0.85, f"{C:g}": validation},
+            "validation": "the last 2,000 training reviews", "selection": "highest validation accuracy",
+            "n_train": 20000, "n_validation": 2000, "n_test": 5000, "features": 1000, "seconds": seconds,
+            "model": model}
+
+
 def results_fixture():
     """Results as ``measure`` writes them: one notebook missing, one model missing."""
     return {
@@ -41,8 +49,8 @@ def results_fixture():
                      "reviews_per_second": 300.0, "predict_seconds": 16.7, "n": 5000},
             "lstm_stack": {"status": "missing", "error": "not in weights/manifest.json"},
         },
-        "baseline": {"test_accuracy": 0.8926, "n_train": 20000, "n_test": 5000, "features": 369765,
-                     "train_seconds": 10.8, "seconds": 12.5, "model": "TF-IDF + LR"},
+        "baseline": {"tfidf": _baseline(0.91, 16.0, 0.905, 30.0, "TF-IDF + LR(C=16)"),
+                     "nbsvm": _baseline(0.92, 4.0, 0.915, 31.0, "NBSVM(C=4)"), "seconds": 40.0},
         "glove": {"file": "glove.6B.50d.txt", "bytes": 171350079, "lines": 400000, "dim": 50,
                   "reader": _timing(0.5), "pandas": _timing(0.6), "reader_1_thread": _timing(0.8),
                   "ratio": 1.2, "ratio_1_thread": 0.75, "ratio_same_result": 1.5, "reader_threads": 2, "pandas_rows": 400000,
@@ -56,43 +64,103 @@ def results_fixture():
 
 # ----------------------------------------------------------------------------- targets and views
 
+def _seeded(results, accuracies, summary=True):
+    """``best`` trained with several seeds, as the manifest records it (copied by ``measure_models``)."""
+    best = results["models"]["best"]
+    best["seeds"] = [{"seed": 42 + i, "val_accuracy": a - 0.001, "test_accuracy": a, "best_epoch": 3 + i,
+                      "seconds": 600.0} for i, a in enumerate(accuracies)]
+    if summary:
+        best["test_accuracy_mean"], best["test_accuracy_sd"] = 0.92, 0.02
+    return results
+
+
 def test_targets_met_and_not_met():
     results = results_fixture()
     goals = bench_report.targets(results)
     assert goals["notebook_seconds"] == {"measured": 60.0, "notebook": "01_b.ipynb", "limit": 90.0, "met": True}
     assert goals["notebook_peak_bytes"]["met"] and goals["notebook_peak_bytes"]["measured"] == 2 * 10**9
-    assert goals["best_model_vs_baseline"]["model"] == "best" and goals["best_model_vs_baseline"]["met"]
-    assert goals["glove_ratio"]["met"]
+    rnn, stretch = goals["best_rnn_vs_tfidf"], goals["best_rnn_vs_nbsvm"]
+    assert (rnn["model"], rnn["measured"], rnn["seeds"], rnn["limit"], rnn["met"]) == ("best", 0.9, 1, 0.91, False)
+    assert (stretch["measured"], stretch["limit"], stretch["met"]) == (0.9, 0.92, False)
+    assert goals["glove_ratio"]["met"] is False  # 1.2× misses the 1.5× target
+    results["glove"]["ratio"] = 1.5
+    assert bench_report.targets(results)["glove_ratio"]["met"] is True
+
+    goals = bench_report.targets(_seeded(results, [0.90, 0.92, 0.94]))  # the mean over seeds is compared
+    assert goals["best_rnn_vs_tfidf"]["measured"] == 0.92 and goals["best_rnn_vs_tfidf"]["seeds"] == 3
+    assert goals["best_rnn_vs_tfidf"]["sd"] == 0.02 and goals["best_rnn_vs_tfidf"]["shipped_accuracy"] == 0.9
+    assert goals["best_rnn_vs_tfidf"]["met"] and goals["best_rnn_vs_nbsvm"]["met"]  # 0.92 >= 0.92
+    goals = bench_report.targets(_seeded(results_fixture(), [0.89, 0.90, 0.91, 0.90], summary=False))
+    assert goals["best_rnn_vs_tfidf"]["measured"] == pytest.approx(0.9)  # mean and sd from the seeds
+    assert goals["best_rnn_vs_tfidf"]["sd"] == pytest.approx(np.std([0.89, 0.90, 0.91, 0.90], ddof=1))
+    assert bench_report.targets(_seeded(results_fixture(), [0.95]))["best_rnn_vs_tfidf"]["seeds"] == 1
+
+    results = results_fixture()
     results["notebooks"]["02_c.ipynb"] = {"status": "missing"}
-    results["glove"]["ratio"] = 0.9
     results["models"]["best"]["accuracy"] = 0.8
     goals = bench_report.targets(results)
     assert goals["notebook_seconds"]["met"] is False  # a missing notebook misses the target
-    assert goals["glove_ratio"]["met"] is False
-    assert goals["best_model_vs_baseline"]["model"] == "gru" and not goals["best_model_vs_baseline"]["met"]
+    assert goals["best_rnn_vs_tfidf"]["model"] == "gru" and not goals["best_rnn_vs_tfidf"]["met"]
+    results["models"] = {"best": {"status": "missing", "error": "absent"}}
+    assert bench_report.targets(results)["best_rnn_vs_tfidf"] == {
+        "measured": None, "limit": 0.91, "met": False, "baseline": "tfidf", "model": None}
     partial = bench_report.targets({"glove": results["glove"]})  # the other targets: not measured
-    assert [goal["met"] for goal in partial.values()] == [None, None, None, False]
+    assert [goal["met"] for goal in partial.values()] == [None, None, None, None, False]
+    with pytest.raises(ValueError, match="--only baseline"):  # results.json from before the tuned baselines
+        bench_report.targets({"baseline": {"test_accuracy": 0.8926, "model": "untuned"}})
 
 
-def test_readme_block_shows_every_notebook_and_the_targets():
+def test_readme_block_shows_every_notebook_both_baselines_and_the_targets():
     results = results_fixture()
     results["notebooks"]["02_c.ipynb"] = {"status": "missing"}
     block = bench_report.render_readme_block(results)
     assert block == bench_report.render_readme_block(json.loads(json.dumps(results)))  # deterministic
     assert "| `01_b.ipynb` top to bottom (median of 3) | 60.0 s, 2.00 GB peak | ≤ 90 s, ≤ 3.00 GB |" in block
     assert "| `02_c.ipynb` top to bottom | MISSING |" in block
-    assert "0.9000 (`best`)" in block and "0.8926" in block
-    assert "1.20× (0.50 s vs 0.60 s)" in block
-    assert "every notebook ≤ 90 s: **not met**" in block and "GloVe reader ≥ pandas speed: met" in block
+    assert ("| Tuned baseline TF-IDF (1–2-grams) + logistic regression, C = 16 chosen on 2,000 validation "
+            "reviews: accuracy on the 5,000 test reviews | 0.9100 (30.0 s) | — |") in block
+    assert ("| Tuned baseline NBSVM (NB-weighted 1–3-grams + logistic regression), C = 4 chosen on 2,000 "
+            "validation reviews: accuracy on the 5,000 test reviews | 0.9200 (31.0 s) | — |") in block
+    assert ("| Best RNN, accuracy on the 5,000 test reviews | 0.9000 (`best`, one seed, re-evaluated) | "
+            "≥ tuned TF-IDF 0.9100; stretch: ≥ NBSVM 0.9200 |") in block
+    assert "| GloVe 50d text (400,000 lines): project reader vs `pandas.read_csv` | 1.20× (0.50 s vs 0.60 s) | ≥ 1.50× |" in block
+    assert ("Targets — every notebook ≤ 90 s: **not met**; every notebook ≤ 3 GB: **not met**; "
+            "best RNN ≥ tuned TF-IDF baseline (one seed): **not met**; stretch, best RNN ≥ tuned NBSVM "
+            "(one seed): **not met**; GloVe reader ≥ 1.5× pandas speed: **not met**.") in block
     assert bench_report.README_START not in block and bench_report.README_END not in block
+    seeded = bench_report.render_readme_block(_seeded(results_fixture(), [0.90, 0.92, 0.94]))
+    assert ("| 0.9200 ± 0.0200 (`best`, mean ± sd of 3 seeds; shipped weights re-evaluated: 0.9000) | "
+            "≥ tuned TF-IDF 0.9100; stretch: ≥ NBSVM 0.9200 |") in seeded
+    assert "best RNN ≥ tuned TF-IDF baseline (mean ± sd of 3 seeds): met" in seeded
+    results = results_fixture()
+    del results["models"]
+    block = bench_report.render_readme_block(results)
+    assert "0.9100 (30.0 s)" in block and "Best RNN" not in block
+    assert "best RNN ≥ tuned TF-IDF baseline: not measured" in block
 
 
-def test_results_md_lists_missing_models_and_method():
+def test_results_md_lists_missing_models_baselines_and_method():
     text = bench_report.render_results_md(results_fixture())
     assert "| `lstm_stack` |  | **missing** |" in text
     assert "ru_maxrss" in text and "keep_default_na=False" in text and "Test CPU" in text
     assert "The whole `make bench` took 600 s." in text
     assert "**1.20×** (0.75× on one thread; 1.50× against pandas building the same result)" in text
+    assert ("| Best RNN test accuracy vs tuned TF-IDF baseline | 0.9000 (`best`, one seed, re-evaluated) | "
+            "≥ 0.9100 | **not met** |") in text
+    assert "| Stretch: best RNN test accuracy vs tuned NBSVM | 0.9000 (`best`, one seed, re-evaluated) | ≥ 0.9200 |" in text
+    assert "| GloVe reader speed / pandas speed | 1.20× | ≥ 1.50× | **not met** |" in text
+    assert ("| TF-IDF (1–2-grams) + logistic regression | 16 | 0.9050 | **0.9100** | 20,000 / 2,000 / 5,000 | "
+            "1,000 | 30.0 |") in text
+    assert "| NBSVM (NB-weighted 1–3-grams + logistic regression) | 4 | 0.9150 | **0.9200** |" in text
+    grid = text[text.index("Validation accuracy for each `C` tried"):]
+    assert "| C | TF-IDF | NBSVM |" in grid
+    assert grid.index("| 1 | 0.8500 | 0.8500 |") < grid.index("| 4 | — | 0.9150 |") < grid.index("| 16 | 0.9050 | — |")
+    assert "`TF-IDF + LR(C=16)`. Validation slice: the last 2,000 training reviews." in text
+    assert "40.0 s in all" in text and "Per-seed results" not in text
+    seeded = bench_report.render_results_md(_seeded(results_fixture(), [0.90, 0.92, 0.94]))
+    assert "| `best` | 43 | 0.9190 | 0.9200 | 4 | 600.0 |" in seeded
+    assert "| `best` | mean ± sd of 3 | — | 0.9200 ± 0.0200 | — | — |" in seeded
+    assert "| Best RNN test accuracy vs tuned TF-IDF baseline | 0.9200 ± 0.0200 (`best`, mean ± sd of 3 seeds;" in seeded
 
 
 def test_replace_block_is_idempotent_and_needs_the_markers():
@@ -126,6 +194,11 @@ def test_check_readme_detects_stale_views(tmp_path, monkeypatch):
     assert len(problems) == 2 and "README.md" in problems[0] and "RESULTS.md" in problems[1]
     readme.write_text("# Course without markers\n")
     assert any("bench:start" in problem for problem in bench_report.stale_views())
+    results["baseline"] = {"test_accuracy": 0.8926, "model": "untuned"}  # measured before the tuned baselines
+    (tmp_path / "benchmarks" / "results.json").write_text(json.dumps(results))
+    problems = bench_report.stale_views()
+    assert len(problems) == 1 and "--only baseline" in problems[0]
+    assert bench.main(["--check-readme"]) == 1
 
 
 def test_a_failing_section_is_reported_and_the_others_measured(monkeypatch):
@@ -134,22 +207,32 @@ def test_a_failing_section_is_reported_and_the_others_measured(monkeypatch):
 
     monkeypatch.setattr(bench, "measure_glove", broken)
     monkeypatch.setattr(bench, "measure_baseline", lambda: results_fixture()["baseline"])
+    monkeypatch.setattr(bench, "machine", lambda: results_fixture()["machine"])
     results = bench.measure(["glove", "baseline"], repeats=1, log=lambda message: None)
-    assert "glove" not in results and results["baseline"]["test_accuracy"] == 0.8926
+    assert results["sections"]["baseline"]["cpu"] == "Test CPU" and results["sections"]["baseline"]["cores"] == 2
+    assert "glove" not in results and results["baseline"]["tfidf"]["test_accuracy"] == 0.91
     assert results["sections"]["glove"]["error"] == "OSError: disk full"
     assert "| glove | FAILED: OSError: disk full | — |" in bench_report.render_readme_block(results)
     assert "glove — **FAILED**: OSError: disk full" in bench_report.render_results_md(results)
     assert bench_report.targets(results)["glove_ratio"]["met"] is None
 
 
-def test_merge_keeps_sections_not_measured_again():
+def test_merge_keeps_sections_not_measured_again_and_their_machine():
     old = results_fixture()
-    new = {"machine": {"cpu": "Other"}, "glove": {"ratio": 3.0},
-           "sections": {"glove": {"measured_at": "later"}}}
+    new = {"machine": {**old["machine"], "cpu": "Other", "cores": 4}, "glove": {**old["glove"], "ratio": 3.0},
+           "sections": {"glove": {"measured_at": "later", "load_at_start": None, "seconds": 5.0, "repeats": 1,
+                                  "cpu": "Other", "cores": 4}}}
     merged = bench.merge(old, new)
-    assert merged["glove"] == {"ratio": 3.0} and merged["notebooks"] == old["notebooks"]
-    assert merged["sections"]["glove"]["measured_at"] == "later"
-    assert merged["sections"]["models"] == old["sections"]["models"]
+    assert merged["glove"]["ratio"] == 3.0 and merged["notebooks"] == old["notebooks"]
+    assert merged["machine"] == new["machine"]
+    assert merged["sections"]["glove"] == new["sections"]["glove"]
+    assert merged["sections"]["models"] == {**old["sections"]["models"], "cpu": "Test CPU", "cores": 2}
+    assert bench.merge(merged, new) == merged  # a recorded machine is kept as it is
+    block = bench_report.render_readme_block(merged)
+    assert ("Measured by `make bench` on 2 cores of Test CPU (notebooks, baseline, models) and 4 cores of "
+            "Other (glove);") in block
+    assert "| glove | later | 4 cores of Other |" in bench_report.render_results_md(merged)
+    assert "Measured by `make bench` on 2 cores of Test CPU;" in bench_report.render_readme_block(old)
 
 
 # ----------------------------------------------------------------------------- measuring helpers
@@ -212,6 +295,19 @@ def test_notebook_runs_measure_time_and_kernel_memory(tiny_notebooks):
     assert 300e6 < ok["peak_rss"] < 1.5e9  # the 300 MB array, in the kernel, not the runner
     assert rows["01_failing.ipynb"] == {"status": "failed", "error": "ValueError: boom", "runs": []}
     assert rows["02_absent.ipynb"] == {"status": "missing"}
+
+
+def test_measure_baseline_fits_both_tuned_baselines_and_the_views_show_them():
+    measured = bench_measure.measure_baseline(limit=300)  # 300 reviews of each split: seconds
+    assert set(measured) == {"tfidf", "nbsvm", "seconds"} and measured["seconds"] > 0
+    for name in ("tfidf", "nbsvm"):
+        b = measured[name]
+        assert (b["n_train"], b["n_validation"], b["n_test"]) == (300, 30, 300)
+        assert f"{b['C']:g}" in b["validation_accuracy"] and 0.4 < b["test_accuracy"] <= 1
+    results = {**results_fixture(), "baseline": json.loads(json.dumps(measured))}
+    block = bench_report.render_readme_block(results)
+    assert f"C = {measured['nbsvm']['C']:g} chosen on 30 validation reviews: accuracy on the 300 test reviews" in block
+    assert f"≥ tuned TF-IDF {measured['tfidf']['test_accuracy']:.4f}" in block
 
 
 def test_models_without_weights_are_reported_missing(tmp_path, monkeypatch):

@@ -13,8 +13,14 @@ MANIFEST = weights.manifest()
 
 
 def test_every_recipe_is_shipped_trained_for_real():
-    assert set(MANIFEST["models"]) == set(RECIPES)
+    experiment_models = {name for name, entry in MANIFEST["models"].items() if entry.get("experiment")}
+    assert set(MANIFEST["models"]) - experiment_models == set(RECIPES)
+    assert experiment_models == {"memory_simple_rnn", "memory_gru", "memory_lstm", "memory_lstm_chrono"}
+    for name in experiment_models:  # the long-memory models lesson 01 measures
+        assert MANIFEST["models"][name]["experiment"] in MANIFEST["experiments"], name
     for name, entry in MANIFEST["models"].items():
+        if name in experiment_models:
+            continue
         assert entry["quick"] is False, name
         assert entry["data"]["npz_sha256"] == BUNDLED_NPZ_SHA256, name
 
@@ -51,13 +57,58 @@ def test_reevaluation_reproduces_the_manifest(name):
     assert round(accuracy, 3) == round(entry["test_accuracy"], 3)
 
 
-def test_the_lessons_claims_hold_for_the_shipped_models():
-    """The comparisons the lessons teach, and the weights issue's targets, on the held-out split."""
-    accuracy = {name: entry["test_accuracy"] for name, entry in MANIFEST["models"].items()}
-    baseline = MANIFEST["experiments"]["baseline"]["test_accuracy"]
+def lesson_claims(manifest):
+    """Assert the comparisons the lessons teach on the held-out split, for ``manifest``.
+
+    Lesson 00 §6 and lesson 03 teach that the tuned NBSVM beats the tuned TF-IDF baseline and that
+    the reference RNN ``best`` loses to both (on its single run, and on the mean over seeds where
+    the manifest records seeds). These need ``experiments.baseline`` in the trainer's shape,
+    ``{"tfidf": {...}, "nbsvm": {...}, ...}``; a manifest still holding the old single, untuned
+    baseline skips them (``pytest.skip``) after checking the RNN comparisons.
+    """
+    accuracy = {name: entry["test_accuracy"] for name, entry in manifest["models"].items()}
     assert accuracy["glove_gru"] >= 0.82
     assert accuracy["gru_emb"] >= 0.87
     assert accuracy["gru_emb"] > accuracy["simple_rnn_emb"]
     assert accuracy["embedding_simple_rnn"] > accuracy["simple_rnn"]
-    assert accuracy["best"] == max(accuracy.values())
-    assert accuracy["best"] >= 0.88 and accuracy["best"] >= baseline
+    assert accuracy["best"] == max(accuracy.values()) and accuracy["best"] >= 0.88
+    baseline = manifest["experiments"]["baseline"]
+    if not {"tfidf", "nbsvm"} <= set(baseline):
+        pytest.skip("weights/manifest.json still holds the old single, untuned TF-IDF baseline "
+                    "(experiments.baseline without 'tfidf' and 'nbsvm'): the tuned-baseline claims of "
+                    "lessons 00 and 03 need the manifest of `make weights` with tuned_baselines()")
+    tfidf, nbsvm = baseline["tfidf"]["test_accuracy"], baseline["nbsvm"]["test_accuracy"]
+    assert nbsvm >= tfidf
+    best = manifest["models"]["best"]
+    assert accuracy["best"] < tfidf  # the lessons say plainly: best loses to the tuned baselines
+    if "test_accuracy_mean" in best:
+        assert best["test_accuracy_mean"] < tfidf
+
+
+def test_the_lessons_claims_hold_for_the_shipped_models():
+    """The comparisons the lessons teach, and the weights issue's targets, on the held-out split."""
+    lesson_claims(MANIFEST)
+
+
+def _manifest_fixture(baseline, best=0.902, **best_extra):
+    models = {"glove_gru": 0.847, "gru_emb": 0.872, "simple_rnn_emb": 0.8374, "embedding_simple_rnn": 0.7094,
+              "simple_rnn": 0.4992, "best": best}
+    return {"models": {name: {"test_accuracy": value, **(best_extra if name == "best" else {})}
+                       for name, value in models.items()},
+            "experiments": {"baseline": baseline}}
+
+
+TUNED = {"tfidf": {"test_accuracy": 0.9126, "C": 1024.0}, "nbsvm": {"test_accuracy": 0.9184, "C": 4.0},
+         "seconds": 40.0, "seed": 42, "quick": False, "versions": {}}
+
+
+def test_lesson_claims_read_either_shape_of_the_baseline_experiment():
+    lesson_claims(_manifest_fixture(TUNED))  # the new shape: every claim holds
+    with pytest.raises(AssertionError):  # best catching up with TF-IDF contradicts the lessons
+        lesson_claims(_manifest_fixture(TUNED, best=0.9126))
+    with pytest.raises(AssertionError):  # so does a mean over seeds at TF-IDF's level
+        lesson_claims(_manifest_fixture(TUNED, test_accuracy_mean=0.913, test_accuracy_sd=0.002))
+    with pytest.raises(AssertionError):
+        lesson_claims(_manifest_fixture({**TUNED, "nbsvm": {"test_accuracy": 0.91}}))
+    with pytest.raises(pytest.skip.Exception, match="old single, untuned"):
+        lesson_claims(_manifest_fixture({"test_accuracy": 0.8926, "model": "TfidfVectorizer + LogisticRegression()"}))

@@ -1,5 +1,6 @@
-"""For maintainers — benchmarks (``make bench``): notebook run time and memory, model accuracy against a bag-of-words baseline,
-GloVe loading speed — measured on this machine, written to ``benchmarks/``.
+"""For maintainers — benchmarks (``make bench``): notebook run time and memory, the best RNN's accuracy
+against two tuned bag-of-n-grams baselines (TF-IDF, NBSVM), GloVe loading speed — measured on this
+machine, written to ``benchmarks/``.
 
 ``python -m rnncourse.tools.bench``                 measure everything (``make bench``, about 15 minutes
                                               on 2 cores), write ``benchmarks/results.json`` and
@@ -22,8 +23,8 @@ from datetime import datetime, timezone
 
 from .bench_measure import (REPEATS, _execute_notebook, _load, machine, measure_baseline, measure_glove,
                             measure_models, measure_notebooks)
-from .bench_report import (SECTIONS, _met, load_results, results_dir, stale_views, targets, update_readme,
-                           write_results)
+from .bench_report import (BASELINES, SECTIONS, _met, load_results, results_dir, stale_views, targets,
+                           update_readme, write_results)
 
 
 def measure(sections=SECTIONS, repeats=REPEATS, log=print):
@@ -37,7 +38,8 @@ def measure(sections=SECTIONS, repeats=REPEATS, log=print):
         log(f"{name}:")
         started, load = time.perf_counter(), _load()
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
-        meta[name] = {"measured_at": stamp, "load_at_start": load, "repeats": repeats}
+        meta[name] = {"measured_at": stamp, "load_at_start": load, "repeats": repeats,
+                      "cpu": results["machine"]["cpu"], "cores": results["machine"]["cores"]}
         try:
             if name == "notebooks":
                 results[name] = measure_notebooks(repeats, log=log)
@@ -47,7 +49,8 @@ def measure(sections=SECTIONS, repeats=REPEATS, log=print):
                     f"{results[name]['pandas']['seconds']['median']:.2f} s: ratio {results[name]['ratio']:.2f}")
             elif name == "baseline":
                 results[name] = measure_baseline()
-                log(f"  accuracy {results[name]['test_accuracy']:.4f}")
+                log("  " + ", ".join(f"{key} C={results[name][key]['C']:g} test accuracy "
+                                     f"{results[name][key]['test_accuracy']:.4f}" for key in BASELINES))
             else:
                 env.configure()
                 results[name] = measure_models(log=log)
@@ -60,11 +63,18 @@ def measure(sections=SECTIONS, repeats=REPEATS, log=print):
 
 
 def merge(old, new):
-    """``old`` results updated with the sections measured in ``new``."""
-    merged = dict(old)
+    """``old`` results updated with the sections measured in ``new``. A section kept from ``old``
+    keeps the machine it was measured on (``cpu`` and ``cores`` in its ``sections`` entry, taken from
+    ``old["machine"]`` when it has none); ``machine`` becomes the latest one."""
+    kept = {}
+    for name, meta in old.get("sections", {}).items():
+        if "cpu" not in meta and "machine" in old:
+            meta = {**meta, "cpu": old["machine"].get("cpu"), "cores": old["machine"].get("cores")}
+        kept[name] = meta
+    merged = {**old, "sections": kept}
     for key, value in new.items():
         if key == "sections":
-            merged["sections"] = {**old.get("sections", {}), **value}
+            merged["sections"] = {**kept, **value}
         else:
             merged[key] = value
     return merged

@@ -28,6 +28,9 @@ EXPECTED_NOTEBOOKS = (
     "03_embedding_layer.ipynb",
 )
 BATCH_SIZE = 256
+#: What a manifest entry trained with several seeds adds, copied into the models section as is:
+#: ``seeds`` = ``[{"seed", "val_accuracy", "test_accuracy", "best_epoch", "seconds"}, ...]``.
+SEED_KEYS = ("seeds", "test_accuracy_mean", "test_accuracy_sd")
 LIBRARIES = ("tensorflow", "keras", "numpy", "pandas", "pyarrow", "scikit-learn", "nbclient",
              "ipykernel", "psutil")
 GB = 10**9
@@ -300,7 +303,8 @@ def evaluate_predictions(predict, x, y, batch_size=BATCH_SIZE):
 
 def measure_models(names=None, log=print):
     """Every shipped model of ``rnncourse.models.RECIPES``: held-out accuracy on the bundled
-    test split, seconds per training epoch (from the manifest) and reviews/s at batch 256.
+    test split, seconds per training epoch (from the manifest) and reviews/s at batch 256, and the
+    manifest's per-seed test accuracies (``SEED_KEYS``) where it has them.
     A model without a manifest entry or with unusable weights is reported, not skipped."""
     import keras
 
@@ -310,7 +314,8 @@ def measure_models(names=None, log=print):
     from ..paths import weights_dir
 
     try:
-        shipped = weights.manifest()["models"]
+        shipped = {name: entry for name, entry in weights.manifest()["models"].items()
+                   if not entry.get("experiment")}  # models of an experiment are not IMDB models
     except weights.WeightsError as error:
         shipped, manifest_error = {}, str(error)
     else:
@@ -328,6 +333,7 @@ def measure_models(names=None, log=print):
         entry = shipped[name]
         row = {"lesson": recipe.lesson, "quick": bool(entry.get("quick", False)),
                "manifest_test_accuracy": entry.get("test_accuracy"),
+               **{key: entry[key] for key in SEED_KEYS if key in entry},  # per-seed results, when trained so
                "seconds_per_epoch": entry.get("seconds_per_epoch"),
                "epochs_run": entry.get("epochs_run", entry.get("epochs")),
                "params": entry.get("architecture", {}).get("params")}
@@ -353,11 +359,15 @@ def measure_models(names=None, log=print):
     return rows
 
 
-def measure_baseline():
-    """TF-IDF (1-2-grams) + logistic regression, trained and scored in this run."""
-    from ..baseline import tfidf_baseline
+def measure_baseline(limit=None):
+    """Both tuned bag-of-n-grams baselines of ``rnncourse.baseline.tuned_baselines``, fitted and scored
+    in this run: ``{"tfidf": {...}, "nbsvm": {...}, "seconds"}``. Each baseline's dict is the library's
+    (``test_accuracy``, ``C`` chosen on the validation slice, ``validation_accuracy`` per C,
+    ``validation``, ``selection``, ``n_*``, ``features``, ``seconds`` including the n-gram count both
+    share, ``model``); ``seconds`` is the wall time of the whole call. ``limit``: quick tests only."""
+    from ..baseline import tuned_baselines
 
-    result, seconds, _ = timed(tfidf_baseline)
+    result, seconds, _ = timed(tuned_baselines, limit=limit)
     return {**result, "seconds": round(seconds, 1)}
 
 
