@@ -136,7 +136,8 @@ def _expect_output(exercise, model, activation="sigmoid"):
                         f"`Dense(1{', activation=' + repr(activation) if activation else ''})`.")
     if activation and last.get_config()["activation"] != activation:
         _fail(exercise, f"the output layer uses activation={last.get_config()['activation']!r}; a "
-                        f"positive/negative review needs a probability: `Dense(1, activation={activation!r})`.")
+                        f"positive/negative review needs a probability between 0 and 1, which binary "
+                        f"cross-entropy expects: `Dense(1, activation={activation!r})`.")
 
 
 def _input_shape(model):
@@ -395,7 +396,7 @@ def _expect_compiled(exercise, model):
 
 def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim):
     """Exercise V: ``Embedding(vocabulary_size + 1, wordvec_dim)`` on ``sentence_len`` ids, ``GRU(128)``,
-    ``Dense(1)``, compiled."""
+    ``Dense(1, sigmoid)`` (a linear ``Dense(1)`` is refused: binary cross-entropy needs a probability), compiled."""
     exercise = "V"
     _start(exercise, model=model, vocabulary_size=vocabulary_size, sentence_len=sentence_len,
            wordvec_dim=wordvec_dim)
@@ -409,14 +410,14 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim):
     if not recurrent:
         _fail(exercise, "add the recurrent layer after the embedding: `GRU(128)`.")
     _expect_recurrent(exercise, recurrent[0], "GRU", 128)
-    _expect_output(exercise, model, activation=None)
+    _expect_output(exercise, model)
     _expect_compiled(exercise, model)
     _passed(exercise, f"the embedding model has {model.count_params():,} parameters, "
                              f"{embedding.count_params():,} of them in the Embedding layer.")
 
 
 def exercise_6(model, glove_matrix):
-    """Exercise VI: a frozen ``Embedding`` holding ``glove_matrix``, a recurrent layer, ``Dense(1)``."""
+    """Exercise VI: a frozen ``Embedding`` holding ``glove_matrix``, a recurrent layer, ``Dense(1, sigmoid)``."""
     exercise = "VI"
     _start(exercise, model=model, glove_matrix=glove_matrix)
     if not isinstance(glove_matrix, np.ndarray) or glove_matrix.ndim != 2:
@@ -442,7 +443,7 @@ def exercise_6(model, glove_matrix):
                         "(the summary then counts them as non-trainable parameters).")
     if not _recurrent(model):
         _fail(exercise, "add the recurrent layer after the embedding: `GRU(128)`.")
-    _expect_output(exercise, model, activation=None)
+    _expect_output(exercise, model)
     _expect_compiled(exercise, model)
     trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
     frozen = sum(int(np.prod(weight.shape)) for weight in model.non_trainable_weights)

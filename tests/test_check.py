@@ -274,7 +274,7 @@ VOCABULARY, LENGTH, DIM = 50, 7, 4
 
 
 def embedding_gru(input_dim=VOCABULARY + 1, output_dim=DIM, with_input=True, compiled=True,
-                  trainable=True, matrix=None):
+                  trainable=True, matrix=None, activation="sigmoid"):
     """The exercise V/VI model with small sizes (``matrix`` initialises the embedding)."""
     initializer = keras.initializers.Constant(matrix) if matrix is not None else "uniform"
     stack = [keras.Input(shape=(LENGTH,))] if with_input else []
@@ -282,7 +282,7 @@ def embedding_gru(input_dim=VOCABULARY + 1, output_dim=DIM, with_input=True, com
         layers.Embedding(input_dim=input_dim, output_dim=output_dim, trainable=trainable,
                          embeddings_initializer=initializer),
         layers.GRU(128),
-        layers.Dense(1),
+        layers.Dense(1) if activation is None else layers.Dense(1, activation=activation),
     ], name="emb_model")
     if compiled:
         model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
@@ -322,7 +322,17 @@ def test_exercise_6_wrong_answers():
     two_outputs = embedding_gru(matrix=GLOVE, trainable=False)
     two_outputs.pop()
     two_outputs.add(layers.Dense(2))
-    assert "`Dense(1)`" in hint(check.exercise_6, two_outputs, GLOVE)
+    assert "`Dense(1, activation='sigmoid')`" in hint(check.exercise_6, two_outputs, GLOVE)
+
+
+@pytest.mark.parametrize("activation", [None, "linear", "relu"])
+def test_exercises_5_and_6_refuse_an_output_without_sigmoid(activation):
+    """The course's `Dense(1)` is linear: binary cross-entropy needs the sigmoid the instructions ask for."""
+    hints = [hint(check.exercise_5, embedding_gru(activation=activation), VOCABULARY, LENGTH, DIM),
+             hint(check.exercise_6, embedding_gru(matrix=GLOVE, trainable=False, activation=activation), GLOVE)]
+    for exercise, text in zip(("V", "VI"), hints):
+        assert text.startswith(f"Exercise {exercise}: the output layer uses activation='{activation or 'linear'}'")
+        assert "`Dense(1, activation='sigmoid')`" in text and "\n" not in text
 
 
 def test_exercise_6_constant_of_the_wrong_shape_gets_a_hint():

@@ -114,12 +114,60 @@ def test_generation_is_deterministic_and_check_reports_stale(tmp_path, capsys):
     (lambda nb: setattr(nb.cells[6], "source", "check.exercise_3(model)"), r"must call check\.exercise_2\("),
     (lambda nb: nb.cells[5].metadata["rnncourse"].update(blanks=["GRU"]), "cell 5: blank 'GRU'"),
     (lambda nb: nb.cells[3].metadata["rnncourse"].update(role="hint"), "rnncourse.role must be one of"),
+    (lambda nb: nb.cells[4].metadata["rnncourse"].update(role="note"), "a note cell must be a markdown cell"),
+    (lambda nb: nb.cells.__setitem__(3, marked(new_markdown_cell("A note."), "note")),
+     "the note of Exercise II has no instructions cell"),
+    (lambda nb: marked(nb.cells[2], "note").update(source="## Keras 3\n\nnote"), "must not contain a # or ##"),
+    (lambda nb: setattr(nb.cells[3], "source", "## 5. Exercise III: x"), "have the heading of Exercise III"),
+    (lambda nb: setattr(nb.cells[3], "source", "### Exercise II\n\ntext"), "needs one heading '## Exercise II"),
+    (lambda nb: nb.cells.insert(4, marked(new_markdown_cell("## Exercise II, again"), "instructions")),
+     "second '## Exercise' heading"),
 ])
 def test_inconsistent_markers_are_reported(change, message):
     notebook = lesson()
     change(notebook)
     with pytest.raises(ExerciseError, match=message):
         exercises.exercise_notebook(notebook, "01_gradients.ipynb")
+
+
+def two_exercise_lesson():
+    """Exercises III and IV as a lesson has them: section-numbered headings, notes before and after."""
+    cells = [new_markdown_cell("# GRU and LSTM")]
+    for number, (exercise, function) in enumerate((("III", 3), ("IV", 4)), start=6):
+        cells += [
+            marked(new_markdown_cell(f"> **Keras 3 note** on {exercise}, from an earlier section."), "note", exercise),
+            new_markdown_cell("Lesson prose."),
+            marked(new_markdown_cell(f"## {number}. Exercise {exercise}: title {exercise}\n\nText.\n\n"
+                                     f"### Instructions\n\n- Do it."), "instructions", exercise),
+            marked(new_code_cell("x_test = 1"), "setup", exercise),
+            marked(new_markdown_cell(f"The environment of {exercise}: 5 epochs, `X_test`."), "note", exercise),
+            marked(new_code_cell("acc = evaluate(x_test)"), "solution", exercise, blanks=["evaluate"]),
+            marked(new_code_cell(f"check.exercise_{function}(acc)"), "check", exercise),
+        ]
+    return new_notebook(cells=cells)
+
+
+def test_notes_follow_the_instructions_of_their_exercise():
+    notebook = exercises.exercise_notebook(two_exercise_lesson(), "02_cells.ipynb")
+    roles = [(cell.metadata.get("rnncourse") or {}).get("role") for cell in notebook.cells]
+    assert roles == [None, None] + ["instructions", "note", "note", "setup", "solution", "check"] * 2
+    assert notebook.cells[3].source == "> **Keras 3 note** on III, from an earlier section."
+    assert notebook.cells[4].source == "The environment of III: 5 epochs, `X_test`."
+    assert notebook.cells[4].metadata["rnncourse"] == {"role": "note", "exercise": "III"}
+    assert [cell.id for cell in notebook.cells[2:5]] == ["cell-02-iii-instructions", "cell-03-iii-note",
+                                                          "cell-04-iii-note"]
+    assert notebook.cells[9].source.startswith("> **Keras 3 note** on IV")
+
+
+def test_exercise_headings_are_numbered_for_the_exercise_notebook():
+    notebook = exercises.exercise_notebook(two_exercise_lesson(), "02_cells.ipynb")
+    headings = [cell.source.splitlines()[0] for cell in notebook.cells
+                if (cell.metadata.get("rnncourse") or {}).get("role") == "instructions"]
+    assert headings == ["## 1. Exercise III: title III", "## 2. Exercise IV: title IV"]
+    assert "### Instructions\n\n- Do it." in notebook.cells[2].source  # the rest is kept as it is
+    unnumbered = exercises.exercise_notebook(lesson(), "01_gradients.ipynb")
+    assert unnumbered.cells[2].source.startswith("## 1. Exercise II\n\n- Add")
+    assert exercises.renumber("## 6.2 Exercise VII\n", 3) == "## 3. Exercise VII\n"
 
 
 # --------------------------------------------------------------------------- the real lessons
@@ -142,6 +190,35 @@ def test_every_exercise_is_marked_in_the_lessons():
         steps |= set(exercises.answers(lesson_notebook, path.name))
     assert {exercise for exercise, _ in steps} == set(check.NUMERALS)
     assert {("I", 1), ("I", 2)} <= steps
+
+
+def instructions_text(generated):
+    return "\n".join(cell.source for cell in generated.cells
+                     if cell.metadata.get("rnncourse", {}).get("role") == "instructions")
+
+
+def test_exercise_notebooks_number_their_headings_and_carry_environment_notes():
+    for path, _, generated in lessons_with_markers():
+        headings = [line for cell in generated.cells for line in cell.source.splitlines()
+                    if cell.cell_type == "markdown" and line.startswith("## ")]
+        numerals = [info["exercise"] for info in (cell.metadata.get("rnncourse", {}) for cell in generated.cells)
+                    if info.get("role") == "solution" and info.get("part") in (None, 1)]
+        assert headings == [f"## {number}. Exercise {numeral}" + heading.split(numeral, 1)[1]
+                            for number, (numeral, heading) in enumerate(zip(numerals, headings), start=1)], path.name
+        notes = {cell.metadata["rnncourse"]["exercise"] for cell in generated.cells
+                 if cell.metadata.get("rnncourse", {}).get("role") == "note"}
+        assert notes, f"{path.name}: no environment note (Keras 3 changes, names, epochs) reaches the exercises"
+
+
+def test_exercise_text_matches_the_environment():
+    """Issue 16, item 6: no course typos, the names and numbers of the setup cells, the sigmoid output."""
+    text = {path.name[:2]: instructions_text(generated) for path, _, generated in lessons_with_markers()}
+    everything = "\n".join(text.values())
+    for typo in ("simpling", "firsts two", "loaded on the environment", "store on the variable"):
+        assert typo not in everything
+    assert "x_test" not in text["02"] and "`(X_test, y_test)`" in text["02"]
+    assert "10 epochs" not in text["02"] and "5 epochs" in text["02"]
+    assert "activation='sigmoid'" in text["03"]
 
 
 def test_exercises_folder_is_up_to_date():
@@ -181,12 +258,14 @@ def test_feedback_knows_each_exercise_cell_by_its_text_or_id(tmp_path, monkeypat
     """The checks tell which exercise a cell belongs to: filled in any way, still blank, or by cell id."""
     exercises.write(exercises.generate(), tmp_path)
     monkeypatch.setattr(check, "EXERCISES_DIR", tmp_path)
+    def code_cells(cells):  # the setup and solution cells keep their order; notes move
+        return [cell for cell in cells if cell.metadata.get("rnncourse", {}).get("role") in ("setup", "solution")]
+
     for path, lesson_notebook, generated in lessons_with_markers():
-        for lesson_cell, cell in zip([c for c in lesson_notebook.cells if "rnncourse" in c.metadata],
-                                     generated.cells[2:]):
+        lesson_cells, cells = code_cells(lesson_notebook.cells), code_cells(generated.cells)
+        assert len(lesson_cells) == len(cells)
+        for lesson_cell, cell in zip(lesson_cells, cells):
             info = cell.metadata["rnncourse"]
-            if info["role"] not in ("setup", "solution"):
-                continue
             expected = (check._label(info["exercise"], info.get("part")), info["role"])
             assert check.identify(lesson_cell.source) == expected, (path.name, cell.id)
             assert check.identify(cell.source) == expected

@@ -4,23 +4,33 @@
 ``python -m rnncourse.tools.exercises --check``  exits 1 when ``exercises/`` differs from what it would write.
 
 The lesson notebooks in ``notebooks/`` are the solutions. Cells carrying the metadata
-``{"rnncourse": {"role": ROLE, "exercise": "I".."VII", ...}}`` with ROLE one of
-``instructions``, ``setup``, ``solution`` (plus ``"blanks": [...]``) and ``check`` are copied,
-in order, into an exercise notebook that starts with a generated title and environment cell.
+``{"rnncourse": {"role": ROLE, "exercise": "I".."VII", ...}}`` (``"part": 1 or 2`` for a step)
+with ROLE one of ``instructions``, ``note``, ``setup``, ``solution`` (plus ``"blanks": [...]``)
+and ``check`` are copied, in order, into an exercise notebook that starts with a generated title
+and environment cell. A ``note`` (markdown: what the environment provides, Keras 3 changes) is
+placed right after the instructions of its exercise step, wherever it sits in the lesson, so a
+lesson's note from an earlier section can travel with the exercise that needs it.
+
+The first instructions cell of each exercise holds its heading, ``## [N.] Exercise <numeral>…``;
+the lesson's section number N is replaced by the exercise's number in the exercise notebook
+(``## 6. Exercise III: …`` becomes ``## 1. Exercise III: …`` when III is its first exercise).
 In each solution cell the ``blanks`` substrings are replaced by ``____`` (in list order, each at
 its first occurrence after the previous blank); outputs and execution counts are cleared and
 cell ids are fixed, so the same lessons always give the same bytes.
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from ..check import BLANK, NUMERALS
 from ..paths import repo_root
 
-ROLES = ("instructions", "setup", "solution", "check")
-CELL_TYPES = {"instructions": "markdown", "setup": "code", "solution": "code", "check": "code"}
+ROLES = ("instructions", "note", "setup", "solution", "check")
+CELL_TYPES = {"instructions": "markdown", "note": "markdown", "setup": "code", "solution": "code", "check": "code"}
+# An exercise's heading in its first instructions cell: "## 6. Exercise III: title" or "## Exercise III".
+EXERCISE_HEADING = re.compile(r"^##[ \t]+(?:\d+(?:\.\d+)*\.?[ \t]+)?Exercise[ \t]+([IVXLC]+)\b(.*)$")
 ENVIRONMENT_CELL = """\
 # extra code – deterministic environment (threads, seeds, logging) and instant feedback:
 # a cell that still contains ____ stops with a "fill in the blank" message
@@ -66,6 +76,34 @@ def fill_in(source, answers):
     return "".join(part + answer for part, answer in zip(parts, list(answers) + [""]))
 
 
+def _headings(source):
+    """``[(line index, level, text)]`` of the markdown headings of ``source`` (not inside ``` fences)."""
+    found, fenced = [], False
+    for index, line in enumerate(source.splitlines()):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        match = re.match(r"^(#{1,6})[ \t]+(.*)$", line)
+        if match and not fenced:
+            found.append((index, len(match.group(1)), line))
+    return found
+
+
+def _exercise_heading(source):
+    """``(line index, numeral)`` of every level-2 heading of ``source`` that names an exercise."""
+    return [(index, match.group(1)) for index, level, line in _headings(source)
+            if level == 2 and (match := EXERCISE_HEADING.match(line))]
+
+
+def renumber(source, number):
+    """``source`` (a first instructions cell) with its exercise heading numbered ``number``."""
+    lines = source.splitlines()
+    for index, _ in _exercise_heading(source):
+        match = EXERCISE_HEADING.match(lines[index])
+        lines[index] = f"## {number}. Exercise {match.group(1)}{match.group(2)}"
+    return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
+
+
 def _key(info):
     return info["exercise"], info.get("part")
 
@@ -92,6 +130,9 @@ def _validate(cells, name):
             raise ExerciseError(f"{where}: rnncourse.part must be 1 or 2, not {info.get('part')!r}")
         if cell["cell_type"] != CELL_TYPES[info["role"]]:
             raise ExerciseError(f"{where}: a {info['role']} cell must be a {CELL_TYPES[info['role']]} cell")
+        if info["role"] == "note" and any(level <= 2 for _, level, _ in _headings(cell["source"])):
+            raise ExerciseError(f"{where}: a note cell must not contain a # or ## heading: it is placed under "
+                                f"the instructions of {_label(info)}")
         if info["role"] == "solution":
             blanks = info.get("blanks")
             if not isinstance(blanks, list) or not blanks:
@@ -121,6 +162,29 @@ def _validate(cells, name):
     for key, index in solutions.items():
         if not any(info["role"] == "check" and _key(info) == key for _, _, info in marked):
             raise ExerciseError(f"{name}: {_label({'exercise': key[0], 'part': key[1]})} has no check cell")
+    instructions = {_key(info) for _, _, info in marked if info["role"] == "instructions"}
+    for index, cell, info in marked:
+        if info["role"] == "note" and _key(info) not in instructions:
+            raise ExerciseError(f"{name}, cell {index}: the note of {_label(info)} has no instructions cell "
+                                f"of the same exercise step to follow")
+    headed = set()
+    for index, cell, info in marked:
+        if info["role"] != "instructions":
+            continue
+        headings = _exercise_heading(cell["source"])
+        for _, numeral in headings:
+            if numeral != info["exercise"]:
+                raise ExerciseError(f"{name}, cell {index}: the instructions of {_label(info)} have the heading "
+                                    f"of Exercise {numeral}")
+        first = info["exercise"] not in headed
+        if first and len(headings) != 1:
+            raise ExerciseError(f"{name}, cell {index}: the first instructions cell of Exercise {info['exercise']} "
+                                f"needs one heading '## Exercise {info['exercise']}…' (a lesson section number "
+                                f"before 'Exercise' is allowed), found {len(headings)}")
+        if not first and headings:
+            raise ExerciseError(f"{name}, cell {index}: Exercise {info['exercise']} has a second "
+                                f"'## Exercise' heading; later instructions cells use ### headings")
+        headed.add(info["exercise"])
     return marked
 
 
@@ -150,10 +214,29 @@ def exercise_notebook(lesson, name):
              f"cell, then run the check cell below it: it prints a short confirmation, or a hint that names "
              f"the likely mistake.")
     cells = [new_markdown_cell(intro), new_code_cell(ENVIRONMENT_CELL)]
+    notes = {}
     for _, cell, info in marked:
-        metadata = {"rnncourse": {key: info[key] for key in ("role", "exercise", "part") if key in info}}
+        if info["role"] == "note":
+            notes.setdefault(_key(info), []).append(cell)
+    last_instructions = {_key(info): index for index, _, info in marked if info["role"] == "instructions"}
+    numbers = {}
+
+    def metadata_of(info):
+        return {"rnncourse": {key: info[key] for key in ("role", "exercise", "part") if key in info}}
+
+    for index, cell, info in marked:
+        metadata = metadata_of(info)
+        if info["role"] == "note":
+            continue  # placed after the instructions of its step, below
         if info["role"] == "instructions":
-            cells.append(new_markdown_cell(cell["source"], metadata=metadata))
+            source = cell["source"]
+            if info["exercise"] not in numbers:
+                numbers[info["exercise"]] = len(numbers) + 1
+                source = renumber(source, numbers[info["exercise"]])
+            cells.append(new_markdown_cell(source, metadata=metadata))
+            if last_instructions[_key(info)] == index:
+                cells += [new_markdown_cell(note["source"], metadata=metadata_of(marker(note)))
+                          for note in notes.get(_key(info), [])]
         else:
             source = blank_out(cell["source"], info["blanks"]) if info["role"] == "solution" else cell["source"]
             cells.append(new_code_cell(source, metadata=metadata))
