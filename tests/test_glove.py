@@ -40,6 +40,9 @@ def test_small_blocks_give_the_same_result(tiny_file):
     whole = glove.read_glove_text(tiny_file, progress=False)
     assert whole.words == list(TINY)
     np.testing.assert_array_equal(whole["queen"], np.float32(TINY["queen"]))
+    small = glove.read_glove_text(tiny_file, progress=False, block_bytes=8, workers=1)
+    assert small.words == whole.words
+    np.testing.assert_array_equal(small.vectors, whole.vectors)
 
 
 def test_analogy_and_neighbours_on_tiny_vectors(tiny_file):
@@ -66,11 +69,16 @@ def test_bundled_vectors_are_the_real_glove_6b_50d():
     assert vectors.analogy("king", "man", "woman", topn=1)[0][0] == "queen"
 
 
-def test_text_file_written_from_bundled_vectors_reads_back_exactly():
+def test_text_file_written_from_bundled_vectors_reads_back_exactly(monkeypatch):
     bundled = glove.bundled_glove()
     path = glove.glove_text_file()
     with open(path, encoding="utf-8") as handle:
         assert sum(1 for _ in handle) == 400000
+
+    def scan(*args, **kwargs):
+        raise AssertionError("the real GloVe file must be read by the fast path, not line by line")
+
+    monkeypatch.setattr(glove, "_scan_lines", scan)
     read = glove.read_glove_text(path, progress=False)
     assert read.words == bundled.words
     np.testing.assert_array_equal(read.vectors, np.asarray(bundled.vectors))
