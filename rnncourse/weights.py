@@ -95,6 +95,16 @@ def weights_path(name, folder=None):
     return path
 
 
+def _load(model, path):
+    """``model.load_weights(path)``, quietly: a weights file saved with its optimizer's state (the
+    long-memory models) makes Keras warn that it skips the optimizer, which inference never needs."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model.load_weights(path)
+
+
 def load_pretrained(name, folder=None):
     """The compiled model ``name`` of :data:`rnncourse.models.RECIPES` with its verified weights."""
     from .models import RECIPES
@@ -104,7 +114,7 @@ def load_pretrained(name, folder=None):
     path = weights_path(name, folder)
     model = RECIPES[name].build()
     try:
-        model.load_weights(path)
+        _load(model, path)
     except Exception as error:  # Keras raises ValueError/KeyError/OSError for foreign files
         raise WeightsError(
             f"{path} does not fit the {name!r} architecture ({_brief(error)}). "
@@ -120,7 +130,7 @@ def load_weights_into(model, name, folder=None):
     """
     path = weights_path(name, folder)
     try:
-        model.load_weights(path)
+        _load(model, path)
     except Exception as error:
         raise WeightsError(
             f"{path} does not fit this model ({_brief(error)}). Build the layers "
