@@ -178,12 +178,12 @@ RECIPES = {
     "simple_rnn_emb": Recipe(
         embedding_rnn, {"cell": "simple_rnn", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
                         "units": 64, "dropout": 0.3, "name": "simple_rnn_emb"},
-        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2,
+        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2, seeds=(42, 43, 44),
         lesson="02 fair comparison: SimpleRNN on long embedded reviews"),
     "gru_emb": Recipe(
         embedding_rnn, {"cell": "gru", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
                         "units": 64, "dropout": 0.3, "name": "gru_emb"},
-        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2,
+        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2, seeds=(42, 43, 44),
         lesson="02 fair comparison: GRU on long embedded reviews"),
     "lstm_stack": Recipe(
         lstm_stack, {"units": 128},
