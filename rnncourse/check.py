@@ -1,4 +1,4 @@
-"""Instant feedback for the exercises: one check per exercise, and friendly blanks.
+"""For learners: instant feedback for the exercises: one check per exercise, and friendly blanks.
 
 Each ``exercise_N(...)`` inspects the objects the learner created (models, optimizers,
 histories, printed values) and either prints one short success line, or raises

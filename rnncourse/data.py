@@ -1,4 +1,4 @@
-"""IMDB reviews for the course, with the semantics of ``keras.datasets.imdb``.
+"""For learners: IMDB reviews for the course, with the semantics of ``keras.datasets.imdb``.
 
 Three sources, one code path. Each source is turned into a Keras-style ``imdb.npz``
 (ragged word-rank sequences, ranks counted on the training part) plus a word index, and

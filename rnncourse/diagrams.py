@@ -1,4 +1,4 @@
-"""Drawings of the SimpleRNN, GRU and LSTM cells with matplotlib.
+"""For learners: drawings of the SimpleRNN, GRU and LSTM cells with matplotlib.
 
 Yellow boxes are layers with weights (a matrix product, a bias, then the activation
 written in the box); white boxes are matrix products plus a bias, with no activation;

@@ -1,4 +1,4 @@
-"""Small helpers for the embedding lesson: a deterministic 2-D PCA projection of word vectors."""
+"""For learners: small helpers for the embedding lesson: a deterministic 2-D PCA projection of word vectors."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""A deterministic TensorFlow environment, the same for notebooks, tests and the trainer.
+"""For learners (and the trainer): a deterministic TensorFlow environment, the same for notebooks, tests and the trainer.
 
 The ``Makefile`` exports :data:`SETTINGS` before any kernel starts; :func:`configure`
 applies them inside Python too (they only take effect before TensorFlow is imported).

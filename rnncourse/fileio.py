@@ -1,4 +1,4 @@
-"""Atomic writes and checksums: nothing on disk is ever left half-written."""
+"""For learners: atomic writes and checksums: nothing on disk is ever left half-written."""
 
 import hashlib
 import json

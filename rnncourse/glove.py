@@ -1,4 +1,4 @@
-"""GloVe word vectors: the bundled glove.6B 50d set, the standard text format, and filtering.
+"""For learners: GloVe word vectors: the bundled glove.6B 50d set, the standard text format, and filtering.
 
 The seed's ``get_glove_vectors`` / ``filter_glove`` in corrected form:
 :func:`read_glove_text` reads a ``glove.6B.*d.txt`` (or the ``.zip``/``.gz`` holding it) into a

@@ -1,4 +1,4 @@
-"""One builder per model the lessons use, and the training recipe of every shipped model.
+"""For learners: one builder per model the lessons use, and the training recipe of every shipped model.
 
 The notebooks show these layers to the learner; the builders here are the single
 definition the trainer uses and that the tests hold the notebooks' models against

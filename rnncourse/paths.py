@@ -1,4 +1,4 @@
-"""Where the course keeps its files: ``RNNCOURSE_ROOT`` overrides the root, ``RNNCOURSE_CACHE`` the cache."""
+"""For learners: where the course keeps its files: ``RNNCOURSE_ROOT`` overrides the root, ``RNNCOURSE_CACHE`` the cache."""
 
 import errno
 import os

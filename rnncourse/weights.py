@@ -1,4 +1,4 @@
-"""Load the shipped pre-trained models, verified against ``weights/manifest.json``.
+"""For learners: load the shipped pre-trained models, verified against ``weights/manifest.json``.
 
 Every file is found through the manifest: model ``NAME`` lives in a version folder named after
 the first 12 hex digits of its weights' SHA-256, ``weights/NAME.<sha12>/NAME.weights.h5`` and

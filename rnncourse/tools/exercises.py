@@ -1,4 +1,4 @@
-"""Generate the learners' exercise notebooks from the lesson notebooks.
+"""For maintainers: generate the learners' exercise notebooks from the lesson notebooks.
 
 ``python -m rnncourse.tools.exercises``          writes ``exercises/NN_*.ipynb`` (``make exercises``).
 ``python -m rnncourse.tools.exercises --check``  exits 1 when ``exercises/`` differs from what it would write.

@@ -1,4 +1,4 @@
-"""Generate library modules from the code cells that the lesson notebooks teach (d2l style).
+"""For maintainers: generate library modules from the code cells that the lesson notebooks teach (d2l style).
 
 ``python -m rnncourse.tools.export``          writes the modules (``make export``).
 ``python -m rnncourse.tools.export --check``  exits 1 when a module differs from what it would write.

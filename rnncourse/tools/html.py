@@ -1,4 +1,4 @@
-"""HTML copies of notebooks that work offline: MathML equations, no script or style from the network.
+"""For maintainers: HTML copies of notebooks that work offline: MathML equations, no script or style from the network.
 
 nbconvert's ``lab`` template loads require.js, MathJax (and, for diagrams, mermaid) from a CDN, so
 offline every equation shows as raw TeX. :class:`OfflineHTMLExporter` renders ``$...$`` and

@@ -1,4 +1,4 @@
-"""Execute the course notebooks top to bottom in a fresh kernel.
+"""For maintainers: execute the course notebooks top to bottom in a fresh kernel.
 
 ``python -m rnncourse.tools.notebooks run``      executes every notebook into ``build/`` with HTML copies
                                            and prints a summary (``make run``).

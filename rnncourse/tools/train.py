@@ -1,4 +1,4 @@
-"""Train the course's pre-trained models: ``python -m rnncourse.tools.train [NAME ...] [--quick]``.
+"""For maintainers: train the course's pre-trained models: ``python -m rnncourse.tools.train [NAME ...] [--quick]``.
 
 Writes, for every model NAME, a version folder ``weights/NAME.<sha12>/`` (the first 12 hex
 digits of the weights' SHA-256) holding ``NAME.weights.h5`` and ``NAME.history.json``, and
