@@ -377,8 +377,8 @@ def exercise_4(model, weights_name="lstm_stack"):
             _fail(exercise, f"LSTM layer {number} must return sequences (`return_sequences=True`) so that "
                             f"LSTM layer {number + 1} receives one vector per time step.")
         if number == depth and layer.return_sequences:
-            _fail(exercise, f"the last LSTM layer must not return sequences (`return_sequences=False`): the "
-                            f"Dense layer needs one vector per review, not one per time step.")
+            _fail(exercise, "the last LSTM layer must not return sequences (`return_sequences=False`): the "
+                            "Dense layer needs one vector per review, not one per time step.")
     _expect_input(exercise, model, (None, 1), "keras.Input(shape=(None, 1))")
     _expect_output(exercise, model)
     _expect_weights(exercise, model, weights_name)

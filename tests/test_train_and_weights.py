@@ -1,12 +1,10 @@
 """The trainer (--quick end to end, atomic writes) and load_pretrained's failures."""
 
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
