@@ -14,6 +14,26 @@ for _key, _value in SETTINGS.items():
 os.environ.pop("MPLBACKEND", None)
 
 
+import pytest  # noqa: E402
+
+
+@pytest.fixture()
+def aclimdb_folder(tmp_path, monkeypatch):
+    """A tiny ``data/aclImdb/`` under ``tmp_path`` (2 reviews per label and split, 4 per split
+    in all), with ``RNNCOURSE_ROOT`` pointing at it; returns ``tmp_path``."""
+    from rnncourse import data
+
+    monkeypatch.setenv("RNNCOURSE_ROOT", str(tmp_path))
+    monkeypatch.setattr(data, "ACLIMDB_PER_SPLIT", 4)
+    for split in ("train", "test"):
+        for sub, words in (("pos", "great fine"), ("neg", "awful bad")):
+            folder = tmp_path / "data" / "aclImdb" / split / sub
+            folder.mkdir(parents=True)
+            for i in range(2):
+                (folder / f"{i}_7.txt").write_text(f"{words} {split}<br />movie {i}")
+    return tmp_path
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: executes notebooks end to end (minutes); part of `make test`")
 

@@ -124,15 +124,7 @@ def test_imdb_arrays_longest_selects_the_longest_reviews():
     assert lengths[99] >= 50 and (x_train > 0).all()
 
 
-def test_aclimdb_folder_source(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNNCOURSE_ROOT", str(tmp_path))
-    monkeypatch.setattr(data, "ACLIMDB_PER_SPLIT", 4)
-    for split in ("train", "test"):
-        for sub, words in (("pos", "great fine"), ("neg", "awful bad")):
-            folder = tmp_path / "data" / "aclImdb" / split / sub
-            folder.mkdir(parents=True)
-            for i in range(2):
-                (folder / f"{i}_7.txt").write_text(f"{words} {split}<br />movie {i}")
+def test_aclimdb_folder_source(aclimdb_folder):
     (x_train, y_train), (x_test, y_test) = data.load_imdb(source="aclimdb", seed=0)
     assert len(x_train) == len(x_test) == 4
     assert sorted(y_train.tolist()) == [0, 0, 1, 1]

@@ -120,16 +120,8 @@ def test_build_that_differs_from_the_constants_writes_nothing(tiny_bundled, monk
 # ---------------------------------------------------------------------------- aclimdb: recorded checksums
 
 @pytest.fixture()
-def tiny_aclimdb(tmp_path, monkeypatch):
-    monkeypatch.setenv("RNNCOURSE_ROOT", str(tmp_path))
-    monkeypatch.setenv("RNNCOURSE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "ACLIMDB_PER_SPLIT", 4)
-    for split in ("train", "test"):
-        for sub, words in (("pos", "great fine"), ("neg", "awful bad")):
-            folder = tmp_path / "data" / "aclImdb" / split / sub
-            folder.mkdir(parents=True)
-            for i in range(2):
-                (folder / f"{i}_7.txt").write_text(f"{words} {split}<br />movie {i}")
+def tiny_aclimdb(aclimdb_folder, monkeypatch):
+    monkeypatch.setenv("RNNCOURSE_CACHE", str(aclimdb_folder / "cache"))
     data.imdb_files("aclimdb")
     return data.cache_files("aclimdb")
 
