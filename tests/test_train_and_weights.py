@@ -24,6 +24,41 @@ def quick_folder(tmp_path_factory):
     return folder
 
 
+def test_seeded_recipe_records_every_seed_its_ensemble_and_chooses_on_validation(tmp_path):
+    """A recipe with seeds (quick: its first two) records each seed's validation and test accuracy,
+    their mean and sd, the ensemble of the seeds as its own row, and ships the seed with the best
+    validation accuracy."""
+    from rnncourse.models import RECIPES
+
+    train.main(["--quick", "--out", str(tmp_path), "simple_rnn_emb"])
+    entry = weights.manifest(tmp_path)["models"]["simple_rnn_emb"]
+    runs = entry["seeds"]
+    assert [run["seed"] for run in runs] == list(RECIPES["simple_rnn_emb"].seeds[:2])
+    chosen = max(runs, key=lambda run: run["val_accuracy"])
+    assert entry["seed"] == chosen["seed"] and entry["test_accuracy"] == chosen["test_accuracy"]
+    assert entry["test_accuracy_mean"] == pytest.approx(np.mean([run["test_accuracy"] for run in runs]), abs=1e-6)
+    ensemble = entry["ensemble"]
+    assert ensemble["seeds"] == [run["seed"] for run in runs]
+    assert 0.0 <= ensemble["test_accuracy"] <= 1.0 and 0.0 <= ensemble["val_accuracy"] <= 1.0
+    assert "seed" in entry["protocol"] and "validation" in entry["protocol"]["seed"]
+
+
+def test_seed_ensemble_averages_probabilities_and_validation_slice_matches_keras():
+    y = np.array([1, 0, 1, 0])
+    # seed A is right on rows 0-1, seed B on rows 2-3; the mean probability is right wherever one is confident
+    a, b = np.array([0.9, 0.1, 0.4, 0.6]), np.array([0.45, 0.55, 0.99, 0.01])
+    result = train.seed_ensemble([a, b], [a, b], y, y, (1, 2))
+    assert (result["val_accuracy"], result["test_accuracy"], result["seeds"]) == (1.0, 1.0, [1, 2])
+    assert train.seed_ensemble([a], [b], y, y, (1,))["val_accuracy"] == 0.5
+
+    from keras.src.trainers.data_adapters.array_slicing import train_validation_split
+
+    for n in (10, 18, 20000, 4999):
+        rows = np.arange(n)
+        _, (held_out,) = train_validation_split((rows,), validation_split=train.VALIDATION_SPLIT)
+        assert np.array_equal(np.asarray(held_out), rows[train._validation_slice(n)])
+
+
 def _snapshot(folder):
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
 

@@ -30,7 +30,7 @@ EXPECTED_NOTEBOOKS = (
 BATCH_SIZE = 256
 #: What a manifest entry trained with several seeds adds, copied into the models section as is:
 #: ``seeds`` = ``[{"seed", "val_accuracy", "test_accuracy", "best_epoch", "seconds"}, ...]``.
-SEED_KEYS = ("seeds", "test_accuracy_mean", "test_accuracy_sd")
+SEED_KEYS = ("seeds", "test_accuracy_mean", "test_accuracy_sd", "ensemble")
 LIBRARIES = ("tensorflow", "keras", "numpy", "pandas", "pyarrow", "scikit-learn", "nbclient",
              "ipykernel", "psutil")
 GB = 10**9
