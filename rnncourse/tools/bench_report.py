@@ -56,8 +56,8 @@ def rnn_score(row):
     return row["accuracy"], 1, None
 
 
-#: The RNN held against the baselines: the course's reference model, fixed in advance (taking the model
-#: was seen (picking the model with the highest test accuracy would select on the test set).
+#: The RNN held against the baselines: the course's reference model, fixed in advance (picking the
+#: model with the highest test accuracy would select on the test set).
 REFERENCE_MODEL = "best"
 
 
