@@ -19,11 +19,12 @@ unexport MPLBACKEND
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	--nbval-cell-timeout 600 --nbval-kernel-startup-timeout 120 -p no:cacheprovider
 
-.PHONY: help install data run test unit notebooks refresh weights exercises exercises-check export export-check test-portable lab test-browser bench clean
+.PHONY: help install data run test lint format unit notebooks refresh weights exercises exercises-check export export-check test-portable lab test-browser bench clean
 
 help:
 	@echo "make run        set up, then execute every notebook into build/ (with HTML copies)"
 	@echo "make test       set up, then unit tests + every notebook under strict nbval"
+	@echo "make lint       check the code style (ruff; make format applies it)"
 	@echo "make test-portable  strict nbval again with oneDNN on, then with one thread (outputs must not change)"
 	@echo "make lab        open JupyterLab on the exercise notebooks"
 	@echo "make test-browser  JupyterLab and the HTML pages in headless Chromium (needs chromium, chromium-driver)"
@@ -54,7 +55,16 @@ unit: data
 notebooks: data
 	$(PY) -m pytest $(NBVAL) $(or $(NB),notebooks)
 
-test: exercises-check export-check unit notebooks
+test: exercises-check export-check lint unit notebooks
+
+# One code style (configured in pyproject.toml): `make lint` checks it, `make format` applies it.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 # The stored outputs must not depend on float round-off: strict nbval again with oneDNN's kernels,
 # then with a single thread (stand-ins for another CPU); the stored outputs stay as they are.

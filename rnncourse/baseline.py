@@ -19,7 +19,7 @@ training reviews and the 5,000 test reviews are scored once. Each function retur
 :func:`tuned_baselines` fits both and counts the n-grams only once.
 
 The features are exactly those of scikit-learn's ``CountVectorizer``/``TfidfVectorizer`` with the
-course's tokeniser (``tests/test_baseline.py`` checks it); the n-grams are counted as integer codes
+course's tokeniser (``tests/library/test_baseline.py`` checks it); the n-grams are counted as integer codes
 with NumPy, much faster than building them as strings.
 """
 
@@ -73,10 +73,12 @@ def _ngram_codes(texts, max_n):
     from .data import tokenize
 
     numbers = {}
-    token_ids = [np.array([numbers.setdefault(t, len(numbers) + 1) for t in tokenize(text)], dtype=np.int64)
-                 for text in texts]
+    token_ids = [
+        np.array([numbers.setdefault(t, len(numbers) + 1) for t in tokenize(text)], dtype=np.int64)
+        for text in texts
+    ]
     base = len(numbers) + 1
-    if base ** max_n >= 2 ** 63:
+    if base**max_n >= 2**63:
         raise ValueError(f"{base - 1:,} distinct words are too many for integer {max_n}-gram codes.")
     lengths = np.array([len(ids) for ids in token_ids], dtype=np.int64)
     flat = np.concatenate(token_ids) if len(token_ids) else np.zeros(0, dtype=np.int64)
@@ -104,7 +106,7 @@ def ngram_counts(texts, max_n):
     columns, distinct = pd.factorize(codes)  # column j = the j-th distinct n-gram met
     counts = sparse.csr_matrix((np.ones(len(codes)), (documents, columns)), shape=(len(texts), len(distinct)))
     counts.sum_duplicates()
-    orders = 1 + np.searchsorted([base ** k for k in range(1, max_n)], distinct, side="right")
+    orders = 1 + np.searchsorted([base**k for k in range(1, max_n)], distinct, side="right")
     return counts, orders
 
 
@@ -158,18 +160,26 @@ class _Counted:
         started = time.time()
         texts_train, self.y_train, texts_test, self.y_test, self.n_validation = _reviews(source, limit)
         counts, self.orders = ngram_counts(texts_train + texts_test, max_n)
-        self.train, self.test = counts[:len(texts_train)], counts[len(texts_train):]
+        self.train, self.test = counts[: len(texts_train)], counts[len(texts_train) :]
         self.n_fit = len(texts_train) - self.n_validation
         self.seconds = time.time() - started
 
 
 RECIPES = {
-    "tfidf": {"max_n": 2, "min_df": 2, "features": _tfidf_features,
-              "model": "TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True) + "
-                       "LogisticRegression(C={C}, solver='liblinear', dual=True)"},
-    "nbsvm": {"max_n": 3, "min_df": 2, "features": _nb_features,
-              "model": "binary 1-3-gram indicators (min_df=2) x NB log-count ratio r (alpha=1) + "
-                       "LogisticRegression(C={C}, solver='liblinear', dual=True)"},
+    "tfidf": {
+        "max_n": 2,
+        "min_df": 2,
+        "features": _tfidf_features,
+        "model": "TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True) + "
+        "LogisticRegression(C={C}, solver='liblinear', dual=True)",
+    },
+    "nbsvm": {
+        "max_n": 3,
+        "min_df": 2,
+        "features": _nb_features,
+        "model": "binary 1-3-gram indicators (min_df=2) x NB log-count ratio r (alpha=1) + "
+        "LogisticRegression(C={C}, solver='liblinear', dual=True)",
+    },
 }
 
 
@@ -184,8 +194,10 @@ def _tuned(counted, name, c_grid):
 
     vocabulary = _vocabulary(train[:n_fit], min_df)
     x_fit, x_validation = features(train[:n_fit][:, vocabulary], train[n_fit:][:, vocabulary], y_fit)
-    validation = {f"{C:g}": round(_accuracy(_classifier(C).fit(x_fit, y_fit), x_validation, y_validation), 6)
-                  for C in c_grid}
+    validation = {
+        f"{C:g}": round(_accuracy(_classifier(C).fit(x_fit, y_fit), x_validation, y_validation), 6)
+        for C in c_grid
+    }
     chosen = max(c_grid, key=lambda C: (validation[f"{C:g}"], -C))  # ties go to the smaller C
 
     vocabulary = _vocabulary(train, min_df)
@@ -196,11 +208,13 @@ def _tuned(counted, name, c_grid):
         "test_accuracy": round(_accuracy(classifier, x_test, counted.y_test), 6),
         "C": chosen,
         "validation_accuracy": validation,
-        "validation": (f"the last {counted.n_validation:,} of the {n_train:,} training reviews in load_imdb's "
-                       f"shuffled order (seed {SHUFFLE_SEED}; the trainer's validation_split="
-                       f"{VALIDATION_FRACTION}); features fitted on the other {n_fit:,}"),
+        "validation": (
+            f"the last {counted.n_validation:,} of the {n_train:,} training reviews in load_imdb's "
+            f"shuffled order (seed {SHUFFLE_SEED}; the trainer's validation_split="
+            f"{VALIDATION_FRACTION}); features fitted on the other {n_fit:,}"
+        ),
         "selection": "highest validation accuracy (ties: smaller C); refitted on all training reviews; "
-                     "test set scored once",
+        "test set scored once",
         "n_train": n_train,
         "n_validation": counted.n_validation,
         "n_test": test.shape[0],

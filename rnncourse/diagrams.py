@@ -19,20 +19,30 @@ CELL_COLOR = "#eef3fb"
 WIRE_COLOR = "#333333"
 NOTE_COLOR = "#555555"
 
-OP_RADIUS = 0.3     # the radius of a round element-wise operation
-BOX_HEIGHT = 0.6    # the height of layer boxes
+OP_RADIUS = 0.3  # the radius of a round element-wise operation
+BOX_HEIGHT = 0.6  # the height of layer boxes
 MATRIX_HEIGHT = 0.56
 PILL_HEIGHT = 0.56  # the height of an element-wise operation written as a word ("tanh")
-FONT = 12           # labels of wires and boxes
-SMALL_FONT = 10     # notes (weights, outputs): the smallest text in the drawings
+FONT = 12  # labels of wires and boxes
+SMALL_FONT = 10  # notes (weights, outputs): the smallest text in the drawings
 
 
 def _arrow_head(ax, start, end, color=WIRE_COLOR):
     """An arrow head at ``end``, pointing along the segment from ``start``."""
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.6, "shrinkA": 0, "shrinkB": 0,
-                            "mutation_scale": 14},
-                zorder=2)
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": color,
+            "lw": 1.6,
+            "shrinkA": 0,
+            "shrinkB": 0,
+            "mutation_scale": 14,
+        },
+        zorder=2,
+    )
 
 
 def _wire(ax, points, arrow=True, mid=(), over=False, color=WIRE_COLOR):
@@ -40,33 +50,62 @@ def _wire(ax, points, arrow=True, mid=(), over=False, color=WIRE_COLOR):
     along each segment whose index is in ``mid``. ``over`` draws it with a gap around it, so
     that a wire it crosses is seen to pass under it, unconnected."""
     xs, ys = zip(*points)
-    effects = ([patheffects.Stroke(linewidth=7, foreground=CELL_COLOR), patheffects.Normal()]
-               if over else None)
-    ax.plot(xs, ys, color=color, lw=1.6, solid_capstyle="butt", solid_joinstyle="miter",
-            zorder=1.5 if over else 1, path_effects=effects)
+    effects = [patheffects.Stroke(linewidth=7, foreground=CELL_COLOR), patheffects.Normal()] if over else None
+    ax.plot(
+        xs,
+        ys,
+        color=color,
+        lw=1.6,
+        solid_capstyle="butt",
+        solid_joinstyle="miter",
+        zorder=1.5 if over else 1,
+        path_effects=effects,
+    )
     if arrow:
         _arrow_head(ax, points[-2], points[-1], color)
     for index in mid:
         (x0, y0), (x1, y1) = points[index], points[index + 1]
         xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-        _arrow_head(ax, (xm - (x1 - x0) * 0.01, ym - (y1 - y0) * 0.01),
-                    (xm + (x1 - x0) * 0.05, ym + (y1 - y0) * 0.05), color)
+        _arrow_head(
+            ax,
+            (xm - (x1 - x0) * 0.01, ym - (y1 - y0) * 0.01),
+            (xm + (x1 - x0) * 0.05, ym + (y1 - y0) * 0.05),
+            color,
+        )
 
 
 def _layer(ax, center, text, width=0.9, height=BOX_HEIGHT):
     """A layer with weights: a yellow box labelled with its activation."""
     x, y = center
-    ax.add_patch(patches.FancyBboxPatch((x - width / 2, y - height / 2), width, height,
-                                        boxstyle="round,pad=0.02,rounding_size=0.1",
-                                        facecolor=LAYER_COLOR, edgecolor=WIRE_COLOR, lw=1.2, zorder=3))
+    ax.add_patch(
+        patches.FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0.02,rounding_size=0.1",
+            facecolor=LAYER_COLOR,
+            edgecolor=WIRE_COLOR,
+            lw=1.2,
+            zorder=3,
+        )
+    )
     ax.text(x, y, text, ha="center", va="center", fontsize=FONT + 1, zorder=4)
 
 
 def _matrix(ax, center, text, width, height=MATRIX_HEIGHT):
     """A matrix product plus a bias, without activation: a white box."""
     x, y = center
-    ax.add_patch(patches.Rectangle((x - width / 2, y - height / 2), width, height,
-                                   facecolor="white", edgecolor=WIRE_COLOR, lw=1.2, zorder=3))
+    ax.add_patch(
+        patches.Rectangle(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            facecolor="white",
+            edgecolor=WIRE_COLOR,
+            lw=1.2,
+            zorder=3,
+        )
+    )
     ax.text(x, y, text, ha="center", va="center", fontsize=FONT - 1, zorder=4)
 
 
@@ -74,12 +113,22 @@ def _op(ax, center, text, width=None):
     """An element-wise operation: a pink circle, or a pink pill ``width`` wide for a word."""
     x, y = center
     if width is None:
-        ax.add_patch(patches.Circle(center, OP_RADIUS, facecolor=OP_COLOR, edgecolor=WIRE_COLOR, lw=1.2,
-                                    zorder=3))
+        ax.add_patch(
+            patches.Circle(center, OP_RADIUS, facecolor=OP_COLOR, edgecolor=WIRE_COLOR, lw=1.2, zorder=3)
+        )
     else:
-        ax.add_patch(patches.FancyBboxPatch((x - width / 2, y - PILL_HEIGHT / 2), width, PILL_HEIGHT,
-                                            boxstyle=f"round,pad=0,rounding_size={PILL_HEIGHT / 2}",
-                                            facecolor=OP_COLOR, edgecolor=WIRE_COLOR, lw=1.2, zorder=3))
+        ax.add_patch(
+            patches.FancyBboxPatch(
+                (x - width / 2, y - PILL_HEIGHT / 2),
+                width,
+                PILL_HEIGHT,
+                boxstyle=f"round,pad=0,rounding_size={PILL_HEIGHT / 2}",
+                facecolor=OP_COLOR,
+                edgecolor=WIRE_COLOR,
+                lw=1.2,
+                zorder=3,
+            )
+        )
     ax.text(x, y, text, ha="center", va="center", fontsize=FONT + 1 if len(text) == 1 else FONT, zorder=4)
 
 
@@ -95,9 +144,18 @@ def _label(ax, xy, text, **kwargs):
 
 
 def _frame(ax, width, height, title, xlim, ylim):
-    ax.add_patch(patches.FancyBboxPatch((0.3, 0.2), width - 0.6, height - 0.4,
-                                        boxstyle="round,pad=0.05,rounding_size=0.4",
-                                        facecolor=CELL_COLOR, edgecolor="#7a8fb3", lw=1.5, zorder=0))
+    ax.add_patch(
+        patches.FancyBboxPatch(
+            (0.3, 0.2),
+            width - 0.6,
+            height - 0.4,
+            boxstyle="round,pad=0.05,rounding_size=0.4",
+            facecolor=CELL_COLOR,
+            edgecolor="#7a8fb3",
+            lw=1.5,
+            zorder=0,
+        )
+    )
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")
@@ -107,8 +165,14 @@ def _frame(ax, width, height, title, xlim, ylim):
 
 def draw_simple_rnn(ax):
     """SimpleRNN: h_t = tanh(x_t W + h_{t-1} U + b); one tanh layer reads [h_{t-1}, x_t]."""
-    _frame(ax, 7.0, 4.0, "SimpleRNN cell: $h_t = \\tanh(x_t W + h_{t-1} U + b)$",
-           xlim=(-1.4, 8.9), ylim=(-1.2, 4.6))
+    _frame(
+        ax,
+        7.0,
+        4.0,
+        "SimpleRNN cell: $h_t = \\tanh(x_t W + h_{t-1} U + b)$",
+        xlim=(-1.4, 8.9),
+        ylim=(-1.2, 4.6),
+    )
     bus, top = 1.0, 3.0
     # h_{t-1} and x_t meet and feed the tanh layer
     _wire(ax, [(-1.0, bus), (1.6, bus)], arrow=False, mid=(0,))
@@ -139,7 +203,7 @@ def draw_gru(ax):
     _frame(ax, 12.5, 6.6, "GRU cell (Keras default, reset_after=True)", xlim=(-1.3, 14.2), ylim=(-1.2, 6.7))
     top, zline, high, r_y, gate, bus, low = 6.0, 5.05, 4.2, 3.3, 2.3, 1.3, 0.6
     join, z_x, r_x = 0.9, 2.0, 3.2  # x of the junction [h_{t-1}, x_t] and of the two gates
-    hu, cand = 5.1, 8.0             # x of the recurrent branch h_{t-1} U_h + b'_h and of the candidate
+    hu, cand = 5.1, 8.0  # x of the recurrent branch h_{t-1} U_h + b'_h and of the candidate
     keep, one_minus, add = 9.7, 10.65, 11.7  # x of z ⊙ h_{t-1}, of 1 - z and of the sum
     R = OP_RADIUS
     # the state line: h_{t-1} -> keep z_t of it -> add (1 - z_t) of the candidate -> h_t

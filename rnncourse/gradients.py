@@ -44,7 +44,7 @@ def global_norm_trace(model, optimizer, x, y, loss, batch_size=32, max_steps=100
     norms, losses = [], []
     for step in range(max_steps):
         start = (step % batches_per_epoch) * batch_size
-        x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
+        x_batch, y_batch = x[start : start + batch_size], y[start : start + batch_size]
         with tf.GradientTape() as tape:
             value = tf.reduce_mean(loss(y_batch, model(x_batch, training=True)))
         grads = tape.gradient(value, model.trainable_variables)

@@ -30,27 +30,32 @@ def raw_rnn(cell="simple_rnn", units=600, optimizer="sgd", name=None):
     Input ``(batch, time, 1)`` of word ids as floats, as the course feeds them; output the
     probability that the review is positive. Compiled with binary cross-entropy.
     """
-    model = keras.Sequential([
-        keras.Input(shape=(None, 1)),
-        _cell(cell)(units),
-        layers.Dense(1, activation="sigmoid"),
-    ], name=name or f"{cell}_raw")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None, 1)),
+            _cell(cell)(units),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name=name or f"{cell}_raw",
+    )
     return _binary(model, optimizer)
 
 
-def onehot_rnn(cell="gru", vocabulary=80001, seq_len=200, units=128, output_activation="sigmoid",
-               name=None):
+def onehot_rnn(cell="gru", vocabulary=80001, seq_len=200, units=128, output_activation="sigmoid", name=None):
     """Exercise V's ``model_onehot``: one recurrent layer reading one-hot word vectors.
 
     Input ``(batch, seq_len, vocabulary)`` float one-hot rows (the vector of word id ``i``
     has a 1 at position ``i``); output one number per review. Compiled with adam and
     binary cross-entropy.
     """
-    model = keras.Sequential([
-        keras.Input(shape=(seq_len, vocabulary)),
-        _cell(cell)(units),
-        layers.Dense(1, activation=output_activation),
-    ], name=name or f"onehot_{cell}")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(seq_len, vocabulary)),
+            _cell(cell)(units),
+            layers.Dense(1, activation=output_activation),
+        ],
+        name=name or f"onehot_{cell}",
+    )
     return _binary(model, "adam")
 
 
@@ -63,9 +68,18 @@ def lstm_stack(units=128, depth=3):
     return _binary(model, "adam")
 
 
-def embedding_rnn(cell="simple_rnn", vocabulary=10000, wordvec_dim=50, seq_len=200, units=128,
-                  trainable=True, embedding_matrix=None, output_activation="sigmoid", dropout=0.0,
-                  name=None):
+def embedding_rnn(
+    cell="simple_rnn",
+    vocabulary=10000,
+    wordvec_dim=50,
+    seq_len=200,
+    units=128,
+    trainable=True,
+    embedding_matrix=None,
+    output_activation="sigmoid",
+    dropout=0.0,
+    name=None,
+):
     """Exercises III (fair form), V, VI and VII: ``Embedding`` + one recurrent layer + ``Dense(1)``.
 
     Input ``(batch, seq_len)`` int word ids below ``vocabulary``. ``embedding_matrix``
@@ -76,13 +90,16 @@ def embedding_rnn(cell="simple_rnn", vocabulary=10000, wordvec_dim=50, seq_len=2
     with a large trainable embedding from memorising its training reviews. Compiled with adam
     and binary cross-entropy.
     """
-    model = keras.Sequential([
-        keras.Input(shape=(seq_len,)),
-        layers.Embedding(vocabulary, wordvec_dim, trainable=trainable),
-        *([layers.SpatialDropout1D(dropout)] if dropout else []),
-        _cell(cell)(units),
-        layers.Dense(1, activation=output_activation),
-    ], name=name or f"embedding_{cell}")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(seq_len,)),
+            layers.Embedding(vocabulary, wordvec_dim, trainable=trainable),
+            *([layers.SpatialDropout1D(dropout)] if dropout else []),
+            _cell(cell)(units),
+            layers.Dense(1, activation=output_activation),
+        ],
+        name=name or f"embedding_{cell}",
+    )
     if embedding_matrix is not None:
         model.layers[0].set_weights([embedding_matrix])
     return _binary(model, "adam")
@@ -95,8 +112,9 @@ def best(vocabulary=20000, wordvec_dim=50, seq_len=400, units=64, embedding_matr
     embedded = layers.Embedding(vocabulary, wordvec_dim)(inputs)
     embedded = layers.SpatialDropout1D(0.2)(embedded)
     states = layers.Bidirectional(layers.GRU(units, return_sequences=True))(embedded)
-    pooled = layers.Concatenate()([layers.GlobalMaxPooling1D()(states),
-                                   layers.GlobalAveragePooling1D()(states)])
+    pooled = layers.Concatenate()(
+        [layers.GlobalMaxPooling1D()(states), layers.GlobalAveragePooling1D()(states)]
+    )
     outputs = layers.Dense(1, activation="sigmoid")(layers.Dropout(0.3)(pooled))
     model = keras.Model(inputs, outputs, name="best")
     if embedding_matrix is not None:
@@ -104,9 +122,21 @@ def best(vocabulary=20000, wordvec_dim=50, seq_len=400, units=64, embedding_matr
     return _binary(model, "adam")
 
 
-_KEYS = ("units", "activation", "recurrent_activation", "return_sequences", "input_dim",
-         "output_dim", "trainable", "reset_after", "use_bias", "rate", "dropout", "recurrent_dropout",
-         "merge_mode")
+_KEYS = (
+    "units",
+    "activation",
+    "recurrent_activation",
+    "return_sequences",
+    "input_dim",
+    "output_dim",
+    "trainable",
+    "reset_after",
+    "use_bias",
+    "rate",
+    "dropout",
+    "recurrent_dropout",
+    "merge_mode",
+)
 
 
 def architecture(model):
@@ -119,8 +149,10 @@ def architecture(model):
         entry.update({key: config[key] for key in _KEYS if key in config})
         if "layer" in config:
             inner = config["layer"]["config"]
-            entry["wrapped"] = {"class": config["layer"]["class_name"],
-                                **{key: inner[key] for key in _KEYS if key in inner}}
+            entry["wrapped"] = {
+                "class": config["layer"]["class_name"],
+                **{key: inner[key] for key in _KEYS if key in inner},
+            }
         described.append(entry)
     return {
         "input_shape": [list(tensor.shape) for tensor in model.inputs],
@@ -164,45 +196,118 @@ class Recipe:
 
 RECIPES = {
     "simple_rnn_raw": Recipe(
-        raw_rnn, {"cell": "simple_rnn", "units": 600, "optimizer": "sgd", "name": "simple_rnn_raw"},
+        raw_rnn,
+        {"cell": "simple_rnn", "units": 600, "optimizer": "sgd", "name": "simple_rnn_raw"},
         {"num_words": 10000, "seq_len": 200, "n_train": 2000, "longest": True},
-        epochs=10, raw_ids=True, lesson="01 Exercise II: vanishing gradients"),
+        epochs=10,
+        raw_ids=True,
+        lesson="01 Exercise II: vanishing gradients",
+    ),
     "simple_rnn": Recipe(
-        raw_rnn, {"cell": "simple_rnn", "units": 128, "optimizer": "adam", "name": "SimpleRNN_model"},
+        raw_rnn,
+        {"cell": "simple_rnn", "units": 128, "optimizer": "adam", "name": "SimpleRNN_model"},
         {"num_words": 10000, "seq_len": 200, "n_train": 5000},
-        epochs=5, raw_ids=True, lesson="02 Exercise III: SimpleRNN_model (raw ids)"),
+        epochs=5,
+        raw_ids=True,
+        lesson="02 Exercise III: SimpleRNN_model (raw ids)",
+    ),
     "gru": Recipe(
-        raw_rnn, {"cell": "gru", "units": 128, "optimizer": "adam", "name": "gru_model"},
+        raw_rnn,
+        {"cell": "gru", "units": 128, "optimizer": "adam", "name": "gru_model"},
         {"num_words": 10000, "seq_len": 200, "n_train": 5000},
-        epochs=5, raw_ids=True, lesson="02 Exercise III: gru_model (raw ids)"),
+        epochs=5,
+        raw_ids=True,
+        lesson="02 Exercise III: gru_model (raw ids)",
+    ),
     "simple_rnn_emb": Recipe(
-        embedding_rnn, {"cell": "simple_rnn", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
-                        "units": 64, "dropout": 0.3, "name": "simple_rnn_emb"},
-        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2, seeds=(42, 43, 44),
-        lesson="02 fair comparison: SimpleRNN on long embedded reviews"),
+        embedding_rnn,
+        {
+            "cell": "simple_rnn",
+            "vocabulary": 10000,
+            "wordvec_dim": 32,
+            "seq_len": 400,
+            "units": 64,
+            "dropout": 0.3,
+            "name": "simple_rnn_emb",
+        },
+        {"num_words": 10000, "seq_len": 400},
+        epochs=8,
+        batch_size=128,
+        patience=2,
+        seeds=(42, 43, 44),
+        lesson="02 fair comparison: SimpleRNN on long embedded reviews",
+    ),
     "gru_emb": Recipe(
-        embedding_rnn, {"cell": "gru", "vocabulary": 10000, "wordvec_dim": 32, "seq_len": 400,
-                        "units": 64, "dropout": 0.3, "name": "gru_emb"},
-        {"num_words": 10000, "seq_len": 400}, epochs=8, batch_size=128, patience=2, seeds=(42, 43, 44),
-        lesson="02 fair comparison: GRU on long embedded reviews"),
+        embedding_rnn,
+        {
+            "cell": "gru",
+            "vocabulary": 10000,
+            "wordvec_dim": 32,
+            "seq_len": 400,
+            "units": 64,
+            "dropout": 0.3,
+            "name": "gru_emb",
+        },
+        {"num_words": 10000, "seq_len": 400},
+        epochs=8,
+        batch_size=128,
+        patience=2,
+        seeds=(42, 43, 44),
+        lesson="02 fair comparison: GRU on long embedded reviews",
+    ),
     "lstm_stack": Recipe(
-        lstm_stack, {"units": 128},
+        lstm_stack,
+        {"units": 128},
         {"num_words": 10000, "seq_len": 100, "n_train": 2000},
-        epochs=5, raw_ids=True, lesson="02 Exercise IV: stacked LSTMs"),
+        epochs=5,
+        raw_ids=True,
+        lesson="02 Exercise IV: stacked LSTMs",
+    ),
     "embedding_simple_rnn": Recipe(
-        embedding_rnn, {"cell": "simple_rnn", "vocabulary": 10000, "wordvec_dim": 50, "seq_len": 200,
-                        "units": 128, "name": "embedding_simple_rnn"},
-        {"num_words": 10000, "seq_len": 200}, epochs=3, batch_size=128, patience=1,
-        lesson="03 Exercise VII: embeddings improve performance"),
+        embedding_rnn,
+        {
+            "cell": "simple_rnn",
+            "vocabulary": 10000,
+            "wordvec_dim": 50,
+            "seq_len": 200,
+            "units": 128,
+            "name": "embedding_simple_rnn",
+        },
+        {"num_words": 10000, "seq_len": 200},
+        epochs=3,
+        batch_size=128,
+        patience=1,
+        lesson="03 Exercise VII: embeddings improve performance",
+    ),
     "glove_gru": Recipe(
-        embedding_rnn, {"cell": "gru", "vocabulary": 20000, "wordvec_dim": 50, "seq_len": 200,
-                        "units": 128, "trainable": False, "name": "glove_gru"},
-        {"num_words": 20000, "seq_len": 200}, epochs=5, batch_size=128, glove=True, patience=1,
-        lesson="03 Exercise VI: frozen GloVe embedding"),
+        embedding_rnn,
+        {
+            "cell": "gru",
+            "vocabulary": 20000,
+            "wordvec_dim": 50,
+            "seq_len": 200,
+            "units": 128,
+            "trainable": False,
+            "name": "glove_gru",
+        },
+        {"num_words": 20000, "seq_len": 200},
+        epochs=5,
+        batch_size=128,
+        glove=True,
+        patience=1,
+        lesson="03 Exercise VI: frozen GloVe embedding",
+    ),
     "best": Recipe(
-        best, {"vocabulary": 20000, "wordvec_dim": 50, "seq_len": 400, "units": 64},
-        {"num_words": 20000, "seq_len": 400}, epochs=10, batch_size=128, glove=True, patience=2,
-        seeds=(42, 43, 44), lesson="03 sentiment on new text: the reference model"),
+        best,
+        {"vocabulary": 20000, "wordvec_dim": 50, "seq_len": 400, "units": 64},
+        {"num_words": 20000, "seq_len": 400},
+        epochs=10,
+        batch_size=128,
+        glove=True,
+        patience=2,
+        seeds=(42, 43, 44),
+        lesson="03 sentiment on new text: the reference model",
+    ),
 }
 
 

@@ -64,8 +64,11 @@ def cache_write_error(target, err, action="write", note=""):
             "checkout?). Set the RNNCOURSE_CACHE environment variable to a writable folder (for example "
             "`export RNNCOURSE_CACHE=$HOME/.cache/rnncourse`), or use a writable copy of the repository."
         )
-    return OSError(err.errno, f"{note}Cannot {action} {target}: {reason}. Free some space if the disk is "
-                              "full, or set the RNNCOURSE_CACHE environment variable to another folder.")
+    return OSError(
+        err.errno,
+        f"{note}Cannot {action} {target}: {reason}. Free some space if the disk is "
+        "full, or set the RNNCOURSE_CACHE environment variable to another folder.",
+    )
 
 
 def package_file(module, requirement, relative, what):

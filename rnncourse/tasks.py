@@ -12,9 +12,8 @@ Var(u1 + u2) = 2/12 = 0.167 (:data:`ADDING_BASELINE_MSE`); a model beats it only
 the first marked value to the end of the sequence.
 """
 
-import numpy as np
-
 import keras
+import numpy as np
 from keras import layers, ops
 
 from .models import CELLS
@@ -108,8 +107,7 @@ class LSTMGateBias(keras.initializers.Initializer):
         return {"t_max": self.t_max, "forget": self.forget, "seed": self.seed}
 
 
-def adding_model(cell, units=32, chrono=False, forget_bias=None, length=None, learning_rate=3e-3,
-                 seed=None):
+def adding_model(cell, units=32, chrono=False, forget_bias=None, length=None, learning_rate=3e-3, seed=None):
     """``Input((None, 2))`` + one recurrent layer of ``units`` + ``Dense(1)`` for :func:`adding_problem`.
 
     ``cell`` is ``"simple_rnn"``, ``"gru"`` or ``"lstm"``. For an LSTM, ``chrono=True``
@@ -129,12 +127,17 @@ def adding_model(cell, units=32, chrono=False, forget_bias=None, length=None, le
             raise ValueError("give chrono=True or forget_bias, not both.")
         if chrono and length is None:
             raise ValueError("chrono=True needs the sequence length (length=...) as t_max.")
-        initializer = LSTMGateBias(t_max=length, seed=seed) if chrono else LSTMGateBias(forget=forget_bias, seed=seed)
+        initializer = (
+            LSTMGateBias(t_max=length, seed=seed) if chrono else LSTMGateBias(forget=forget_bias, seed=seed)
+        )
         kwargs = {"unit_forget_bias": False, "bias_initializer": initializer}
-    name = f"adding_{cell}" + ("_chrono" if chrono else "" if forget_bias is None else f"_forget{forget_bias:g}")
-    model = keras.Sequential([keras.Input(shape=(None, 2)), CELLS[cell](units, **kwargs), layers.Dense(1)],
-                             name=name)
-    model.compile(loss="mse", optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
-                  metrics=[within_metric()])
+    name = f"adding_{cell}" + (
+        "_chrono" if chrono else "" if forget_bias is None else f"_forget{forget_bias:g}"
+    )
+    model = keras.Sequential(
+        [keras.Input(shape=(None, 2)), CELLS[cell](units, **kwargs), layers.Dense(1)], name=name
+    )
+    model.compile(
+        loss="mse", optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0), metrics=[within_metric()]
+    )
     return model
-

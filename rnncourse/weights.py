@@ -14,8 +14,10 @@ from pathlib import Path
 from .fileio import sha256
 from .paths import weights_dir
 
-REMEDY = ("Restore the shipped files with `git checkout weights/`, or retrain with `make weights` "
-          "(`python -m rnncourse.tools.train NAME` for one model).")
+REMEDY = (
+    "Restore the shipped files with `git checkout weights/`, or retrain with `make weights` "
+    "(`python -m rnncourse.tools.train NAME` for one model)."
+)
 
 
 def _brief(error):
@@ -40,8 +42,9 @@ def _read_json(path, what):
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise WeightsError(f"{path} is truncated or corrupted: it is not valid JSON ({_brief(error)}). "
-                           f"{REMEDY}") from None
+        raise WeightsError(
+            f"{path} is truncated or corrupted: it is not valid JSON ({_brief(error)}). {REMEDY}"
+        ) from None
 
 
 def manifest(folder=None):
@@ -49,7 +52,7 @@ def manifest(folder=None):
     path = _folder(folder) / "manifest.json"
     data = _read_json(path, "no pre-trained model can be verified")
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
-        found = "is empty" if data in ({}, [], None) else "has no \"models\" table"
+        found = "is empty" if data in ({}, [], None) else 'has no "models" table'
         raise WeightsError(f"{path} {found}, so no pre-trained model can be found or verified. {REMEDY}")
     return data
 
@@ -59,14 +62,20 @@ def entry(name, folder=None):
     models = manifest(folder)["models"]
     path = _folder(folder) / "manifest.json"
     if name not in models:
-        raise WeightsError(f"No pre-trained model named {name!r} in {path}; "
-                           f"available: {', '.join(sorted(models))}. {REMEDY}")
+        raise WeightsError(
+            f"No pre-trained model named {name!r} in {path}; available: {', '.join(sorted(models))}. {REMEDY}"
+        )
     record = models[name]
-    missing = [key for key in ("file", "history", "sha256")
-               if not isinstance(record, dict) or not isinstance(record.get(key), str)]
+    missing = [
+        key
+        for key in ("file", "history", "sha256")
+        if not isinstance(record, dict) or not isinstance(record.get(key), str)
+    ]
     if missing:
-        raise WeightsError(f"{path}: the entry of {name!r} lacks {', '.join(missing)}, "
-                           f"so its files cannot be found or verified. {REMEDY}")
+        raise WeightsError(
+            f"{path}: the entry of {name!r} lacks {', '.join(missing)}, "
+            f"so its files cannot be found or verified. {REMEDY}"
+        )
     return record
 
 

@@ -21,10 +21,27 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from .bench_measure import (REPEATS, _execute_notebook, _load, machine, measure_baseline, measure_glove,
-                            measure_models, measure_notebooks)
-from .bench_report import (BASELINES, SECTIONS, _met, load_results, results_dir, stale_views, targets,
-                           update_readme, write_results)
+from .bench_measure import (
+    REPEATS,
+    _execute_notebook,
+    _load,
+    machine,
+    measure_baseline,
+    measure_glove,
+    measure_models,
+    measure_notebooks,
+)
+from .bench_report import (
+    BASELINES,
+    SECTIONS,
+    _met,
+    load_results,
+    results_dir,
+    stale_views,
+    targets,
+    update_readme,
+    write_results,
+)
 
 
 def measure(sections=SECTIONS, repeats=REPEATS, log=print):
@@ -38,19 +55,32 @@ def measure(sections=SECTIONS, repeats=REPEATS, log=print):
         log(f"{name}:")
         started, load = time.perf_counter(), _load()
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
-        meta[name] = {"measured_at": stamp, "load_at_start": load, "repeats": repeats,
-                      "cpu": results["machine"]["cpu"], "cores": results["machine"]["cores"]}
+        meta[name] = {
+            "measured_at": stamp,
+            "load_at_start": load,
+            "repeats": repeats,
+            "cpu": results["machine"]["cpu"],
+            "cores": results["machine"]["cores"],
+        }
         try:
             if name == "notebooks":
                 results[name] = measure_notebooks(repeats, log=log)
             elif name == "glove":
                 results[name] = measure_glove(repeats=repeats)
-                log(f"  reader {results[name]['reader']['seconds']['median']:.2f} s, pandas "
-                    f"{results[name]['pandas']['seconds']['median']:.2f} s: ratio {results[name]['ratio']:.2f}")
+                log(
+                    f"  reader {results[name]['reader']['seconds']['median']:.2f} s, pandas "
+                    f"{results[name]['pandas']['seconds']['median']:.2f} s: ratio {results[name]['ratio']:.2f}"
+                )
             elif name == "baseline":
                 results[name] = measure_baseline()
-                log("  " + ", ".join(f"{key} C={results[name][key]['C']:g} test accuracy "
-                                     f"{results[name][key]['test_accuracy']:.4f}" for key in BASELINES))
+                log(
+                    "  "
+                    + ", ".join(
+                        f"{key} C={results[name][key]['C']:g} test accuracy "
+                        f"{results[name][key]['test_accuracy']:.4f}"
+                        for key in BASELINES
+                    )
+                )
             else:
                 env.configure()
                 results[name] = measure_models(log=log)
@@ -81,14 +111,22 @@ def merge(old, new):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rnncourse.tools.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", help=f"comma-separated sections to measure ({', '.join(SECTIONS)}); "
-                        "merged into the existing results")
+    parser = argparse.ArgumentParser(
+        prog="python -m rnncourse.tools.bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated sections to measure ({', '.join(SECTIONS)}); merged into the existing results",
+    )
     parser.add_argument("--repeats", type=int, default=REPEATS, help="runs per notebook and per reader")
-    parser.add_argument("--readme", action="store_true",
-                        help="only rewrite the README table and RESULTS.md from results.json")
-    parser.add_argument("--check-readme", action="store_true",
-                        help="exit 1 when the README table or RESULTS.md is stale against results.json")
+    parser.add_argument(
+        "--readme", action="store_true", help="only rewrite the README table and RESULTS.md from results.json"
+    )
+    parser.add_argument(
+        "--check-readme",
+        action="store_true",
+        help="exit 1 when the README table or RESULTS.md is stale against results.json",
+    )
     parser.add_argument("--execute-notebook", help=argparse.SUPPRESS)
     parser.add_argument("--report", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

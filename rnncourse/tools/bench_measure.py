@@ -17,7 +17,6 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-
 REPEATS = 3
 NOTEBOOK_TIMEOUT = 600
 #: The lesson notebooks the course ships (any other ``notebooks/NN_*.ipynb`` is measured too).
@@ -31,17 +30,30 @@ BATCH_SIZE = 256
 #: What a manifest entry trained with several seeds adds, copied into the models section as is:
 #: ``seeds`` = ``[{"seed", "val_accuracy", "test_accuracy", "best_epoch", "seconds"}, ...]``.
 SEED_KEYS = ("seeds", "test_accuracy_mean", "test_accuracy_sd", "ensemble")
-LIBRARIES = ("tensorflow", "keras", "numpy", "pandas", "pyarrow", "scikit-learn", "nbclient",
-             "ipykernel", "psutil")
+LIBRARIES = (
+    "tensorflow",
+    "keras",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "nbclient",
+    "ipykernel",
+    "psutil",
+)
 GB = 10**9
 
 
 # ----------------------------------------------------------------------------- measuring helpers
 
+
 def summarize(values):
     """``{"median", "min", "max"}`` of a list of numbers (rounded to 3 decimals)."""
-    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
-            "max": round(max(values), 3)}
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+    }
 
 
 def _tree_rss(process):
@@ -95,8 +107,9 @@ def children_max_rss():
 def run_command(command, timeout=NOTEBOOK_TIMEOUT):
     """Run ``command`` (a list) in its own process group, killed as a whole after ``timeout``
     seconds. Returns ``(returncode, output)``; ``returncode`` is ``None`` on a timeout."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -123,11 +136,15 @@ def _execute_notebook(path, report):
         lines = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines() or [type(error).__name__]
         Path(report).write_text(json.dumps({"error": lines[-1][:300]}))
         return 1
-    Path(report).write_text(json.dumps({
-        "seconds": seconds,
-        "kernel_peak_rss": children_max_rss(),
-        "tree_peak_rss": poller.peak,
-    }))
+    Path(report).write_text(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "kernel_peak_rss": children_max_rss(),
+                "tree_peak_rss": poller.peak,
+            }
+        )
+    )
     return 0
 
 
@@ -142,16 +159,28 @@ def run_notebook(path, timeout=NOTEBOOK_TIMEOUT):
     """
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
-        returncode, output = run_command([sys.executable, "-m", "rnncourse.tools.bench", "--execute-notebook",
-                                          str(path), "--report", str(report)], timeout=timeout)
+        returncode, output = run_command(
+            [
+                sys.executable,
+                "-m",
+                "rnncourse.tools.bench",
+                "--execute-notebook",
+                str(path),
+                "--report",
+                str(report),
+            ],
+            timeout=timeout,
+        )
         measured = json.loads(report.read_text()) if report.is_file() else {}
         if returncode != 0 or "error" in measured or "seconds" not in measured:
             if returncode is None:
                 raise RuntimeError(f"timed out after {timeout} s")
             tail = output.strip().splitlines()[-1:] or ["(no output)"]
             raise RuntimeError(measured.get("error") or f"exit status {returncode}: {tail[0][:300]}")
-    return {"seconds": round(measured["seconds"], 2),
-            "peak_rss": int(max(measured["kernel_peak_rss"], measured["tree_peak_rss"]))}
+    return {
+        "seconds": round(measured["seconds"], 2),
+        "peak_rss": int(max(measured["kernel_peak_rss"], measured["tree_peak_rss"])),
+    }
 
 
 def notebook_paths(folder=None, expected=EXPECTED_NOTEBOOKS):
@@ -159,8 +188,9 @@ def notebook_paths(folder=None, expected=EXPECTED_NOTEBOOKS):
     other lesson notebook found, in course order."""
     from .notebooks import lesson_notebooks
 
-    found = {p.name: p for p in (sorted(Path(folder).glob("[0-9][0-9]_*.ipynb")) if folder
-                                 else lesson_notebooks())}
+    found = {
+        p.name: p for p in (sorted(Path(folder).glob("[0-9][0-9]_*.ipynb")) if folder else lesson_notebooks())
+    }
     names = sorted(set(expected) | set(found))
     return [(name, found.get(name)) for name in names]
 
@@ -182,10 +212,13 @@ def measure_notebooks(repeats=REPEATS, paths=None, log=print):
             rows[name] = {"status": "failed", "error": str(error), "runs": runs}
             log(f"  {name}: FAILED {error}")
             continue
-        rows[name] = {"status": "ok", "runs": runs,
-                      "seconds": summarize([r["seconds"] for r in runs]),
-                      "peak_rss": int(statistics.median([r["peak_rss"] for r in runs])),
-                      "peak_rss_max": max(r["peak_rss"] for r in runs)}
+        rows[name] = {
+            "status": "ok",
+            "runs": runs,
+            "seconds": summarize([r["seconds"] for r in runs]),
+            "peak_rss": int(statistics.median([r["peak_rss"] for r in runs])),
+            "peak_rss_max": max(r["peak_rss"] for r in runs),
+        }
     return rows
 
 
@@ -213,8 +246,17 @@ def interleaved(functions, repeats=REPEATS):
             last[name], wall, cpu = timed(functions[name])
             walls[name].append(wall)
             cpus[name].append(cpu)
-    return ({name: {"seconds": summarize(walls[name]), "cpu_seconds": summarize(cpus[name]),
-                    "median_exact": statistics.median(walls[name])} for name in names}, last)
+    return (
+        {
+            name: {
+                "seconds": summarize(walls[name]),
+                "cpu_seconds": summarize(cpus[name]),
+                "median_exact": statistics.median(walls[name]),
+            }
+            for name in names
+        },
+        last,
+    )
 
 
 def pandas_read_glove(path):
@@ -265,15 +307,20 @@ def measure_glove(path=None, repeats=REPEATS, reference=None):
     _, materialize, _ = timed(np.array, bundled.vectors)
     exact = {name: timing.pop("median_exact") for name, timing in timings.items()}
     return {
-        "file": path.name, "bytes": path.stat().st_size, "lines": len(read), "dim": read.dim,
+        "file": path.name,
+        "bytes": path.stat().st_size,
+        "lines": len(read),
+        "dim": read.dim,
         **timings,
         "ratio": round(exact["pandas"] / exact["reader"], 2),
         "ratio_1_thread": round(exact["pandas"] / exact["reader_1_thread"], 2),
         "ratio_same_result": round(exact["pandas_glove_vectors"] / exact["reader"], 2),
         "reader_threads": _reader_threads(),
         "pandas_rows": int(len(frame)),
-        "matches_reference": bool(read.words == list(reference.words)
-                                  and np.array_equal(read.vectors, np.asarray(reference.vectors))),
+        "matches_reference": bool(
+            read.words == list(reference.words)
+            and np.array_equal(read.vectors, np.asarray(reference.vectors))
+        ),
         "bundled_seconds": summarize(bundled_timing),
         "bundled_read_all_seconds": round(materialize, 3),
     }
@@ -297,9 +344,12 @@ def evaluate_predictions(predict, x, y, batch_size=BATCH_SIZE):
     predict(x[:warm], batch_size)
     probabilities, seconds, _ = timed(predict, x, batch_size)
     predicted = np.asarray(probabilities).reshape(-1) > 0.5
-    return {"accuracy": round(float(np.mean(predicted == (np.asarray(y).reshape(-1) > 0.5))), 4),
-            "reviews_per_second": round(len(x) / seconds, 1), "predict_seconds": round(seconds, 2),
-            "n": int(len(x))}
+    return {
+        "accuracy": round(float(np.mean(predicted == (np.asarray(y).reshape(-1) > 0.5))), 4),
+        "reviews_per_second": round(len(x) / seconds, 1),
+        "predict_seconds": round(seconds, 2),
+        "n": int(len(x)),
+    }
 
 
 def measure_models(names=None, log=print):
@@ -315,8 +365,9 @@ def measure_models(names=None, log=print):
     from ..paths import weights_dir
 
     try:
-        shipped = {name: entry for name, entry in weights.manifest()["models"].items()
-                   if not entry.get("experiment")}  # models of an experiment are not IMDB models
+        shipped = {
+            name: entry for name, entry in weights.manifest()["models"].items() if not entry.get("experiment")
+        }  # models of an experiment are not IMDB models
     except weights.WeightsError as error:
         shipped, manifest_error = {}, str(error)
     else:
@@ -326,18 +377,24 @@ def measure_models(names=None, log=print):
     for name in names or list(RECIPES) + sorted(set(shipped) - set(RECIPES)):
         recipe = RECIPES.get(name)
         if name not in shipped or recipe is None:
-            error = ("not a model of rnncourse.models.RECIPES" if recipe is None
-                     else manifest_error or f"not in {weights_folder}/manifest.json")
+            error = (
+                "not a model of rnncourse.models.RECIPES"
+                if recipe is None
+                else manifest_error or f"not in {weights_folder}/manifest.json"
+            )
             rows[name] = {"status": "missing", "error": error}
             log(f"  {name}: MISSING ({rows[name]['error']})")
             continue
         entry = shipped[name]
-        row = {"lesson": recipe.lesson, "quick": bool(entry.get("quick", False)),
-               "manifest_test_accuracy": entry.get("test_accuracy"),
-               **{key: entry[key] for key in SEED_KEYS if key in entry},  # per-seed results, when trained so
-               "seconds_per_epoch": entry.get("seconds_per_epoch"),
-               "epochs_run": entry.get("epochs_run", entry.get("epochs")),
-               "params": entry.get("architecture", {}).get("params")}
+        row = {
+            "lesson": recipe.lesson,
+            "quick": bool(entry.get("quick", False)),
+            "manifest_test_accuracy": entry.get("test_accuracy"),
+            **{key: entry[key] for key in SEED_KEYS if key in entry},  # per-seed results, when trained so
+            "seconds_per_epoch": entry.get("seconds_per_epoch"),
+            "epochs_run": entry.get("epochs_run", entry.get("epochs")),
+            "params": entry.get("architecture", {}).get("params"),
+        }
         try:
             model = weights.load_pretrained(name)
         except weights.WeightsError as error:
@@ -351,8 +408,11 @@ def measure_models(names=None, log=print):
         x_test, y_test = cache[key]
         if recipe.raw_ids:
             x_test = x_test[..., None].astype("float32")
-        row.update(evaluate_predictions(
-            lambda x, batch: model.predict(x, batch_size=batch, verbose=0), x_test, y_test))
+        row.update(
+            evaluate_predictions(
+                lambda x, batch, model=model: model.predict(x, batch_size=batch, verbose=0), x_test, y_test
+            )
+        )
         rows[name] = {**row, "status": "ok"}
         log(f"  {name}: accuracy {row['accuracy']:.4f}, {row['reviews_per_second']:.0f} reviews/s")
         del model
@@ -391,12 +451,16 @@ def machine():
         except metadata.PackageNotFoundError:
             versions[name] = None
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable,
-            "memory_gb": round(psutil.virtual_memory().total / GB, 1),
-            "system": f"{platform.system()} {platform.release()}",
-            "python": platform.python_version(), "versions": versions}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "usable_cores": usable,
+        "memory_gb": round(psutil.virtual_memory().total / GB, 1),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": versions,
+    }
 
 
 def _load():
     return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
-

@@ -17,8 +17,10 @@ SECTIONS = ("notebooks", "glove", "baseline", "models")
 LIMITS = {"notebook_seconds": 90.0, "notebook_peak_bytes": 3 * 10**9, "glove_ratio": 1.5}
 #: The tuned baselines of ``rnncourse.baseline.tuned_baselines`` the best RNN is held against: the
 #: target (TF-IDF), then the stretch (NBSVM).
-BASELINES = {"tfidf": "TF-IDF (1–2-grams) + logistic regression",
-             "nbsvm": "NBSVM (NB-weighted 1–3-grams + logistic regression)"}
+BASELINES = {
+    "tfidf": "TF-IDF (1–2-grams) + logistic regression",
+    "nbsvm": "NBSVM (NB-weighted 1–3-grams + logistic regression)",
+}
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 GB = 10**9
 
@@ -29,6 +31,7 @@ def results_dir():
 
 # ----------------------------------------------------------------------------- targets and views
 
+
 def baselines(results):
     """The tuned baselines of the ``baseline`` section, ``{"tfidf": {...}, "nbsvm": {...}}``, or ``None``
     when it was not measured. Raises ``ValueError`` for a section in the old shape (one untuned baseline)."""
@@ -37,9 +40,11 @@ def baselines(results):
         return None
     missing = [name for name in BASELINES if name not in section]
     if missing:
-        raise ValueError(f"the baseline section of results.json lacks the tuned {' and '.join(missing)} "
-                         "baseline (measured by an older bench); run "
-                         "`python -m rnncourse.tools.bench --only baseline`.")
+        raise ValueError(
+            f"the baseline section of results.json lacks the tuned {' and '.join(missing)} "
+            "baseline (measured by an older bench); run "
+            "`python -m rnncourse.tools.bench --only baseline`."
+        )
     return {name: section[name] for name in BASELINES}
 
 
@@ -65,9 +70,16 @@ def targets(results):
     """The targets, each ``{"measured", "limit", "met"}``; ``met`` is ``None`` (not measured) when a
     section it needs is absent from ``results`` or failed. The reference RNN (:data:`REFERENCE_MODEL`,
     scored by :func:`rnn_score`) is held against the tuned TF-IDF baseline and, as a stretch, NBSVM."""
-    out = {name: {"measured": None, "limit": limit, "met": None} for name, limit in
-           (("notebook_seconds", LIMITS["notebook_seconds"]), ("notebook_peak_bytes", LIMITS["notebook_peak_bytes"]),
-            ("best_rnn_vs_tfidf", None), ("best_rnn_vs_nbsvm", None), ("glove_ratio", LIMITS["glove_ratio"]))}
+    out = {
+        name: {"measured": None, "limit": limit, "met": None}
+        for name, limit in (
+            ("notebook_seconds", LIMITS["notebook_seconds"]),
+            ("notebook_peak_bytes", LIMITS["notebook_peak_bytes"]),
+            ("best_rnn_vs_tfidf", None),
+            ("best_rnn_vs_nbsvm", None),
+            ("glove_ratio", LIMITS["glove_ratio"]),
+        )
+    }
     notebooks = results.get("notebooks")
     if notebooks:
         ok = {n: r for n, r in notebooks.items() if r["status"] == "ok"}
@@ -76,10 +88,12 @@ def targets(results):
         largest = max(ok, key=lambda n: ok[n]["peak_rss"], default=None)
         seconds = ok[slowest]["seconds"]["median"] if ok else None
         peak = ok[largest]["peak_rss"] if ok else None
-        out["notebook_seconds"].update(measured=seconds, notebook=slowest,
-                                       met=everyone and seconds <= LIMITS["notebook_seconds"])
-        out["notebook_peak_bytes"].update(measured=peak, notebook=largest,
-                                          met=everyone and peak <= LIMITS["notebook_peak_bytes"])
+        out["notebook_seconds"].update(
+            measured=seconds, notebook=slowest, met=everyone and seconds <= LIMITS["notebook_seconds"]
+        )
+        out["notebook_peak_bytes"].update(
+            measured=peak, notebook=largest, met=everyone and peak <= LIMITS["notebook_peak_bytes"]
+        )
     models, tuned = results.get("models"), baselines(results)
     if tuned is not None:
         row = (models or {}).get(REFERENCE_MODEL)
@@ -91,9 +105,15 @@ def targets(results):
                 goal.update(model=None, met=False)
             elif best is not None:
                 score, seeds, sd = rnn_score(row)
-                goal.update(measured=score, model=best, seeds=seeds, sd=sd,
-                            shipped_accuracy=row["accuracy"], quick=row["quick"],
-                            met=score >= limit)
+                goal.update(
+                    measured=score,
+                    model=best,
+                    seeds=seeds,
+                    sd=sd,
+                    shipped_accuracy=row["accuracy"],
+                    quick=row["quick"],
+                    met=score >= limit,
+                )
                 if row.get("ensemble"):
                     goal["ensemble"] = row["ensemble"]["test_accuracy"]
     glove = results.get("glove")
@@ -120,7 +140,7 @@ def _gb(value):
 
 
 def _seeds(goal):
-    """"one seed" or "mean ± sd of N seeds"."""
+    """ "one seed" or "mean ± sd of N seeds"."""
     return "one seed" if goal["seeds"] == 1 else f"mean ± sd of {goal['seeds']} seeds"
 
 
@@ -131,8 +151,10 @@ def _rnn_measured(goal):
     stand_in = ", stand-in weights" if goal["quick"] else ""
     if goal["seeds"] == 1:
         return f"{goal['measured']:.4f} (`{goal['model']}`, one seed, re-evaluated{stand_in})"
-    return (f"{goal['measured']:.4f} ± {goal['sd']:.4f} (`{goal['model']}`, {_seeds(goal)}; shipped weights "
-            f"re-evaluated: {goal['shipped_accuracy']:.4f}{stand_in})")
+    return (
+        f"{goal['measured']:.4f} ± {goal['sd']:.4f} (`{goal['model']}`, {_seeds(goal)}; shipped weights "
+        f"re-evaluated: {goal['shipped_accuracy']:.4f}{stand_in})"
+    )
 
 
 def _verdict(name, goal):
@@ -143,7 +165,7 @@ def _verdict(name, goal):
 
 
 def _section_machine(results, name):
-    """"N cores of CPU" that measured section ``name`` (the results' ``machine`` when not recorded)."""
+    """ "N cores of CPU" that measured section ``name`` (the results' ``machine`` when not recorded)."""
     meta = results.get("sections", {}).get(name) or {}
     where = meta if "cpu" in meta else results.get("machine", {})
     return f"{where.get('cores', '?')} cores of {where.get('cpu', '?')}"
@@ -155,12 +177,16 @@ def _rnn_sentence(goal, stretch):
         return ""
     which = f"{_seeds(goal).replace('mean ± sd of', 'mean over')}" if goal["seeds"] > 1 else "one seed"
     verb = "reaches" if goal["met"] else "does not reach"
-    text = (f"`{goal['model']}` {verb} the tuned TF-IDF baseline: {goal['measured']:.4f} ({which}) against "
-            f"{goal['limit']:.4f}, {100 * (goal['measured'] - goal['limit']):+.2f} points, and "
-            f"{100 * (goal['measured'] - stretch['limit']):+.2f} points against NBSVM")
+    text = (
+        f"`{goal['model']}` {verb} the tuned TF-IDF baseline: {goal['measured']:.4f} ({which}) against "
+        f"{goal['limit']:.4f}, {100 * (goal['measured'] - goal['limit']):+.2f} points, and "
+        f"{100 * (goal['measured'] - stretch['limit']):+.2f} points against NBSVM"
+    )
     if goal.get("ensemble") is not None:
-        text += (f"; the ensemble of its seeds scores {goal['ensemble']:.4f} "
-                 f"({100 * (goal['ensemble'] - goal['limit']):+.2f} points against TF-IDF)")
+        text += (
+            f"; the ensemble of its seeds scores {goal['ensemble']:.4f} "
+            f"({100 * (goal['ensemble'] - goal['limit']):+.2f} points against TF-IDF)"
+        )
     return text + ". Lessons 0 and 3 show every seed and discuss why."
 
 
@@ -170,34 +196,48 @@ def render_readme_block(results):
     lines = ["| Measure | Measured | Target |", "| --- | --- | --- |"]
     for name, row in results.get("notebooks", {}).items():
         if row["status"] == "ok":
-            lines.append(f"| `{name}` top to bottom (median of {len(row['runs'])}) | "
-                         f"{row['seconds']['median']:.1f} s, {_gb(row['peak_rss'])} peak | "
-                         f"≤ {LIMITS['notebook_seconds']:.0f} s, ≤ {_gb(LIMITS['notebook_peak_bytes'])} |")
+            lines.append(
+                f"| `{name}` top to bottom (median of {len(row['runs'])}) | "
+                f"{row['seconds']['median']:.1f} s, {_gb(row['peak_rss'])} peak | "
+                f"≤ {LIMITS['notebook_seconds']:.0f} s, ≤ {_gb(LIMITS['notebook_peak_bytes'])} |"
+            )
         else:
-            lines.append(f"| `{name}` top to bottom | {row['status'].upper()} | "
-                         f"≤ {LIMITS['notebook_seconds']:.0f} s, ≤ {_gb(LIMITS['notebook_peak_bytes'])} |")
+            lines.append(
+                f"| `{name}` top to bottom | {row['status'].upper()} | "
+                f"≤ {LIMITS['notebook_seconds']:.0f} s, ≤ {_gb(LIMITS['notebook_peak_bytes'])} |"
+            )
     tuned = baselines(results)
     if tuned is not None:
         for key, label in BASELINES.items():
             b = tuned[key]
-            lines.append(f"| Tuned baseline {label}, C = {b['C']:g} chosen on {b['n_validation']:,} validation "
-                         f"reviews: accuracy on the {b['n_test']:,} test reviews | {b['test_accuracy']:.4f} "
-                         f"({b['seconds']:.1f} s) | — |")
+            lines.append(
+                f"| Tuned baseline {label}, C = {b['C']:g} chosen on {b['n_validation']:,} validation "
+                f"reviews: accuracy on the {b['n_test']:,} test reviews | {b['test_accuracy']:.4f} "
+                f"({b['seconds']:.1f} s) | — |"
+            )
         if "models" in results:
             goal, stretch = goals["best_rnn_vs_tfidf"], goals["best_rnn_vs_nbsvm"]
-            lines.append(f"| Best RNN, accuracy on the {tuned['tfidf']['n_test']:,} test reviews | "
-                         f"{_rnn_measured(goal)} | ≥ tuned TF-IDF {goal['limit']:.4f}; "
-                         f"stretch: ≥ NBSVM {stretch['limit']:.4f} |")
+            lines.append(
+                f"| Best RNN, accuracy on the {tuned['tfidf']['n_test']:,} test reviews | "
+                f"{_rnn_measured(goal)} | ≥ tuned TF-IDF {goal['limit']:.4f}; "
+                f"stretch: ≥ NBSVM {stretch['limit']:.4f} |"
+            )
             if goal.get("ensemble") is not None:
-                lines.append(f"| Ensemble of `{goal['model']}`'s {goal['seeds']} seeds (mean probability), "
-                             f"its own row, not the target | {goal['ensemble']:.4f} | — |")
+                lines.append(
+                    f"| Ensemble of `{goal['model']}`'s {goal['seeds']} seeds (mean probability), "
+                    f"its own row, not the target | {goal['ensemble']:.4f} | — |"
+                )
     if "glove" in results:
         glove = results["glove"]
-        lines.append(f"| GloVe 50d text ({glove['lines']:,} lines): project reader vs `pandas.read_csv` | "
-                     f"{glove['ratio']:.2f}× ({glove['reader']['seconds']['median']:.2f} s vs "
-                     f"{glove['pandas']['seconds']['median']:.2f} s) | ≥ {LIMITS['glove_ratio']:.2f}× |")
-        lines.append(f"| Bundled GloVe arrays, load (checksums verified) | "
-                     f"{glove['bundled_seconds']['median']:.2f} s | — |")
+        lines.append(
+            f"| GloVe 50d text ({glove['lines']:,} lines): project reader vs `pandas.read_csv` | "
+            f"{glove['ratio']:.2f}× ({glove['reader']['seconds']['median']:.2f} s vs "
+            f"{glove['pandas']['seconds']['median']:.2f} s) | ≥ {LIMITS['glove_ratio']:.2f}× |"
+        )
+        lines.append(
+            f"| Bundled GloVe arrays, load (checksums verified) | "
+            f"{glove['bundled_seconds']['median']:.2f} s | — |"
+        )
     for name, section in results.get("sections", {}).items():
         if section.get("error"):
             lines.append(f"| {name} | FAILED: {section['error'][:120]} | — |")
@@ -214,9 +254,10 @@ def render_readme_block(results):
     if comparison:
         lines.append(comparison)
     lines += [
-              f"Measured by `make bench` on {where}; "
-              "every figure, per model and per notebook, and how it is measured: "
-              "[benchmarks/RESULTS.md](benchmarks/RESULTS.md)."]
+        f"Measured by `make bench` on {where}; "
+        "every figure, per model and per notebook, and how it is measured: "
+        "[benchmarks/RESULTS.md](benchmarks/RESULTS.md)."
+    ]
     return "\n".join(lines)
 
 
@@ -226,9 +267,11 @@ def replace_block(text, block, start=README_START, end=README_END):
     Raises ``ValueError`` naming the markers when they are missing or out of order."""
     first, last = text.find(start), text.find(end)
     if first < 0 or last < 0 or last < first:
-        raise ValueError(f"README.md needs the lines {start} and {end} (in that order) around the "
-                         "benchmark table; add them where the table belongs.")
-    return f"{text[:first + len(start)]}\n{block}\n{text[last:]}"
+        raise ValueError(
+            f"README.md needs the lines {start} and {end} (in that order) around the "
+            "benchmark table; add them where the table belongs."
+        )
+    return f"{text[: first + len(start)]}\n{block}\n{text[last:]}"
 
 
 def _cell(value, form="{}"):
@@ -237,28 +280,42 @@ def _cell(value, form="{}"):
 
 def render_results_md(results):
     """``benchmarks/RESULTS.md``: every measured figure, the targets and how they were measured."""
-    out = ["# Benchmarks", "",
-           "Generated by `make bench` (`python -m rnncourse.tools.bench`) from `benchmarks/results.json`; "
-           "do not edit by hand.", ""]
+    out = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`python -m rnncourse.tools.bench`) from `benchmarks/results.json`; "
+        "do not edit by hand.",
+        "",
+    ]
     where = results.get("machine")
     if where:
         versions = ", ".join(f"{k} {v}" for k, v in where["versions"].items() if v)
-        out += ["## Machine", "", "The machine of the latest measurement (each section's machine: see Runs).", "",
-                f"- CPU: {where['cpu']}, {where['cores']} cores, "
-                f"{where['memory_gb']} GB memory; {where['system']}; Python {where['python']}",
-                f"- Libraries: {versions}", ""]
+        out += [
+            "## Machine",
+            "",
+            "The machine of the latest measurement (each section's machine: see Runs).",
+            "",
+            f"- CPU: {where['cpu']}, {where['cores']} cores, "
+            f"{where['memory_gb']} GB memory; {where['system']}; Python {where['python']}",
+            f"- Libraries: {versions}",
+            "",
+        ]
     goals = targets(results)
     out += ["## Targets", "", "| Target | Measured | Limit | Result |", "| --- | --- | --- | --- |"]
-    labels = {"notebook_seconds": "Slowest notebook, median run time",
-              "notebook_peak_bytes": "Largest notebook peak memory",
-              "best_rnn_vs_tfidf": "Best RNN test accuracy vs tuned TF-IDF baseline",
-              "best_rnn_vs_nbsvm": "Stretch: best RNN test accuracy vs tuned NBSVM",
-              "glove_ratio": "GloVe reader speed / pandas speed"}
-    formats = {"notebook_seconds": (lambda v: f"{v:.1f} s", "≤"),
-               "notebook_peak_bytes": (_gb, "≤"),
-               "best_rnn_vs_tfidf": (lambda v: f"{v:.4f}", "≥"),
-               "best_rnn_vs_nbsvm": (lambda v: f"{v:.4f}", "≥"),
-               "glove_ratio": (lambda v: f"{v:.2f}×", "≥")}
+    labels = {
+        "notebook_seconds": "Slowest notebook, median run time",
+        "notebook_peak_bytes": "Largest notebook peak memory",
+        "best_rnn_vs_tfidf": "Best RNN test accuracy vs tuned TF-IDF baseline",
+        "best_rnn_vs_nbsvm": "Stretch: best RNN test accuracy vs tuned NBSVM",
+        "glove_ratio": "GloVe reader speed / pandas speed",
+    }
+    formats = {
+        "notebook_seconds": (lambda v: f"{v:.1f} s", "≤"),
+        "notebook_peak_bytes": (_gb, "≤"),
+        "best_rnn_vs_tfidf": (lambda v: f"{v:.4f}", "≥"),
+        "best_rnn_vs_nbsvm": (lambda v: f"{v:.4f}", "≥"),
+        "glove_ratio": (lambda v: f"{v:.2f}×", "≥"),
+    }
     for name, goal in goals.items():
         show, relation = formats[name]
         if name.startswith("best_rnn") and goal["measured"] is not None:
@@ -270,28 +327,37 @@ def render_results_md(results):
         limit = "—" if goal["limit"] is None else f"{relation} {show(goal['limit'])}"
         out.append(f"| {labels[name]} | {shown} | {limit} | {_met(goal)} |")
     if goals["best_rnn_vs_tfidf"]["measured"] is not None:
-        out += ["", f"The best RNN is the course's reference model `{REFERENCE_MODEL}`, fixed in advance (taking "
-                "the model with the highest test accuracy would select on the test set): the mean over the "
-                "seeds its manifest entry records when it records two or more, else the shipped weights' "
-                "accuracy re-evaluated in this run (one seed). The ensemble of its seeds is reported as its "
-                "own row of the per-seed table, not as the target."]
+        out += [
+            "",
+            f"The best RNN is the course's reference model `{REFERENCE_MODEL}`, fixed in advance (taking "
+            "the model with the highest test accuracy would select on the test set): the mean over the "
+            "seeds its manifest entry records when it records two or more, else the shipped weights' "
+            "accuracy re-evaluated in this run (one seed). The ensemble of its seeds is reported as its "
+            "own row of the per-seed table, not as the target.",
+        ]
     out.append("")
     notebooks = results.get("notebooks")
     if notebooks is not None:
         section = results["sections"]["notebooks"]
-        out += ["## Notebooks", "",
-                f"Each notebook executed top to bottom {section['repeats']} times, each time in a fresh "
-                "kernel started from a fresh process (`rnncourse.tools.notebooks.execute`: kernel start to "
-                "last cell). Peak memory: the larger of the kernel's `ru_maxrss` (exact peak of the "
-                "largest process the runner waited for) and the summed RSS of the kernel's process "
-                "tree polled every 50 ms. Median of the runs.", "",
-                "| Notebook | Status | Median s | Min s | Max s | Median peak | Max peak |",
-                "| --- | --- | --- | --- | --- | --- | --- |"]
+        out += [
+            "## Notebooks",
+            "",
+            f"Each notebook executed top to bottom {section['repeats']} times, each time in a fresh "
+            "kernel started from a fresh process (`rnncourse.tools.notebooks.execute`: kernel start to "
+            "last cell). Peak memory: the larger of the kernel's `ru_maxrss` (exact peak of the "
+            "largest process the runner waited for) and the summed RSS of the kernel's process "
+            "tree polled every 50 ms. Median of the runs.",
+            "",
+            "| Notebook | Status | Median s | Min s | Max s | Median peak | Max peak |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
         for name, row in notebooks.items():
             if row["status"] == "ok":
                 s = row["seconds"]
-                out.append(f"| `{name}` | ok | {s['median']:.1f} | {s['min']:.1f} | {s['max']:.1f} | "
-                           f"{_gb(row['peak_rss'])} | {_gb(row['peak_rss_max'])} |")
+                out.append(
+                    f"| `{name}` | ok | {s['median']:.1f} | {s['min']:.1f} | {s['max']:.1f} | "
+                    f"{_gb(row['peak_rss'])} | {_gb(row['peak_rss_max'])} |"
+                )
             else:
                 out.append(f"| `{name}` | **{row['status']}** | — | — | — | — | — |")
         for name, row in notebooks.items():
@@ -300,121 +366,178 @@ def render_results_md(results):
         out.append("")
     models = results.get("models")
     if models is not None:
-        out += ["## Models", "",
-                "Each shipped model (`rnncourse.models.RECIPES`) loaded with its verified weights "
-                "(`rnncourse.weights.load_pretrained`) and re-evaluated on the bundled 5,000-review test "
-                "split it was trained for (`rnncourse.data.imdb_arrays(**RECIPES[name].data)`). "
-                f"Throughput: `model.predict` at batch size {BATCH_SIZE} over the whole test split after a "
-                "warm-up call. Seconds per epoch: from the manifest (the training run).", "",
-                "| Model | Lesson | Accuracy | Manifest accuracy | s/epoch | Epochs | Reviews/s | Weights |",
-                "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        out += [
+            "## Models",
+            "",
+            "Each shipped model (`rnncourse.models.RECIPES`) loaded with its verified weights "
+            "(`rnncourse.weights.load_pretrained`) and re-evaluated on the bundled 5,000-review test "
+            "split it was trained for (`rnncourse.data.imdb_arrays(**RECIPES[name].data)`). "
+            f"Throughput: `model.predict` at batch size {BATCH_SIZE} over the whole test split after a "
+            "warm-up call. Seconds per epoch: from the manifest (the training run).",
+            "",
+            "| Model | Lesson | Accuracy | Manifest accuracy | s/epoch | Epochs | Reviews/s | Weights |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
         for name, row in models.items():
             if row["status"] != "ok":
-                out.append(f"| `{name}` | {row.get('lesson', '')} | **{row['status']}** | — | — | — | — | "
-                           f"{row.get('error', '')} |")
+                out.append(
+                    f"| `{name}` | {row.get('lesson', '')} | **{row['status']}** | — | — | — | — | "
+                    f"{row.get('error', '')} |"
+                )
                 continue
             manifest_accuracy = row["manifest_test_accuracy"]
             manifest_accuracy = "—" if manifest_accuracy is None else f"{manifest_accuracy:.4f}"
             out.append(
                 f"| `{name}` | {row['lesson']} | {row['accuracy']:.4f} | "
                 f"{manifest_accuracy} | {row['seconds_per_epoch']} | {row['epochs_run']} | "
-                f"{row['reviews_per_second']:.0f} | {'quick stand-in' if row['quick'] else 'trained'} |")
+                f"{row['reviews_per_second']:.0f} | {'quick stand-in' if row['quick'] else 'trained'} |"
+            )
         out.append("")
         seeded = {name: row for name, row in models.items() if row.get("seeds")}
         if seeded:
-            out += ["Per-seed results, from the manifest (the training runs); the weights shipped are one "
-                    "of these seeds.", "",
-                    "| Model | Seed | Validation accuracy | Test accuracy | Best epoch | Seconds |",
-                    "| --- | --- | --- | --- | --- | --- |"]
+            out += [
+                "Per-seed results, from the manifest (the training runs); the weights shipped are one "
+                "of these seeds.",
+                "",
+                "| Model | Seed | Validation accuracy | Test accuracy | Best epoch | Seconds |",
+                "| --- | --- | --- | --- | --- | --- |",
+            ]
             for name, row in seeded.items():
                 for seed in row["seeds"]:
-                    cells = [_cell(seed.get("seed")), _cell(seed.get("val_accuracy"), "{:.4f}"),
-                             _cell(seed.get("test_accuracy"), "{:.4f}"), _cell(seed.get("best_epoch")),
-                             _cell(seed.get("seconds", seed.get("train_seconds")))]
+                    cells = [
+                        _cell(seed.get("seed")),
+                        _cell(seed.get("val_accuracy"), "{:.4f}"),
+                        _cell(seed.get("test_accuracy"), "{:.4f}"),
+                        _cell(seed.get("best_epoch")),
+                        _cell(seed.get("seconds", seed.get("train_seconds"))),
+                    ]
                     out.append(f"| `{name}` | " + " | ".join(cells) + " |")
                 score, count, sd = rnn_score(row)
                 if count > 1:
                     out.append(f"| `{name}` | mean ± sd of {count} | — | {score:.4f} ± {sd:.4f} | — | — |")
                 ensemble = row.get("ensemble")
                 if ensemble:
-                    out.append(f"| `{name}` | ensemble of {len(ensemble['seeds'])} (mean probability) | "
-                               f"{ensemble['val_accuracy']:.4f} | {ensemble['test_accuracy']:.4f} | — | — |")
+                    out.append(
+                        f"| `{name}` | ensemble of {len(ensemble['seeds'])} (mean probability) | "
+                        f"{ensemble['val_accuracy']:.4f} | {ensemble['test_accuracy']:.4f} | — | — |"
+                    )
             out.append("")
     tuned = baselines(results)
     if tuned is not None:
-        out += ["## Baselines", "",
-                "Two bag-of-n-grams baselines (`rnncourse.baseline.tuned_baselines`), tuned and scored in "
-                f"this run ({results['baseline'].get('seconds', 0):.1f} s in all; the n-grams are counted once for "
-                "both, and each baseline's seconds include that count). Logistic regression's `C` is "
-                "chosen on a validation slice of the training reviews, the recipe refitted on every "
-                "training review, and the test reviews scored once.", "",
-                "| Baseline | C chosen on validation | Validation accuracy | Test accuracy | "
-                "Train / validation / test reviews | Features | Seconds |",
-                "| --- | --- | --- | --- | --- | --- | --- |"]
+        out += [
+            "## Baselines",
+            "",
+            "Two bag-of-n-grams baselines (`rnncourse.baseline.tuned_baselines`), tuned and scored in "
+            f"this run ({results['baseline'].get('seconds', 0):.1f} s in all; the n-grams are counted once for "
+            "both, and each baseline's seconds include that count). Logistic regression's `C` is "
+            "chosen on a validation slice of the training reviews, the recipe refitted on every "
+            "training review, and the test reviews scored once.",
+            "",
+            "| Baseline | C chosen on validation | Validation accuracy | Test accuracy | "
+            "Train / validation / test reviews | Features | Seconds |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
         for key, label in BASELINES.items():
             b = tuned[key]
             chosen = f"{b['C']:g}"
-            out.append(f"| {label} | {chosen} | {b['validation_accuracy'][chosen]:.4f} | "
-                       f"**{b['test_accuracy']:.4f}** | {b['n_train']:,} / {b['n_validation']:,} / "
-                       f"{b['n_test']:,} | {b['features']:,} | {b['seconds']:.1f} |")
+            out.append(
+                f"| {label} | {chosen} | {b['validation_accuracy'][chosen]:.4f} | "
+                f"**{b['test_accuracy']:.4f}** | {b['n_train']:,} / {b['n_validation']:,} / "
+                f"{b['n_test']:,} | {b['features']:,} | {b['seconds']:.1f} |"
+            )
         grid = sorted({c for b in tuned.values() for c in b["validation_accuracy"]}, key=float)
-        out += ["", "Validation accuracy for each `C` tried:", "",
-                "| C | " + " | ".join(BASELINES[key].split(" (")[0] for key in BASELINES) + " |",
-                "| --- |" + " --- |" * len(BASELINES)]
+        out += [
+            "",
+            "Validation accuracy for each `C` tried:",
+            "",
+            "| C | " + " | ".join(BASELINES[key].split(" (")[0] for key in BASELINES) + " |",
+            "| --- |" + " --- |" * len(BASELINES),
+        ]
         for c in grid:
-            cells = [f"{tuned[key]['validation_accuracy'][c]:.4f}" if c in tuned[key]["validation_accuracy"]
-                     else "—" for key in BASELINES]
+            cells = [
+                f"{tuned[key]['validation_accuracy'][c]:.4f}"
+                if c in tuned[key]["validation_accuracy"]
+                else "—"
+                for key in BASELINES
+            ]
             out.append(f"| {c} | " + " | ".join(cells) + " |")
         out.append("")
         for key, label in BASELINES.items():
             b = tuned[key]
-            out += [f"- {label}: `{b['model']}`. Validation slice: {b['validation']}. Selection: {b['selection']}."]
+            out += [
+                f"- {label}: `{b['model']}`. Validation slice: {b['validation']}. Selection: {b['selection']}."
+            ]
         out.append("")
     g = results.get("glove")
     if g is not None:
         repeats = results["sections"]["glove"]["repeats"]
-        out += ["## GloVe loading", "",
-                f"`{g['file']}`: {g['lines']:,} lines × {g['dim']} dimensions, {g['bytes'] / 1e6:.0f} MB, "
-                f"written from the bundled vectors. Readers timed in one run after a warm-up call each, "
-                f"interleaved ({repeats} rounds, order alternating); wall and CPU seconds.", "",
-                "| Reader | Median s | Min s | Median CPU s |", "| --- | --- | --- | --- |"]
-        readers = {"reader": f"`rnncourse.glove.read_glove_text` ({g['reader_threads']} threads)",
-                   "reader_1_thread": "`rnncourse.glove.read_glove_text` (1 thread)",
-                   "pandas": '`pandas.read_csv(sep=" ", header=None, quoting=3, keep_default_na=False, '
-                             'na_filter=False)`',
-                   "pandas_glove_vectors": "the same `read_csv`, then the float32 matrix and `GloveVectors` "
-                                           "(the reader's result)"}
+        out += [
+            "## GloVe loading",
+            "",
+            f"`{g['file']}`: {g['lines']:,} lines × {g['dim']} dimensions, {g['bytes'] / 1e6:.0f} MB, "
+            f"written from the bundled vectors. Readers timed in one run after a warm-up call each, "
+            f"interleaved ({repeats} rounds, order alternating); wall and CPU seconds.",
+            "",
+            "| Reader | Median s | Min s | Median CPU s |",
+            "| --- | --- | --- | --- |",
+        ]
+        readers = {
+            "reader": f"`rnncourse.glove.read_glove_text` ({g['reader_threads']} threads)",
+            "reader_1_thread": "`rnncourse.glove.read_glove_text` (1 thread)",
+            "pandas": '`pandas.read_csv(sep=" ", header=None, quoting=3, keep_default_na=False, '
+            "na_filter=False)`",
+            "pandas_glove_vectors": "the same `read_csv`, then the float32 matrix and `GloveVectors` "
+            "(the reader's result)",
+        }
         for key, label in readers.items():
             if key not in g:
                 continue
             wall, cpu = g[key]["seconds"], g[key]["cpu_seconds"]
             out.append(f"| {label} | {wall['median']:.2f} | {wall['min']:.2f} | {cpu['median']:.2f} |")
-        same = (f"; {g['ratio_same_result']:.2f}× against pandas building the same result"
-                if "ratio_same_result" in g else "")
-        out += ["", f"Reader speed / pandas speed (ratio of medians): **{g['ratio']:.2f}×** "
-                f"({g['ratio_1_thread']:.2f}× on one thread{same}). The reader returns `GloveVectors` (float32 "
-                "matrix and word index); `read_csv` returns a DataFrame. `keep_default_na=False, na_filter=False` "
-                "keep words such as \"null\" and \"nan\" as words. The reader's result equals the bundled "
-                f"vectors exactly: {'yes' if g['matches_reference'] else '**NO**'}; pandas read "
-                f"{g['pandas_rows']:,} rows.", "",
-                "Bundled arrays (`rnncourse.glove.bundled_glove()`: SHA-256 of both files, word list from "
-                f"parquet, vectors memory-mapped): median {g['bundled_seconds']['median']:.2f} s; reading "
-                f"every vector once more: {g['bundled_read_all_seconds']:.2f} s.", ""]
+        same = (
+            f"; {g['ratio_same_result']:.2f}× against pandas building the same result"
+            if "ratio_same_result" in g
+            else ""
+        )
+        out += [
+            "",
+            f"Reader speed / pandas speed (ratio of medians): **{g['ratio']:.2f}×** "
+            f"({g['ratio_1_thread']:.2f}× on one thread{same}). The reader returns `GloveVectors` (float32 "
+            "matrix and word index); `read_csv` returns a DataFrame. `keep_default_na=False, na_filter=False` "
+            'keep words such as "null" and "nan" as words. The reader\'s result equals the bundled '
+            f"vectors exactly: {'yes' if g['matches_reference'] else '**NO**'}; pandas read "
+            f"{g['pandas_rows']:,} rows.",
+            "",
+            "Bundled arrays (`rnncourse.glove.bundled_glove()`: SHA-256 of both files, word list from "
+            f"parquet, vectors memory-mapped): median {g['bundled_seconds']['median']:.2f} s; reading "
+            f"every vector once more: {g['bundled_read_all_seconds']:.2f} s.",
+            "",
+        ]
     sections = results.get("sections", {})
     if sections:
-        out += ["## Runs", "", "| Section | Measured at (UTC) | Machine | Seconds | "
-                "Load average (1, 5, 15 min) at start |", "| --- | --- | --- | --- | --- |"]
+        out += [
+            "## Runs",
+            "",
+            "| Section | Measured at (UTC) | Machine | Seconds | Load average (1, 5, 15 min) at start |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for name in SECTIONS:
             if name in sections:
                 s = sections[name]
                 load = ", ".join(f"{x:.2f}" for x in s["load_at_start"]) if s["load_at_start"] else "—"
                 failed = f" — **FAILED**: {s['error']}" if s.get("error") else ""
-                out.append(f"| {name}{failed} | {s['measured_at']} | {_section_machine(results, name)} | "
-                           f"{s['seconds']:.0f} | {load} |")
+                out.append(
+                    f"| {name}{failed} | {s['measured_at']} | {_section_machine(results, name)} | "
+                    f"{s['seconds']:.0f} | {load} |"
+                )
         if results.get("bench_seconds") is not None:
             out += ["", f"The whole `make bench` took {results['bench_seconds']:.0f} s."]
-        out += ["", "Timings are wall-clock on a machine that may have been busy with other work: the load "
-                "average at the start of each section shows how busy.", ""]
+        out += [
+            "",
+            "Timings are wall-clock on a machine that may have been busy with other work: the load "
+            "average at the start of each section shows how busy.",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -460,13 +583,16 @@ def stale_views(folder=None, readme=None):
     text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
     try:
         if replace_block(text, block) != text:
-            problems.append(f"{readme.name}: the benchmark table is stale against {folder.name}/results.json; "
-                            "run `python -m rnncourse.tools.bench --readme`.")
+            problems.append(
+                f"{readme.name}: the benchmark table is stale against {folder.name}/results.json; "
+                "run `python -m rnncourse.tools.bench --readme`."
+            )
     except ValueError as error:
         problems.append(str(error))
     md = folder / "RESULTS.md"
     if not md.is_file() or md.read_text(encoding="utf-8") != md_text:
-        problems.append(f"{folder.name}/RESULTS.md is stale against results.json; "
-                        "run `python -m rnncourse.tools.bench --readme`.")
+        problems.append(
+            f"{folder.name}/RESULTS.md is stale against results.json; "
+            "run `python -m rnncourse.tools.bench --readme`."
+        )
     return problems
-

@@ -28,7 +28,13 @@ from ..check import BLANK, NUMERALS
 from ..paths import repo_root
 
 ROLES = ("instructions", "note", "setup", "solution", "check")
-CELL_TYPES = {"instructions": "markdown", "note": "markdown", "setup": "code", "solution": "code", "check": "code"}
+CELL_TYPES = {
+    "instructions": "markdown",
+    "note": "markdown",
+    "setup": "code",
+    "solution": "code",
+    "check": "code",
+}
 # An exercise's heading in its first instructions cell: "## 6. Exercise III: title" or "## Exercise III".
 EXERCISE_HEADING = re.compile(r"^##[ \t]+(?:\d+(?:\.\d+)*\.?[ \t]+)?Exercise[ \t]+([IVXLC]+)\b(.*)$")
 ENVIRONMENT_CELL = """\
@@ -61,7 +67,9 @@ def blank_out(source, blanks):
             raise ExerciseError(f"blank {blank!r} is not a non-empty string")
         found = source.find(blank, start)
         if found < 0:
-            where = "" if source.find(blank) < 0 else " after the previous blank (list blanks in source order)"
+            where = (
+                "" if source.find(blank) < 0 else " after the previous blank (list blanks in source order)"
+            )
             raise ExerciseError(f"blank {blank!r} does not occur in the solution cell{where}")
         pieces += [source[start:found], BLANK]
         start = found + len(blank)
@@ -91,8 +99,11 @@ def _headings(source):
 
 def _exercise_heading(source):
     """``(line index, numeral)`` of every level-2 heading of ``source`` that names an exercise."""
-    return [(index, match.group(1)) for index, level, line in _headings(source)
-            if level == 2 and (match := EXERCISE_HEADING.match(line))]
+    return [
+        (index, match.group(1))
+        for index, level, line in _headings(source)
+        if level == 2 and (match := EXERCISE_HEADING.match(line))
+    ]
 
 
 def renumber(source, number):
@@ -124,15 +135,19 @@ def _validate(cells, name):
         if not isinstance(info, dict) or info.get("role") not in ROLES:
             raise ExerciseError(f"{where}: rnncourse.role must be one of {', '.join(ROLES)}, not {info!r}")
         if info.get("exercise") not in NUMERALS:
-            raise ExerciseError(f"{where}: rnncourse.exercise must be one of {', '.join(NUMERALS)}, "
-                                f"not {info.get('exercise')!r}")
+            raise ExerciseError(
+                f"{where}: rnncourse.exercise must be one of {', '.join(NUMERALS)}, "
+                f"not {info.get('exercise')!r}"
+            )
         if info.get("part") not in (None, 1, 2):
             raise ExerciseError(f"{where}: rnncourse.part must be 1 or 2, not {info.get('part')!r}")
         if cell["cell_type"] != CELL_TYPES[info["role"]]:
             raise ExerciseError(f"{where}: a {info['role']} cell must be a {CELL_TYPES[info['role']]} cell")
         if info["role"] == "note" and any(level <= 2 for _, level, _ in _headings(cell["source"])):
-            raise ExerciseError(f"{where}: a note cell must not contain a # or ## heading: it is placed under "
-                                f"the instructions of {_label(info)}")
+            raise ExerciseError(
+                f"{where}: a note cell must not contain a # or ## heading: it is placed under "
+                f"the instructions of {_label(info)}"
+            )
         if info["role"] == "solution":
             blanks = info.get("blanks")
             if not isinstance(blanks, list) or not blanks:
@@ -146,44 +161,56 @@ def _validate(cells, name):
         if info["role"] == "check":
             function = f"exercise_{NUMERALS.index(info['exercise']) + 1}("
             if function not in cell["source"]:
-                raise ExerciseError(f"{where}: the check cell of {_label(info)} must call check.{function}...)")
+                raise ExerciseError(
+                    f"{where}: the check cell of {_label(info)} must call check.{function}...)"
+                )
         marked.append((index, cell, info))
     solutions = {}
-    for index, cell, info in marked:
+    for index, _cell, info in marked:
         if info["role"] == "solution":
             if _key(info) in solutions:
                 raise ExerciseError(f"{name}, cell {index}: {_label(info)} has a second solution cell")
             solutions[_key(info)] = index
-    for index, cell, info in marked:
+    for index, _cell, info in marked:
         if _key(info) not in solutions:
             raise ExerciseError(f"{name}, cell {index}: {_label(info)} has no solution cell")
         if info["role"] == "check" and index < solutions[_key(info)]:
-            raise ExerciseError(f"{name}, cell {index}: the check cell of {_label(info)} comes before its solution")
-    for key, index in solutions.items():
+            raise ExerciseError(
+                f"{name}, cell {index}: the check cell of {_label(info)} comes before its solution"
+            )
+    for key in solutions:
         if not any(info["role"] == "check" and _key(info) == key for _, _, info in marked):
             raise ExerciseError(f"{name}: {_label({'exercise': key[0], 'part': key[1]})} has no check cell")
     instructions = {_key(info) for _, _, info in marked if info["role"] == "instructions"}
-    for index, cell, info in marked:
+    for index, _cell, info in marked:
         if info["role"] == "note" and _key(info) not in instructions:
-            raise ExerciseError(f"{name}, cell {index}: the note of {_label(info)} has no instructions cell "
-                                f"of the same exercise step to follow")
+            raise ExerciseError(
+                f"{name}, cell {index}: the note of {_label(info)} has no instructions cell "
+                f"of the same exercise step to follow"
+            )
     headed = set()
-    for index, cell, info in marked:
+    for index, _cell, info in marked:
         if info["role"] != "instructions":
             continue
         headings = _exercise_heading(cell["source"])
         for _, numeral in headings:
             if numeral != info["exercise"]:
-                raise ExerciseError(f"{name}, cell {index}: the instructions of {_label(info)} have the heading "
-                                    f"of Exercise {numeral}")
+                raise ExerciseError(
+                    f"{name}, cell {index}: the instructions of {_label(info)} have the heading "
+                    f"of Exercise {numeral}"
+                )
         first = info["exercise"] not in headed
         if first and len(headings) != 1:
-            raise ExerciseError(f"{name}, cell {index}: the first instructions cell of Exercise {info['exercise']} "
-                                f"needs one heading '## Exercise {info['exercise']}…' (a lesson section number "
-                                f"before 'Exercise' is allowed), found {len(headings)}")
+            raise ExerciseError(
+                f"{name}, cell {index}: the first instructions cell of Exercise {info['exercise']} "
+                f"needs one heading '## Exercise {info['exercise']}…' (a lesson section number "
+                f"before 'Exercise' is allowed), found {len(headings)}"
+            )
         if not first and headings:
-            raise ExerciseError(f"{name}, cell {index}: Exercise {info['exercise']} has a second "
-                                f"'## Exercise' heading; later instructions cells use ### headings")
+            raise ExerciseError(
+                f"{name}, cell {index}: Exercise {info['exercise']} has a second "
+                f"'## Exercise' heading; later instructions cells use ### headings"
+            )
         headed.add(info["exercise"])
     return marked
 
@@ -208,11 +235,13 @@ def exercise_notebook(lesson, name):
         return None
     exercises = sorted({info["exercise"] for _, _, info in marked}, key=NUMERALS.index)
     title = _title(lesson.cells) or Path(name).stem
-    intro = (f"# Exercises: {title}\n\n"
-             f"Exercises {', '.join(exercises)} of the lesson `notebooks/{name}`, which also holds the solutions. "
-             f"Run the cells from the top. In each exercise, replace every `{BLANK}` with your code, run the "
-             f"cell, then run the check cell below it: it prints a short confirmation, or a hint that names "
-             f"the likely mistake.")
+    intro = (
+        f"# Exercises: {title}\n\n"
+        f"Exercises {', '.join(exercises)} of the lesson `notebooks/{name}`, which also holds the solutions. "
+        f"Run the cells from the top. In each exercise, replace every `{BLANK}` with your code, run the "
+        f"cell, then run the check cell below it: it prints a short confirmation, or a hint that names "
+        f"the likely mistake."
+    )
     cells = [new_markdown_cell(intro), new_code_cell(ENVIRONMENT_CELL)]
     notes = {}
     for _, cell, info in marked:
@@ -224,7 +253,7 @@ def exercise_notebook(lesson, name):
     def metadata_of(info):
         return {"rnncourse": {key: info[key] for key in ("role", "exercise", "part") if key in info}}
 
-    for index, cell, info in marked:
+    for index, _cell, info in marked:
         metadata = metadata_of(info)
         if info["role"] == "note":
             continue  # placed after the instructions of its step, below
@@ -235,19 +264,26 @@ def exercise_notebook(lesson, name):
                 source = renumber(source, numbers[info["exercise"]])
             cells.append(new_markdown_cell(source, metadata=metadata))
             if last_instructions[_key(info)] == index:
-                cells += [new_markdown_cell(note["source"], metadata=metadata_of(marker(note)))
-                          for note in notes.get(_key(info), [])]
+                cells += [
+                    new_markdown_cell(note["source"], metadata=metadata_of(marker(note)))
+                    for note in notes.get(_key(info), [])
+                ]
         else:
-            source = blank_out(cell["source"], info["blanks"]) if info["role"] == "solution" else cell["source"]
+            source = (
+                blank_out(cell["source"], info["blanks"]) if info["role"] == "solution" else cell["source"]
+            )
             cells.append(new_code_cell(source, metadata=metadata))
     for number, cell in enumerate(cells):
         info = cell.metadata.get("rnncourse", {})
         cell["id"] = f"cell-{number:02d}" + (f"-{info['exercise']}-{info['role']}" if info else "")
         cell["id"] = cell["id"].lower()
-    notebook = new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    })
+    notebook = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+    )
     notebook.nbformat, notebook.nbformat_minor = 4, 5
     nbformat.validate(notebook)
     return notebook
@@ -255,8 +291,11 @@ def exercise_notebook(lesson, name):
 
 def answers(lesson, name):
     """``{(exercise, part): [blank strings]}`` of the lesson notebook ``lesson`` (for tests and graders)."""
-    return {_key(info): list(info["blanks"]) for _, _, info in _validate(lesson.cells, name)
-            if info["role"] == "solution"}
+    return {
+        _key(info): list(info["blanks"])
+        for _, _, info in _validate(lesson.cells, name)
+        if info["role"] == "solution"
+    }
 
 
 def lesson_paths(notebooks_dir=None):
@@ -295,8 +334,11 @@ def stale(generated, out_dir):
         elif path.read_bytes() != text.encode("utf-8"):
             problems.append(f"{_shown(path)} differs from what notebooks/{name} generates")
     existing = sorted(out_dir.glob("*.ipynb")) if out_dir.is_dir() else []
-    problems += [f"{_shown(path)} has no lesson notebook with exercise markers" for path in existing
-                 if path.name not in generated]
+    problems += [
+        f"{_shown(path)} has no lesson notebook with exercise markers"
+        for path in existing
+        if path.name not in generated
+    ]
     return problems
 
 
@@ -316,9 +358,14 @@ def write(generated, out_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rnncourse.tools.exercises", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if exercises/ differs from what would be generated")
+    parser = argparse.ArgumentParser(
+        prog="python -m rnncourse.tools.exercises", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write; exit 1 if exercises/ differs from what would be generated",
+    )
     parser.add_argument("--notebooks", default=None, help="lesson notebooks folder (default: notebooks/)")
     parser.add_argument("--out", default=None, help="exercise notebooks folder (default: exercises/)")
     args = parser.parse_args(argv)
@@ -331,8 +378,12 @@ def main(argv=None):
     if args.check:
         problems = stale(generated, out_dir)
         if problems:
-            print("exercises/ is stale — the lesson notebooks changed since it was generated:\n  "
-                  + "\n  ".join(problems) + "\nRun `make exercises` and commit the result.", file=sys.stderr)
+            print(
+                "exercises/ is stale — the lesson notebooks changed since it was generated:\n  "
+                + "\n  ".join(problems)
+                + "\nRun `make exercises` and commit the result.",
+                file=sys.stderr,
+            )
             return 1
         print(f"exercises/ is up to date ({len(generated)} notebook(s)).")
         return 0

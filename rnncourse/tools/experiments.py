@@ -10,7 +10,6 @@ the target) of SimpleRNN, GRU, LSTM and chrono-initialised LSTM against the leng
 and fine-tuned GloVe, against the number of training reviews.
 """
 
-
 import time
 
 import keras
@@ -22,10 +21,27 @@ from ..tasks import ADDING_BASELINE_MSE, ADDING_TOLERANCE, adding_model, adding_
 MEMORY_VARIANTS = ("simple_rnn", "gru", "lstm", "lstm_chrono")
 MEMORY_LENGTHS = (50, 100, 200)
 MEMORY_SEEDS = (0, 1, 2)
-MEMORY_CONFIG = {"n_train": 6000, "n_val": 1000, "n_test": 2000, "epochs": 25, "units": 32,
-                 "batch_size": 64, "learning_rate": 3e-3, "patience": None, "stop_at": None}
-MEMORY_QUICK = {"lengths": (8,), "seeds": (0, 1), "n_train": 64, "n_val": 32, "n_test": 32,
-                "epochs": 1, "units": 4, "batch_size": 32}
+MEMORY_CONFIG = {
+    "n_train": 6000,
+    "n_val": 1000,
+    "n_test": 2000,
+    "epochs": 25,
+    "units": 32,
+    "batch_size": 64,
+    "learning_rate": 3e-3,
+    "patience": None,
+    "stop_at": None,
+}
+MEMORY_QUICK = {
+    "lengths": (8,),
+    "seeds": (0, 1),
+    "n_train": 64,
+    "n_val": 32,
+    "n_test": 32,
+    "epochs": 1,
+    "units": 4,
+    "batch_size": 32,
+}
 TEST_SEED = 1_000_000
 """Data seed of the test sets: one fixed test set per length, the same for every run."""
 CURVE_SIZES = (250, 1000, 4000, 18000)
@@ -38,8 +54,14 @@ CURVE_VARIANTS = ("scratch", "frozen_glove", "finetuned_glove")
 def _memory_model(variant, units, length, learning_rate, seed):
     """The model of one ``long_memory`` variant: ``"<cell>"`` or ``"lstm_chrono"``."""
     chrono = variant.endswith("_chrono")
-    return adding_model(variant.removesuffix("_chrono"), units=units, chrono=chrono, length=length,
-                        learning_rate=learning_rate, seed=seed)
+    return adding_model(
+        variant.removesuffix("_chrono"),
+        units=units,
+        chrono=chrono,
+        length=length,
+        learning_rate=learning_rate,
+        seed=seed,
+    )
 
 
 class _StopAt(keras.callbacks.Callback):
@@ -64,13 +86,23 @@ class _EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        self.log(f"  {self.label} epoch {epoch + 1}: {time.time() - self.started:.1f}s "
-                 f"loss {logs.get('loss', float('nan')):.4f} val_mse {logs.get('val_loss', float('nan')):.4f} "
-                 f"val_within {logs.get('val_within_0.1', float('nan')):.3f}")
+        self.log(
+            f"  {self.label} epoch {epoch + 1}: {time.time() - self.started:.1f}s "
+            f"loss {logs.get('loss', float('nan')):.4f} val_mse {logs.get('val_loss', float('nan')):.4f} "
+            f"val_within {logs.get('val_within_0.1', float('nan')):.3f}"
+        )
 
 
-def long_memory(variants=MEMORY_VARIANTS, lengths=None, seeds=None, quick=False,
-                save=None, log=print, epoch_log=False, **overrides):
+def long_memory(
+    variants=MEMORY_VARIANTS,
+    lengths=None,
+    seeds=None,
+    quick=False,
+    save=None,
+    log=print,
+    epoch_log=False,
+    **overrides,
+):
     """Train one model per variant x length x seed on the adding problem; test each on new sequences.
 
     ``variants``: ``"simple_rnn"``, ``"gru"``, ``"lstm"`` (Keras's forget bias 1) and
@@ -122,65 +154,103 @@ def long_memory(variants=MEMORY_VARIANTS, lengths=None, seeds=None, quick=False,
                 model = _memory_model(variant, config["units"], length, config["learning_rate"], seed)
                 callbacks = [_EpochLog(f"{variant} length {length} seed {seed}", log)] if epoch_log else []
                 if config["patience"]:
-                    callbacks.append(keras.callbacks.EarlyStopping(
-                        "val_loss", patience=config["patience"], restore_best_weights=True))
+                    callbacks.append(
+                        keras.callbacks.EarlyStopping(
+                            "val_loss", patience=config["patience"], restore_best_weights=True
+                        )
+                    )
                 if config["stop_at"] is not None:
                     callbacks.append(_StopAt(config["stop_at"]))
                 started = time.time()
-                history = model.fit(x, y, epochs=config["epochs"], batch_size=config["batch_size"],
-                                    validation_data=(x_val, y_val), callbacks=callbacks, verbose=0,
-                                    shuffle=True)
+                history = model.fit(
+                    x,
+                    y,
+                    epochs=config["epochs"],
+                    batch_size=config["batch_size"],
+                    validation_data=(x_val, y_val),
+                    callbacks=callbacks,
+                    verbose=0,
+                    shuffle=True,
+                )
                 seconds = time.time() - started
                 predictions = model.predict(x_test, batch_size=512, verbose=0)[:, 0]
                 errors = predictions - y_test
                 val_mse = [round(float(v), 5) for v in history.history["val_loss"]]
                 val_accuracy = [round(float(v), 4) for v in history.history["val_within_0.1"]]
-                run = {"test_mse": round(float(np.mean(errors ** 2)), 5),
-                       "test_accuracy": round(float(np.mean(np.abs(errors) <= ADDING_TOLERANCE)), 4),
-                       "epochs_run": len(val_mse),
-                       "best_epoch": int(np.argmin(val_mse)) + 1 if config["patience"] else len(val_mse),
-                       "seconds": round(seconds, 1),
-                       "val_mse": val_mse,
-                       "val_accuracy": val_accuracy}
+                run = {
+                    "test_mse": round(float(np.mean(errors**2)), 5),
+                    "test_accuracy": round(float(np.mean(np.abs(errors) <= ADDING_TOLERANCE)), 4),
+                    "epochs_run": len(val_mse),
+                    "best_epoch": int(np.argmin(val_mse)) + 1 if config["patience"] else len(val_mse),
+                    "seconds": round(seconds, 1),
+                    "val_mse": val_mse,
+                    "val_accuracy": val_accuracy,
+                }
                 runs[variant][str(length)][str(seed)] = run
-                log(f"long_memory {variant} length {length} seed {seed}: test MSE {run['test_mse']:.4f}, "
-                    f"accuracy {run['test_accuracy']:.3f}, {run['epochs_run']} epochs, {seconds:.0f}s")
+                log(
+                    f"long_memory {variant} length {length} seed {seed}: test MSE {run['test_mse']:.4f}, "
+                    f"accuracy {run['test_accuracy']:.3f}, {run['epochs_run']} epochs, {seconds:.0f}s"
+                )
                 if save is not None and length == max(lengths) and seed == seeds[0]:
                     save(variant, model)
-    mean = {variant: {length: {key: round(float(np.mean([r[key] for r in by_seed.values()])), 5)
-                               for key in ("test_mse", "test_accuracy")}
-                      for length, by_seed in by_length.items()}
-            for variant, by_length in runs.items()}
-    config.update({
-        "task": "adding problem: x[t] = (value ~ U(0, 1), marker 0/1), exactly two marked steps; "
-                "target = sum of the two marked values",
-        "markers": "first uniform in the first max(1, length // 10) steps, second uniform in the "
-                   "second half (lag >= 90 % of the length)",
-        "variants": list(variants), "lengths": list(lengths), "seeds": list(seeds),
-        "model": f"Input((None, 2)) + cell({config['units']}) + Dense(1)",
-        "optimizer": f"Adam(learning_rate={config['learning_rate']}, clipnorm=1.0)",
-        "loss": "mse",
-        "chrono": "lstm_chrono: forget bias log(U(1, length - 1)), input bias = -forget bias "
-                  "(Tallec & Ollivier 2018); lstm: Keras default, forget bias 1",
-        "early_stopping": (f"val MSE, patience {config['patience']}, best weights restored"
-                           if config["patience"] else None),
-        "stop_at": (f"training stops once the validation accuracy reaches {config['stop_at']}"
-                    if config["stop_at"] is not None else None),
-        "data_seeds": "train = seed, validation = seed + 1000, test = 1000000 (same test set per length)",
-        "accuracy": f"share of test sequences predicted within {ADDING_TOLERANCE} of the target",
-        "baseline_mse": round(ADDING_BASELINE_MSE, 5),
-        "baseline_accuracy": round(1 - (1 - ADDING_TOLERANCE) ** 2, 4),
-        "baseline_note": "MSE and accuracy of always predicting 1.0 (the mean target)",
-        "citation": "Hochreiter & Schmidhuber 1997, Long short-term memory (experiment 4); "
-                    "Le, Jaitly & Hinton 2015, arXiv:1504.00941; "
-                    "Tallec & Ollivier 2018, Can recurrent neural networks warp time?, ICLR",
-        "quick": quick,
-    })
+    mean = {
+        variant: {
+            length: {
+                key: round(float(np.mean([r[key] for r in by_seed.values()])), 5)
+                for key in ("test_mse", "test_accuracy")
+            }
+            for length, by_seed in by_length.items()
+        }
+        for variant, by_length in runs.items()
+    }
+    config.update(
+        {
+            "task": "adding problem: x[t] = (value ~ U(0, 1), marker 0/1), exactly two marked steps; "
+            "target = sum of the two marked values",
+            "markers": "first uniform in the first max(1, length // 10) steps, second uniform in the "
+            "second half (lag >= 90 % of the length)",
+            "variants": list(variants),
+            "lengths": list(lengths),
+            "seeds": list(seeds),
+            "model": f"Input((None, 2)) + cell({config['units']}) + Dense(1)",
+            "optimizer": f"Adam(learning_rate={config['learning_rate']}, clipnorm=1.0)",
+            "loss": "mse",
+            "chrono": "lstm_chrono: forget bias log(U(1, length - 1)), input bias = -forget bias "
+            "(Tallec & Ollivier 2018); lstm: Keras default, forget bias 1",
+            "early_stopping": (
+                f"val MSE, patience {config['patience']}, best weights restored"
+                if config["patience"]
+                else None
+            ),
+            "stop_at": (
+                f"training stops once the validation accuracy reaches {config['stop_at']}"
+                if config["stop_at"] is not None
+                else None
+            ),
+            "data_seeds": "train = seed, validation = seed + 1000, test = 1000000 (same test set per length)",
+            "accuracy": f"share of test sequences predicted within {ADDING_TOLERANCE} of the target",
+            "baseline_mse": round(ADDING_BASELINE_MSE, 5),
+            "baseline_accuracy": round(1 - (1 - ADDING_TOLERANCE) ** 2, 4),
+            "baseline_note": "MSE and accuracy of always predicting 1.0 (the mean target)",
+            "citation": "Hochreiter & Schmidhuber 1997, Long short-term memory (experiment 4); "
+            "Le, Jaitly & Hinton 2015, arXiv:1504.00941; "
+            "Tallec & Ollivier 2018, Can recurrent neural networks warp time?, ICLR",
+            "quick": quick,
+        }
+    )
     return {"config": config, "runs": runs, "mean": mean}
 
 
-def glove_curve(arrays, glove_matrix, sizes=CURVE_SIZES, seeds=CURVE_SEEDS, n_validation=CURVE_VALIDATION,
-                units=32, max_updates=CURVE_MAX_UPDATES, log=print):
+def glove_curve(
+    arrays,
+    glove_matrix,
+    sizes=CURVE_SIZES,
+    seeds=CURVE_SEEDS,
+    n_validation=CURVE_VALIDATION,
+    units=32,
+    max_updates=CURVE_MAX_UPDATES,
+    log=print,
+):
     """Held-out IMDB accuracy of an embedding trained from scratch, frozen GloVe and fine-tuned
     GloVe, against the number of training reviews, with several seeds.
 
@@ -200,42 +270,75 @@ def glove_curve(arrays, glove_matrix, sizes=CURVE_SIZES, seeds=CURVE_SEEDS, n_va
     runs = {variant: {str(n): {} for n in sizes} for variant in CURVE_VARIANTS}
     for n in sizes:
         if n > len(x_pool):
-            raise ValueError(f"size {n} is larger than the {len(x_pool)} training reviews outside validation.")
+            raise ValueError(
+                f"size {n} is larger than the {len(x_pool)} training reviews outside validation."
+            )
         batches = -(-n // batch)
         epochs = min(60, max(4, max_updates // batches))
         for seed in seeds:
             for variant in CURVE_VARIANTS:
                 keras.utils.set_random_seed(seed)
                 model = embedding_rnn(
-                    "gru", vocabulary=vocabulary, wordvec_dim=dim, seq_len=x_train.shape[1], units=units,
+                    "gru",
+                    vocabulary=vocabulary,
+                    wordvec_dim=dim,
+                    seq_len=x_train.shape[1],
+                    units=units,
                     trainable=variant != "frozen_glove",
                     embedding_matrix=None if variant == "scratch" else glove_matrix,
-                    name=f"curve_{variant}")
+                    name=f"curve_{variant}",
+                )
                 stop = keras.callbacks.EarlyStopping("val_accuracy", patience=3, restore_best_weights=True)
                 started = time.time()
-                history = model.fit(x_pool[:n], y_pool[:n], epochs=epochs, batch_size=batch,
-                                    validation_data=(x_val, y_val), callbacks=[stop], verbose=0)
+                history = model.fit(
+                    x_pool[:n],
+                    y_pool[:n],
+                    epochs=epochs,
+                    batch_size=batch,
+                    validation_data=(x_val, y_val),
+                    callbacks=[stop],
+                    verbose=0,
+                )
                 seconds = time.time() - started
                 _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=512)
                 val = history.history["val_accuracy"]
                 best = int(np.argmax(val)) + 1
                 runs[variant][str(n)][str(seed)] = {
-                    "test_accuracy": round(float(accuracy), 4), "val_accuracy": round(float(val[best - 1]), 4),
-                    "best_epoch": best, "epochs_run": len(val), "updates": len(val) * batches,
-                    "seconds": round(seconds, 1)}
-                log(f"glove_curve {variant} n={n} seed {seed}: test accuracy {accuracy:.4f} "
-                    f"(best epoch {best} of {len(val)}), {seconds:.0f}s")
-    mean = {variant: {n: {"test_accuracy": round(float(np.mean([r["test_accuracy"] for r in by_seed.values()])), 4),
-                          "sd": round(float(np.std([r["test_accuracy"] for r in by_seed.values()])), 4)}
-                      for n, by_seed in by_size.items()}
-            for variant, by_size in runs.items()}
-    config = {"sizes": list(sizes), "seeds": list(seeds), "n_validation": n_validation, "units": units,
-              "model": f"Embedding({vocabulary}, {dim}) + GRU({units}) + Dense(1, sigmoid), "
-                       f"{x_train.shape[1]} tokens",
-              "protocol": f"validation: the last {n_validation} training reviews; early stopping on validation "
-                          f"accuracy, patience 3, best epoch kept; batches of {batch}; at most {max_updates} "
-                          "updates and between 4 and 60 epochs per run; test scored once per run",
-              "variants": {"scratch": "embedding initialised at random, trained",
-                           "frozen_glove": "GloVe 6B 50d, not trained",
-                           "finetuned_glove": "GloVe 6B 50d, trained"}}
+                    "test_accuracy": round(float(accuracy), 4),
+                    "val_accuracy": round(float(val[best - 1]), 4),
+                    "best_epoch": best,
+                    "epochs_run": len(val),
+                    "updates": len(val) * batches,
+                    "seconds": round(seconds, 1),
+                }
+                log(
+                    f"glove_curve {variant} n={n} seed {seed}: test accuracy {accuracy:.4f} "
+                    f"(best epoch {best} of {len(val)}), {seconds:.0f}s"
+                )
+    mean = {
+        variant: {
+            n: {
+                "test_accuracy": round(float(np.mean([r["test_accuracy"] for r in by_seed.values()])), 4),
+                "sd": round(float(np.std([r["test_accuracy"] for r in by_seed.values()])), 4),
+            }
+            for n, by_seed in by_size.items()
+        }
+        for variant, by_size in runs.items()
+    }
+    config = {
+        "sizes": list(sizes),
+        "seeds": list(seeds),
+        "n_validation": n_validation,
+        "units": units,
+        "model": f"Embedding({vocabulary}, {dim}) + GRU({units}) + Dense(1, sigmoid), "
+        f"{x_train.shape[1]} tokens",
+        "protocol": f"validation: the last {n_validation} training reviews; early stopping on validation "
+        f"accuracy, patience 3, best epoch kept; batches of {batch}; at most {max_updates} "
+        "updates and between 4 and 60 epochs per run; test scored once per run",
+        "variants": {
+            "scratch": "embedding initialised at random, trained",
+            "frozen_glove": "GloVe 6B 50d, not trained",
+            "finetuned_glove": "GloVe 6B 50d, trained",
+        },
+    }
     return {"config": config, "runs": runs, "mean": mean}

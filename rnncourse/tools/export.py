@@ -49,10 +49,21 @@ from .exercises import lesson_paths
 
 MARKER = re.compile(r"#\s*export:\s*(?P<target>\S+)\s*")
 TARGET = re.compile(r"rnncourse/(?!__init__\.py$)[a-z_][a-z0-9_]*\.py")
-HEADER = 'Generated from notebooks/{notebook} by `make export`; edit the notebook, not this file.'
+HEADER = "Generated from notebooks/{notebook} by `make export`; edit the notebook, not this file."
 GENERATED_FIRST_LINE = re.compile(r'^"""Generated from notebooks/\S+\.ipynb by `make export`')
-ALLOWED_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-                      ast.Assign, ast.AnnAssign, ast.AugAssign, ast.If, ast.Try, ast.Pass)
+ALLOWED_STATEMENTS = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.If,
+    ast.Try,
+    ast.Pass,
+)
 
 
 class ExportError(ValueError):
@@ -71,8 +82,10 @@ def export_target(source):
     match = MARKER.fullmatch(first_line.rstrip())
     target = match["target"] if match else first_line
     if not match or not TARGET.fullmatch(target):
-        raise ExportError(f"the export marker {first_line.strip()!r} must name one module as "
-                          "`# export: rnncourse/<name>.py` (lower case, not __init__.py, not in a subfolder)")
+        raise ExportError(
+            f"the export marker {first_line.strip()!r} must name one module as "
+            "`# export: rnncourse/<name>.py` (lower case, not __init__.py, not in a subfolder)"
+        )
     return target
 
 
@@ -86,18 +99,25 @@ def _check_statements(code, where):
     try:
         tree = ast.parse(code)
     except SyntaxError as error:
-        raise ExportError(f"{where}: the exported code is not plain Python (line {error.lineno} after the "
-                          f"marker: {error.msg}); keep IPython magics and shell commands out of export cells") from None
+        raise ExportError(
+            f"{where}: the exported code is not plain Python (line {error.lineno} after the "
+            f"marker: {error.msg}); keep IPython magics and shell commands out of export cells"
+        ) from None
     if not tree.body:
         raise ExportError(f"{where}: the export cell has no code after its marker")
     for node in tree.body:
-        docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+        docstring = (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
             and isinstance(node.value.value, str)
+        )
         if not isinstance(node, ALLOWED_STATEMENTS) and not docstring:
             statement = ast.get_source_segment(code, node) or type(node).__name__
             statement = statement.splitlines()[0]
-            raise ExportError(f"{where}: `{statement}` would run whenever the module is imported; export only "
-                              "imports, functions, classes and constants, and move the demo to the next cell")
+            raise ExportError(
+                f"{where}: `{statement}` would run whenever the module is imported; export only "
+                "imports, functions, classes and constants, and move the demo to the next cell"
+            )
 
 
 def marked_cells(notebook, name):
@@ -127,17 +147,23 @@ def module_text(name, codes):
 def undefined_names(text):
     """Sorted names that the module source ``text`` reads as globals but neither defines nor imports."""
     if re.search(r"^\s*from\s+\S+\s+import\s+\*", text, re.MULTILINE):
-        return []                       # a star import defines names no static look can list
+        return []  # a star import defines names no static look can list
     module = symtable.symtable(text, "<export>", "exec")
-    defined = {symbol.get_name() for symbol in module.get_symbols()
-               if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()}
+    defined = {
+        symbol.get_name()
+        for symbol in module.get_symbols()
+        if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()
+    }
     known = defined | set(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__package__"}
     used, tables = set(), [module]
     while tables:
         table = tables.pop()
         tables += table.get_children()
-        used |= {symbol.get_name() for symbol in table.get_symbols()
-                 if symbol.is_referenced() and (symbol.is_global() or table is module)}
+        used |= {
+            symbol.get_name()
+            for symbol in table.get_symbols()
+            if symbol.is_referenced() and (symbol.is_global() or table is module)
+        }
     return sorted(used - known)
 
 
@@ -149,8 +175,10 @@ def generate(notebooks_dir=None):
     for path in lesson_paths(notebooks_dir):
         for index, target, code in marked_cells(nbformat.read(path, as_version=4), path.name):
             if target in origin and origin[target] != path.name:
-                raise ExportError(f"{target} is exported by two notebooks, notebooks/{origin[target]} and "
-                                  f"notebooks/{path.name} (cell {index}); a module comes from one notebook only")
+                raise ExportError(
+                    f"{target} is exported by two notebooks, notebooks/{origin[target]} and "
+                    f"notebooks/{path.name} (cell {index}); a module comes from one notebook only"
+                )
             origin[target] = path.name
             cells.setdefault(target, []).append((index, code))
     generated = {}
@@ -160,14 +188,19 @@ def generate(notebooks_dir=None):
         try:
             compile(text, target, "exec")
         except SyntaxError as error:
-            raise ExportError(f"{target}, generated from {notebook}, does not compile "
-                              f"(line {error.lineno}: {error.msg})") from None
+            raise ExportError(
+                f"{target}, generated from {notebook}, does not compile (line {error.lineno}: {error.msg})"
+            ) from None
         for name in undefined_names(text):
-            index = next((index for index, code in module_cells if re.search(rf"\b{re.escape(name)}\b", code)),
-                         module_cells[0][0])
-            raise ExportError(f"{notebook}, cell {index}: {target} uses `{name}`, which no export cell defines or "
-                              "imports; put the imports at the top of the module's first export cell, so the "
-                              "module stands on its own")
+            index = next(
+                (index for index, code in module_cells if re.search(rf"\b{re.escape(name)}\b", code)),
+                module_cells[0][0],
+            )
+            raise ExportError(
+                f"{notebook}, cell {index}: {target} uses `{name}`, which no export cell defines or "
+                "imports; put the imports at the top of the module's first export cell, so the "
+                "module stands on its own"
+            )
         generated[target] = text
     return generated
 
@@ -183,17 +216,22 @@ def is_generated(path):
 
 def existing_generated(root):
     """Paths (relative to ``root``, as strings) of the generated modules now in ``root/rnncourse``."""
-    return sorted(path.relative_to(root).as_posix() for path in (Path(root) / "rnncourse").glob("*.py")
-                  if is_generated(path))
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in (Path(root) / "rnncourse").glob("*.py")
+        if is_generated(path)
+    )
 
 
 def _refuse_hand_written(generated, root):
     for target in generated:
         path = Path(root) / target
         if path.exists() and not is_generated(path):
-            raise ExportError(f"{target} is a hand-written module (its first line is not the generated header), "
-                              "so export cannot write it; export to a new module, e.g. rnncourse/scratch.py, "
-                              "and import that from the hand-written one")
+            raise ExportError(
+                f"{target} is a hand-written module (its first line is not the generated header), "
+                "so export cannot write it; export to a new module, e.g. rnncourse/scratch.py, "
+                "and import that from the hand-written one"
+            )
 
 
 def stale(generated, root):
@@ -207,8 +245,11 @@ def stale(generated, root):
             problems.append(f"{target} is missing")
         elif path.read_bytes() != text.encode("utf-8"):
             problems.append(f"{target} differs from what {notebook} exports")
-    problems += [f"{target} is generated, but no notebook exports it any more"
-                 for target in existing_generated(root) if target not in generated]
+    problems += [
+        f"{target} is generated, but no notebook exports it any more"
+        for target in existing_generated(root)
+        if target not in generated
+    ]
     return problems
 
 
@@ -233,13 +274,20 @@ def write(generated, root):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rnncourse.tools.export",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if a generated module differs from what would be generated")
+    parser = argparse.ArgumentParser(
+        prog="python -m rnncourse.tools.export", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write; exit 1 if a generated module differs from what would be generated",
+    )
     parser.add_argument("--notebooks", default=None, help="lesson notebooks folder (default: notebooks/)")
-    parser.add_argument("--root", default=None,
-                        help="folder holding rnncourse/, where modules are written (default: the repository root)")
+    parser.add_argument(
+        "--root",
+        default=None,
+        help="folder holding rnncourse/, where modules are written (default: the repository root)",
+    )
     args = parser.parse_args(argv)
     root = Path(args.root or repo_root())
     try:
@@ -253,9 +301,11 @@ def main(argv=None):
         return 2
     if args.check:
         if problems:
-            print("The generated modules are stale — the lesson notebooks' export cells changed since they were "
-                  "generated:\n  " + "\n  ".join(problems) + "\nRun `make export` and commit the result.",
-                  file=sys.stderr)
+            print(
+                "The generated modules are stale — the lesson notebooks' export cells changed since they were "
+                "generated:\n  " + "\n  ".join(problems) + "\nRun `make export` and commit the result.",
+                file=sys.stderr,
+            )
             return 1
         print(f"generated modules are up to date ({len(generated)} module(s)).")
         return 0

@@ -57,7 +57,9 @@ def tex_to_mathml(tex, display):
     try:
         mathml = convert(tex.strip(), display=display)
     except Exception as error:  # noqa: BLE001 - latex2mathml raises several kinds
-        print(f"warning: cannot render the formula {tex!r} as MathML ({error}); it stays TeX", file=sys.stderr)
+        print(
+            f"warning: cannot render the formula {tex!r} as MathML ({error}); it stays TeX", file=sys.stderr
+        )
         return f'<code class="tex">{html_lib.escape(tex)}</code>'
     return mathml.replace("<math ", f'<math alttext="{html_lib.escape(tex.strip())}" ', 1)
 
@@ -111,7 +113,9 @@ def image_alt(output, cell=None):
         return "Figure: " + "; ".join(dict.fromkeys(titles))
     comments = _COMMENT.findall(source)
     if comments:
-        return "Figure: " + next((comment for comment in comments if _PLOT_WORDS.search(comment)), comments[0])
+        return "Figure: " + next(
+            (comment for comment in comments if _PLOT_WORDS.search(comment)), comments[0]
+        )
     text = output.get("data", {}).get("text/plain", "")
     text = "".join(text) if isinstance(text, list) else text
     return text.strip().strip("<>") or "Figure produced by the code cell above"
@@ -146,22 +150,42 @@ def _local_link(href):
     return href
 
 
-_FETCHED = (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("source", "src"),
-            ("video", "src"), ("audio", "src"), ("embed", "src"), ("object", "data"), ("image", "href"))
+_FETCHED = (
+    ("script", "src"),
+    ("link", "href"),
+    ("img", "src"),
+    ("iframe", "src"),
+    ("source", "src"),
+    ("video", "src"),
+    ("audio", "src"),
+    ("embed", "src"),
+    ("object", "data"),
+    ("image", "href"),
+)
 
 
 def network_references(page):
     """``[(tag, url), ...]`` of what ``page`` (HTML text) would load from the network: scripts,
     stylesheets, images, frames and ``url(...)`` in styles, and ``import(...)``/``fetch`` of an URL."""
     soup = BeautifulSoup(page, "html.parser")
-    found = [(tag, element.get(attribute)) for tag, attribute in _FETCHED
-             for element in soup.find_all(tag) if _is_remote(element.get(attribute))]
+    found = [
+        (tag, element.get(attribute))
+        for tag, attribute in _FETCHED
+        for element in soup.find_all(tag)
+        if _is_remote(element.get(attribute))
+    ]
     for style in soup.find_all("style"):
-        found += [("style", url) for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", style.get_text())
-                  if _is_remote(url)]
+        found += [
+            ("style", url)
+            for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", style.get_text())
+            if _is_remote(url)
+        ]
     for script in soup.find_all("script"):
-        found += [("script", url) for url in re.findall(r"""(?:import|fetch)\(\s*["'`]([^"'`]+)""", script.get_text())
-                  if _is_remote(url)]
+        found += [
+            ("script", url)
+            for url in re.findall(r"""(?:import|fetch)\(\s*["'`]([^"'`]+)""", script.get_text())
+            if _is_remote(url)
+        ]
     return found
 
 
@@ -203,8 +227,10 @@ class OfflineHTMLExporter(HTMLExporter):
         page = str(soup)
         remote = network_references(page)
         if remote:
-            raise ValueError(f"the HTML page would still load {len(remote)} file(s) from the network: "
-                             + ", ".join(url for _, url in remote[:5]))
+            raise ValueError(
+                f"the HTML page would still load {len(remote)} file(s) from the network: "
+                + ", ".join(url for _, url in remote[:5])
+            )
         return page, resources
 
 

@@ -42,8 +42,13 @@ def execute(path, timeout=CELL_TIMEOUT):
 
     env.set_environment()
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", extra_arguments=KERNEL_ARGUMENTS,
-                            resources={"metadata": {"path": str(Path(path).parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        extra_arguments=KERNEL_ARGUMENTS,
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    )
     started = time.time()
     client.execute()
     return notebook, time.time() - started
@@ -124,7 +129,9 @@ def main(argv=None):
     parser.add_argument("command", choices=["run", "refresh", "html"])
     parser.add_argument("paths", nargs="*", help="notebooks (default: every lesson notebook)")
     parser.add_argument("--out", default=str(repo_root() / "build"), help="output folder of `run` and `html`")
-    parser.add_argument("--force", action="store_true", help="`html`: rewrite the HTML copies even when up to date")
+    parser.add_argument(
+        "--force", action="store_true", help="`html`: rewrite the HTML copies even when up to date"
+    )
     args = parser.parse_args(argv)
     paths = [Path(p) for p in args.paths] or lesson_notebooks()
     missing = [str(p) for p in paths if not p.is_file()]

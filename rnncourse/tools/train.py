@@ -43,8 +43,12 @@ def versions():
     import numpy
     import tensorflow
 
-    return {"python": platform.python_version(), "tensorflow": tensorflow.__version__,
-            "keras": keras.__version__, "numpy": numpy.__version__}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tensorflow.__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+    }
 
 
 MANIFEST = "manifest.json"
@@ -79,7 +83,8 @@ def output_folder(out=None, quick=False):
     if quick and any(_same_folder(folder, shipped) for shipped in (weights_dir(), repo_root() / "weights")):
         raise RefusedError(
             f"--quick refuses to write into {folder}, the shipped weights folder: a smoke run would "
-            f"replace the real models. Leave out --out (quick runs go to {quick_dir()}) or name another folder.")
+            f"replace the real models. Leave out --out (quick runs go to {quick_dir()}) or name another folder."
+        )
     return folder
 
 
@@ -101,14 +106,18 @@ def _refuse_quick_over_full(manifest, folder, names, quick):
     """Raise :class:`RefusedError` when a quick run would replace an entry of a full training run."""
     if not quick:
         return
-    full = [name for name in names
-            for table in ("models", "experiments")
-            if manifest.get(table, {}).get(name, {}).get("quick") is False]
+    full = [
+        name
+        for name in names
+        for table in ("models", "experiments")
+        if manifest.get(table, {}).get(name, {}).get("quick") is False
+    ]
     if full:
         raise RefusedError(
             f"--quick refuses to replace {', '.join(full)} in {Path(folder) / MANIFEST}: "
             f"{'it holds' if len(full) == 1 else 'they hold'} the results of a full training run. "
-            f"Write quick runs to another folder (the default, {quick_dir()}).")
+            f"Write quick runs to another folder (the default, {quick_dir()})."
+        )
 
 
 def _crash_point(step):
@@ -182,8 +191,10 @@ def _write_manifest(folder, manifest):
 def _deferred_signals():
     """Hold SIGINT/SIGTERM while files are moved into place, then deliver them."""
     received = []
-    handlers = {sig: signal.signal(sig, lambda number, frame: received.append(number))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    handlers = {
+        sig: signal.signal(sig, lambda number, frame: received.append(number))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
@@ -228,9 +239,11 @@ def _place(folder, name, stage, digest, manifest):
         # history is replaced, atomically, and both versions of it are valid.
         os.replace(stage / f"{name}.history.json", target / f"{name}.history.json")
     else:
-        raise WeightsError(f"{target} holds other weights than those with SHA-256 {digest}, and "
-                           f"{Path(folder) / MANIFEST} names it. Restore it with `git checkout weights/` "
-                           f"or remove the entry of {name!r}, then train again.")
+        raise WeightsError(
+            f"{target} holds other weights than those with SHA-256 {digest}, and "
+            f"{Path(folder) / MANIFEST} names it. Restore it with `git checkout weights/` "
+            f"or remove the entry of {name!r}, then train again."
+        )
     fsync_directory(folder)
     _crash_point("placed")
     return version
@@ -253,8 +266,12 @@ def commit_model(folder, name, stage, entry):
         manifest = read_manifest(folder)
         _refuse_quick_over_full(manifest, folder, [name], entry.get("quick"))
         version = _place(folder, name, stage, digest, manifest)
-        entry = {**entry, "file": f"{version}/{name}.weights.h5", "history": f"{version}/{name}.history.json",
-                 "sha256": digest}
+        entry = {
+            **entry,
+            "file": f"{version}/{name}.weights.h5",
+            "history": f"{version}/{name}.history.json",
+            "sha256": digest,
+        }
         manifest["models"][name] = entry
         _write_manifest(folder, manifest)
         collect_garbage(folder, manifest)
@@ -297,8 +314,11 @@ class Progress:
         self.epoch_seconds.append(seconds)
         left = (self.epochs - epoch - 1) * seconds
         metrics = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()))
-        print(f"{self.label} epoch {epoch + 1}/{self.epochs} {seconds:.1f}s {metrics} "
-              f"ETA {left / 60:.1f} min", file=self.stream, flush=True)
+        print(
+            f"{self.label} epoch {epoch + 1}/{self.epochs} {seconds:.1f}s {metrics} ETA {left / 60:.1f} min",
+            file=self.stream,
+            flush=True,
+        )
 
 
 def _arrays(recipe, quick):
@@ -310,7 +330,7 @@ def _arrays(recipe, quick):
         spec.update(seq_len=QUICK["seq_len"], n_train=QUICK["n_train"], longest=False)
     (x_train, y_train), (x_test, y_test) = imdb_arrays(**spec)
     if quick:
-        x_test, y_test = x_test[:QUICK["n_test"]], y_test[:QUICK["n_test"]]
+        x_test, y_test = x_test[: QUICK["n_test"]], y_test[: QUICK["n_test"]]
     if recipe.raw_ids:
         x_train = x_train[..., None].astype("float32")
         x_test = x_test[..., None].astype("float32")
@@ -331,11 +351,20 @@ def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_l
     progress = Progress(label, epochs)
     callbacks = [progress.callback]
     if recipe.patience:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            "val_accuracy", patience=recipe.patience, restore_best_weights=True))
+        callbacks.append(
+            keras.callbacks.EarlyStopping("val_accuracy", patience=recipe.patience, restore_best_weights=True)
+        )
     started = time.time()
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=recipe.batch_size,
-                        validation_split=VALIDATION_SPLIT, callbacks=callbacks, verbose=0, shuffle=True)
+    history = model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=recipe.batch_size,
+        validation_split=VALIDATION_SPLIT,
+        callbacks=callbacks,
+        verbose=0,
+        shuffle=True,
+    )
     seconds = time.time() - started
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
     if matrix is not None and not recipe.kwargs.get("trainable", True):
@@ -362,8 +391,12 @@ def seed_ensemble(val_probabilities, test_probabilities, y_val, y_test, seeds):
         mean = np.mean(np.stack([np.ravel(p) for p in probabilities]), axis=0)
         return round(float(np.mean((mean > 0.5) == (np.ravel(y) > 0.5))), 6)
 
-    return {"seeds": list(seeds), "rule": "mean of the seeds' predicted probabilities, positive above 0.5",
-            "val_accuracy": accuracy(val_probabilities, y_val), "test_accuracy": accuracy(test_probabilities, y_test)}
+    return {
+        "seeds": list(seeds),
+        "rule": "mean of the seeds' predicted probabilities, positive above 0.5",
+        "val_accuracy": accuracy(val_probabilities, y_val),
+        "test_accuracy": accuracy(test_probabilities, y_test),
+    }
 
 
 def _best_epoch(record, patience):
@@ -397,19 +430,35 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
     for run_seed in seeds:
         tag = label or name
         model, record, seconds, per_epoch, test_loss, test_accuracy = _fit_once(
-            recipe, (train_arrays, test_arrays), epochs, run_seed, matrix, strategy,
-            f"{tag} seed {run_seed}" if len(seeds) > 1 else tag, quick_seq_len)
+            recipe,
+            (train_arrays, test_arrays),
+            epochs,
+            run_seed,
+            matrix,
+            strategy,
+            f"{tag} seed {run_seed}" if len(seeds) > 1 else tag,
+            quick_seq_len,
+        )
         best_epoch = _best_epoch(record, recipe.patience)
-        run = {"seed": run_seed, "val_accuracy": record["val_accuracy"][best_epoch - 1],
-               "best_epoch": best_epoch, "epochs_run": len(record["loss"]), "train_seconds": round(seconds, 1),
-               "seconds_per_epoch": round(per_epoch, 1), "test_loss": round(test_loss, 6),
-               "test_accuracy": round(test_accuracy, 6)}
+        run = {
+            "seed": run_seed,
+            "val_accuracy": record["val_accuracy"][best_epoch - 1],
+            "best_epoch": best_epoch,
+            "epochs_run": len(record["loss"]),
+            "train_seconds": round(seconds, 1),
+            "seconds_per_epoch": round(per_epoch, 1),
+            "test_loss": round(test_loss, 6),
+            "test_accuracy": round(test_accuracy, 6),
+        }
         runs.append(run)
         if len(seeds) > 1:
             val_probabilities.append(model.predict(train_arrays[0][validation], batch_size=256, verbose=0))
             test_probabilities.append(model.predict(test_arrays[0], batch_size=256, verbose=0))
-            print(f"{name} seed {run_seed}: validation accuracy {run['val_accuracy']:.4f}, "
-                  f"test accuracy {test_accuracy:.4f}", flush=True)
+            print(
+                f"{name} seed {run_seed}: validation accuracy {run['val_accuracy']:.4f}, "
+                f"test accuracy {test_accuracy:.4f}",
+                flush=True,
+            )
         if chosen is None or run["val_accuracy"] > chosen[0]["val_accuracy"]:  # chosen on validation only
             chosen = (run, model.get_weights(), record, architecture(model))
         del model
@@ -428,14 +477,23 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "builder": recipe.builder.__name__,
             "builder_kwargs": recipe.kwargs,
             "lesson": recipe.lesson,
-            "data": {"source": "bundled", "npz_sha256": BUNDLED_NPZ_SHA256, **spec,
-                     "n_train_used": int(len(x_train)), "validation_split": VALIDATION_SPLIT,
-                     "n_test": int(len(x_test)), "raw_ids": recipe.raw_ids,
-                     "glove": "glove.6B.50d" if recipe.glove else None},
+            "data": {
+                "source": "bundled",
+                "npz_sha256": BUNDLED_NPZ_SHA256,
+                **spec,
+                "n_train_used": int(len(x_train)),
+                "validation_split": VALIDATION_SPLIT,
+                "n_test": int(len(x_test)),
+                "raw_ids": recipe.raw_ids,
+                "glove": "glove.6B.50d" if recipe.glove else None,
+            },
             "protocol": {
                 "validation": f"the last {VALIDATION_SPLIT:.0%} of the training reviews (Keras validation_split)",
-                "epochs": (f"early stopping on validation accuracy, patience {recipe.patience}, best epoch kept"
-                           if recipe.patience else f"fixed: {epochs} epochs"),
+                "epochs": (
+                    f"early stopping on validation accuracy, patience {recipe.patience}, best epoch kept"
+                    if recipe.patience
+                    else f"fixed: {epochs} epochs"
+                ),
                 "seed": ("the seed with the best validation accuracy" if len(seeds) > 1 else "one seed"),
                 "test": "scored once per trained model, never used for a choice",
             },
@@ -444,8 +502,11 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "best_epoch": run["best_epoch"],
             "batch_size": recipe.batch_size,
             "seed": run["seed"],
-            "strategy": ({"name": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync)}
-                         if strategy is not None else None),
+            "strategy": (
+                {"name": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync)}
+                if strategy is not None
+                else None
+            ),
             "quick": quick,
             "train_seconds": round(sum(r["train_seconds"] for r in runs), 1),
             "seconds_per_epoch": run["seconds_per_epoch"],
@@ -456,13 +517,20 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
         }
         if len(seeds) > 1:
             scores = [r["test_accuracy"] for r in runs]
-            entry.update(seeds=runs, test_accuracy_mean=round(statistics.mean(scores), 6),
-                         test_accuracy_sd=round(statistics.stdev(scores), 6),
-                         ensemble=seed_ensemble(val_probabilities, test_probabilities,
-                                                train_arrays[1][validation], test_arrays[1], seeds))
+            entry.update(
+                seeds=runs,
+                test_accuracy_mean=round(statistics.mean(scores), 6),
+                test_accuracy_sd=round(statistics.stdev(scores), 6),
+                ensemble=seed_ensemble(
+                    val_probabilities, test_probabilities, train_arrays[1][validation], test_arrays[1], seeds
+                ),
+            )
         entry = commit_model(folder, name, stage, entry)
-    print(f"{name}: test accuracy {entry['test_accuracy']:.4f} (seed {entry['seed']}), "
-          f"{entry['train_seconds']:.0f}s, {Path(folder) / entry['file']}", flush=True)
+    print(
+        f"{name}: test accuracy {entry['test_accuracy']:.4f} (seed {entry['seed']}), "
+        f"{entry['train_seconds']:.0f}s, {Path(folder) / entry['file']}",
+        flush=True,
+    )
     return entry
 
 
@@ -482,9 +550,17 @@ def _save_memory_model(folder, variant, model_weights, history, quick):
     from . import experiments
 
     name = f"memory_{variant}"
-    sizes = experiments.MEMORY_QUICK if quick else {**experiments.MEMORY_CONFIG, "lengths": experiments.MEMORY_LENGTHS}
-    kwargs = {"cell": variant.removesuffix("_chrono"), "units": sizes["units"],
-              "chrono": variant.endswith("_chrono"), "length": max(sizes["lengths"])}
+    sizes = (
+        experiments.MEMORY_QUICK
+        if quick
+        else {**experiments.MEMORY_CONFIG, "lengths": experiments.MEMORY_LENGTHS}
+    )
+    kwargs = {
+        "cell": variant.removesuffix("_chrono"),
+        "units": sizes["units"],
+        "chrono": variant.endswith("_chrono"),
+        "length": max(sizes["lengths"]),
+    }
     from ..tasks import adding_model
 
     model = adding_model(**kwargs)
@@ -493,9 +569,16 @@ def _save_memory_model(folder, variant, model_weights, history, quick):
         model.save_weights(stage / f"{name}.weights.h5")
         record = {k: [round(float(v), 6) for v in values] for k, values in history.items()}
         write_json_atomic(stage / f"{name}.history.json", record)
-        entry = {"experiment": "long_memory", "builder": "rnncourse.tasks.adding_model", "builder_kwargs": kwargs,
-                 "architecture": architecture(model), "bytes": (stage / f"{name}.weights.h5").stat().st_size,
-                 "epochs_run": len(record["loss"]), "quick": quick, "versions": versions()}
+        entry = {
+            "experiment": "long_memory",
+            "builder": "rnncourse.tasks.adding_model",
+            "builder_kwargs": kwargs,
+            "architecture": architecture(model),
+            "bytes": (stage / f"{name}.weights.h5").stat().st_size,
+            "epochs_run": len(record["loss"]),
+            "quick": quick,
+            "versions": versions(),
+        }
         commit_model(folder, name, stage, entry)
 
 
@@ -506,8 +589,10 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
     started = time.time()
     if name == "long_memory":
         trained = []  # committed after the experiment: a run stopped midway leaves weights/ as it was
-        result = experiments.long_memory(quick=quick, save=lambda variant, model: trained.append(
-            (variant, model.get_weights(), model.history.history)))
+        result = experiments.long_memory(
+            quick=quick,
+            save=lambda variant, model: trained.append((variant, model.get_weights(), model.history.history)),
+        )
         for variant, model_weights, history in trained:
             _save_memory_model(folder, variant, model_weights, history, quick)
     elif name == "glove_curve":
@@ -520,7 +605,9 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
     elif name == "baseline":
         from ..baseline import tuned_baselines
 
-        result = tuned_baselines(limit=QUICK["n_train"] if quick else None)  # {"tfidf": {...}, "nbsvm": {...}}
+        result = tuned_baselines(
+            limit=QUICK["n_train"] if quick else None
+        )  # {"tfidf": {...}, "nbsvm": {...}}
     else:
         raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS}.")
     result.update({"seconds": round(time.time() - started, 1), "quick": quick, "versions": versions()})
@@ -539,28 +626,45 @@ def main(argv=None):
 
     parser = argparse.ArgumentParser(
         prog="python -m rnncourse.tools.train",
-        description="Train the course's pre-trained models and experiments into weights/.")
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny data and one epoch, a smoke run (seconds, not minutes), written to "
-                             "build/quick-weights/ unless --out says otherwise (never weights/)")
-    parser.add_argument("--strategy", choices=["default", "mirrored"], default="default",
-                        help="'mirrored' trains on every GPU with tf.distribute.MirroredStrategy")
-    parser.add_argument("--out", default=None,
-                        help="output folder (default: weights/, with --quick build/quick-weights/)")
+        description="Train the course's pre-trained models and experiments into weights/.",
+    )
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny data and one epoch, a smoke run (seconds, not minutes), written to "
+        "build/quick-weights/ unless --out says otherwise (never weights/)",
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=["default", "mirrored"],
+        default="default",
+        help="'mirrored' trains on every GPU with tf.distribute.MirroredStrategy",
+    )
+    parser.add_argument(
+        "--out", default=None, help="output folder (default: weights/, with --quick build/quick-weights/)"
+    )
     args = parser.parse_args(argv)
     names = args.names or [EXPERIMENTS[0], *RECIPES, *EXPERIMENTS[1:]]
     unknown = [n for n in names if n not in RECIPES and n not in EXPERIMENTS]
     if unknown:
-        parser.error(f"unknown name(s) {', '.join(unknown)}; choose from {', '.join([*RECIPES, *EXPERIMENTS])}")
+        parser.error(
+            f"unknown name(s) {', '.join(unknown)}; choose from {', '.join([*RECIPES, *EXPERIMENTS])}"
+        )
     try:
         folder = output_folder(args.out, args.quick)
         if folder.is_dir():
             _refuse_quick_over_full(read_manifest(folder), folder, names, args.quick)
             removed = collect_garbage(folder)
             if removed:
-                print(f"removed from {folder} what its manifest does not name: {', '.join(removed)}", flush=True)
+                print(
+                    f"removed from {folder} what its manifest does not name: {', '.join(removed)}", flush=True
+                )
     except (RefusedError, WeightsError) as error:
         parser.error(str(error))
     if args.quick:

@@ -26,10 +26,20 @@ from rnncourse.paths import repo_root
 CHROMIUM = Path(os.environ.get("RNNCOURSE_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("RNNCOURSE_CHROMEDRIVER", "/usr/bin/chromedriver"))
 ARTIFACTS = repo_root() / "build" / "browser-artifacts"
-CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--disable-default-apps", "--disable-extensions",
-                  "--window-size=1400,1000")
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--window-size=1400,1000",
+)
 
 
 def _free_port():
@@ -95,8 +105,11 @@ class Lab:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}?token={self.token}"
 
     def api(self, path, method="GET"):
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/{path.lstrip('/')}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/{path.lstrip('/')}",
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -113,8 +126,10 @@ def fresh_artifacts():
 def browser_binaries():
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
     if missing:
-        pytest.fail(f"{', '.join(missing)} not found: install the system packages first, e.g. "
-                    f"`apt-get install -y chromium chromium-driver` (the test downloads nothing).")
+        pytest.fail(
+            f"{', '.join(missing)} not found: install the system packages first, e.g. "
+            f"`apt-get install -y chromium chromium-driver` (the test downloads nothing)."
+        )
     return CHROMIUM, CHROMEDRIVER
 
 
@@ -126,24 +141,41 @@ def lab(tmp_path_factory):
     shutil.copytree(repo_root() / "exercises", root)  # the learner's edits must not touch the repository
     runtime = home / "runtime"
     port, token = _free_port(), secrets.token_hex(24)
-    environment = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime), JUPYTER_CONFIG_DIR=str(home / "config"),
-                       JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-                       JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-               "--LabApp.news_url=None", "--ServerApp.open_browser=False"]
+    environment = dict(
+        os.environ,
+        JUPYTER_RUNTIME_DIR=str(runtime),
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None",
+        "--ServerApp.open_browser=False",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     log = open(ARTIFACTS / "jupyterlab.log", "w")  # noqa: SIM115 - closed in the teardown
-    process = subprocess.Popen(command, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     server = Lab(port, token, root, process, runtime)
     try:
         deadline = time.time() + 90
         while True:
             if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {process.returncode}; see {ARTIFACTS / 'jupyterlab.log'}")
+                pytest.fail(
+                    f"JupyterLab exited with code {process.returncode}; see {ARTIFACTS / 'jupyterlab.log'}"
+                )
             try:
                 server.api("api/status")
                 break
@@ -191,7 +223,9 @@ def driver(browser_binaries, tmp_path, request):
             name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
             try:
                 browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
-                (ARTIFACTS / f"{name}.txt").write_text(browser.execute_script("return document.body.innerText"))
+                (ARTIFACTS / f"{name}.txt").write_text(
+                    browser.execute_script("return document.body.innerText")
+                )
             except Exception as error:  # noqa: BLE001 - the page may be gone
                 print(f"no screenshot: {error}")
         pid = service.process.pid if service.process else None

@@ -36,18 +36,26 @@ if (!app) return null;
 const panel = [...app.shell.widgets('main')].find(w => w.context && w.context.path === arguments[0]);
 if (!panel || !panel.context.isReady || !panel.sessionContext.session || !panel.sessionContext.session.kernel) return null;
 """
-JS_READY = JS_PANEL + """
+JS_READY = (
+    JS_PANEL
+    + """
 const kernel = panel.sessionContext.session.kernel;
 return kernel.status === 'idle' && panel.content.widgets.length > 0 ? panel.content.widgets.length : null;
 """
-JS_CELLS = JS_PANEL + """
+)
+JS_CELLS = (
+    JS_PANEL
+    + """
 return panel.content.widgets.map((cell, index) => ({
   index: index, id: cell.model.id, type: cell.model.type,
   info: cell.model.getMetadata('rnncourse') || null,
   source: cell.model.sharedModel.getSource(),
 }));
 """
-JS_SELECT = JS_PANEL + """
+)
+JS_SELECT = (
+    JS_PANEL
+    + """
 const done = arguments[arguments.length - 1];
 const notebook = panel.content;
 notebook.activeCellIndex = arguments[1];
@@ -55,7 +63,10 @@ notebook.mode = 'command';
 Promise.resolve(notebook.scrollToItem ? notebook.scrollToItem(arguments[1], 'center') : null)
   .then(() => { notebook.activeCell.node.focus(); done(true); }, () => done(false));
 """
-JS_BLANK = JS_PANEL + """
+)
+JS_BLANK = (
+    JS_PANEL
+    + """
 const notebook = panel.content;
 notebook.activeCellIndex = arguments[1];
 notebook.mode = 'edit';
@@ -69,12 +80,16 @@ if (at >= 0) {
 editor.focus();
 return at;
 """
-JS_STATE = JS_PANEL + """
+)
+JS_STATE = (
+    JS_PANEL
+    + """
 const cell = panel.content.widgets[arguments[1]];
 const area = cell.outputArea ? cell.outputArea.node.innerText : '';
 return {count: cell.model.executionCount, output: area, outputs: cell.model.outputs.toJSON(),
         busy: panel.sessionContext.session.kernel.status !== 'idle'};
 """
+)
 
 
 def wait_for(condition, timeout, what):
@@ -97,8 +112,11 @@ class Notebook:
         return self.driver.execute_script(JS_CELLS, self.path)
 
     def find(self, role, exercise=EXERCISE):
-        return next(cell["index"] for cell in self.cells()
-                    if (cell["info"] or {}).get("role") == role and cell["info"].get("exercise") == exercise)
+        return next(
+            cell["index"]
+            for cell in self.cells()
+            if (cell["info"] or {}).get("role") == role and cell["info"].get("exercise") == exercise
+        )
 
     def state(self, index):
         return self.driver.execute_script(JS_STATE, self.path, index)
@@ -124,8 +142,14 @@ class Notebook:
 
         self.driver.execute_async_script(JS_SELECT, self.path, index)
         for answer in answers:
-            position = wait_for(lambda: 1 + self.driver.execute_script(JS_BLANK, self.path, index), 20,
-                                "the cell's editor") - 1
+            position = (
+                wait_for(
+                    lambda: 1 + self.driver.execute_script(JS_BLANK, self.path, index),
+                    20,
+                    "the cell's editor",
+                )
+                - 1
+            )
             assert position >= 0, "no ____ left to fill in"
             ActionChains(self.driver).send_keys(answer).perform()
         return self.cells()[index]["source"]
@@ -138,7 +162,9 @@ def lesson():
 
 def test_solve_an_exercise_in_jupyterlab(lab, driver, lesson):
     driver.get(lab.url(f"lab/tree/{NOTEBOOK}"))
-    wait_for(lambda: driver.execute_script(JS_READY, NOTEBOOK), 180, "JupyterLab, the notebook and its kernel")
+    wait_for(
+        lambda: driver.execute_script(JS_READY, NOTEBOOK), 180, "JupyterLab, the notebook and its kernel"
+    )
     notebook = Notebook(driver, NOTEBOOK)
 
     for _ in range(2):  # re-running the first cell: its comment's ____ is no blank; nothing like `True` shown
@@ -156,9 +182,12 @@ def test_solve_an_exercise_in_jupyterlab(lab, driver, lesson):
 
     answers = exercises.answers(lesson, NOTEBOOK)[(EXERCISE, None)]
     typed = notebook.type_answers(solution, answers)
-    expected = next(cell.source for cell in lesson.cells
-                    if (cell.metadata.get("rnncourse") or {}).get("role") == "solution"
-                    and cell.metadata["rnncourse"]["exercise"] == EXERCISE)
+    expected = next(
+        cell.source
+        for cell in lesson.cells
+        if (cell.metadata.get("rnncourse") or {}).get("role") == "solution"
+        and cell.metadata["rnncourse"]["exercise"] == EXERCISE
+    )
     assert typed == expected
 
     ran = notebook.run(solution)
@@ -208,8 +237,15 @@ def requests_made(driver):
 def is_local(url):
     """Not the network: the page's own file, data: URLs, the browser's internal pages, this machine."""
     parts = urlsplit(url)
-    return (parts.scheme in ("file", "data", "about", "blob", "chrome", "chrome-untrusted", "devtools")
-            or parts.hostname in ("localhost", "127.0.0.1"))
+    return parts.scheme in (
+        "file",
+        "data",
+        "about",
+        "blob",
+        "chrome",
+        "chrome-untrusted",
+        "devtools",
+    ) or parts.hostname in ("localhost", "127.0.0.1")
 
 
 @pytest.mark.parametrize("page", pages(), ids=lambda page: page.stem)
@@ -220,11 +256,15 @@ def test_html_page_works_offline(driver, page):
     expected = sum(len(formulas(cell.source)) for cell in notebook.cells if cell.cell_type == "markdown")
 
     driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-        "offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
+    )
     requests_made(driver)  # forget what the blank start page did
     driver.get(page.as_uri())
-    wait_for(lambda: driver.execute_script("return document.readyState") == "complete", 60, "the page to load")
+    wait_for(
+        lambda: driver.execute_script("return document.readyState") == "complete", 60, "the page to load"
+    )
     time.sleep(0.5)  # let anything the page would fetch after loading show up in the log
     found = driver.execute_script(JS_PAGE)
     urls, failures = requests_made(driver)

@@ -68,15 +68,17 @@ def test_input_step_gradient_norms_of_a_linear_rnn_are_powers_of_its_weight():
 
 def test_input_step_gradient_norms_differentiate_after_the_embedding():
     ids = np.array([[1, 2, 3, 1, 2, 3], [3, 3, 3, 0, 0, 1]])
-    norms = gradients.input_step_gradient_norms(linear_rnn(2.0, embedded=True), ids, np.zeros(2),
-                                                loss=sum_of_outputs)
+    norms = gradients.input_step_gradient_norms(
+        linear_rnn(2.0, embedded=True), ids, np.zeros(2), loss=sum_of_outputs
+    )
     np.testing.assert_allclose(norms[::-1], 2.0 ** np.arange(6), rtol=1e-6)
 
 
 def test_input_step_gradient_norms_default_loss_is_binary_crossentropy():
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(5, 2)), layers.SimpleRNN(3),
-                              layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input(shape=(5, 2)), layers.SimpleRNN(3), layers.Dense(1, activation="sigmoid")]
+    )
     x = np.random.default_rng(0).normal(size=(4, 5, 2)).astype("float32")
     y = np.array([0, 1, 1, 0], dtype="float32")
     inputs = tf.constant(x)
@@ -100,14 +102,24 @@ def regression_data():
 def test_global_norm_trace_records_the_first_gradient_norm():
     x, y = regression_data()
     model = regression_model()
-    trace = gradients.global_norm_trace(model, keras.optimizers.SGD(learning_rate=1e-5), x, y,
-                                        keras.losses.mean_squared_error, batch_size=4, max_steps=5)
+    trace = gradients.global_norm_trace(
+        model,
+        keras.optimizers.SGD(learning_rate=1e-5),
+        x,
+        y,
+        keras.losses.mean_squared_error,
+        batch_size=4,
+        max_steps=5,
+    )
     assert trace["global_norm"].shape == trace["loss"].shape == (5,)
     assert np.all(np.isfinite(trace["global_norm"]))
     fresh = regression_model()
     with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(keras.losses.mean_squared_error(
-            tf.constant(y[:4, None], "float32"), fresh(tf.constant(x[:4], "float32"))))
+        loss = tf.reduce_mean(
+            keras.losses.mean_squared_error(
+                tf.constant(y[:4, None], "float32"), fresh(tf.constant(x[:4], "float32"))
+            )
+        )
     grads = tape.gradient(loss, fresh.trainable_variables)
     assert trace["global_norm"][0] == pytest.approx(float(tf.linalg.global_norm(grads)), rel=1e-5)
     assert trace["loss"][0] == pytest.approx(float(loss), rel=1e-5)
@@ -115,8 +127,15 @@ def test_global_norm_trace_records_the_first_gradient_norm():
 
 def test_global_norm_trace_stops_at_the_first_non_finite_step():
     x, y = regression_data()
-    trace = gradients.global_norm_trace(regression_model(), keras.optimizers.SGD(learning_rate=10.0), x, y,
-                                        keras.losses.mean_squared_error, batch_size=4, max_steps=500)
+    trace = gradients.global_norm_trace(
+        regression_model(),
+        keras.optimizers.SGD(learning_rate=10.0),
+        x,
+        y,
+        keras.losses.mean_squared_error,
+        batch_size=4,
+        max_steps=500,
+    )
     assert len(trace["global_norm"]) < 500
     assert not np.isfinite(trace["global_norm"][-1]) or not np.isfinite(trace["loss"][-1])
     assert np.all(np.isfinite(trace["global_norm"][:-1]))
@@ -124,9 +143,23 @@ def test_global_norm_trace_stops_at_the_first_non_finite_step():
 
 def test_global_norm_trace_measures_before_clipping():
     x, y = regression_data()
-    plain = gradients.global_norm_trace(regression_model(), keras.optimizers.SGD(learning_rate=0.0), x, y,
-                                        keras.losses.mean_squared_error, batch_size=10, max_steps=2)
-    clipped = gradients.global_norm_trace(regression_model(), keras.optimizers.SGD(learning_rate=0.0, clipnorm=1.0),
-                                          x, y, keras.losses.mean_squared_error, batch_size=10, max_steps=2)
+    plain = gradients.global_norm_trace(
+        regression_model(),
+        keras.optimizers.SGD(learning_rate=0.0),
+        x,
+        y,
+        keras.losses.mean_squared_error,
+        batch_size=10,
+        max_steps=2,
+    )
+    clipped = gradients.global_norm_trace(
+        regression_model(),
+        keras.optimizers.SGD(learning_rate=0.0, clipnorm=1.0),
+        x,
+        y,
+        keras.losses.mean_squared_error,
+        batch_size=10,
+        max_steps=2,
+    )
     np.testing.assert_allclose(plain["global_norm"], clipped["global_norm"])
     assert plain["global_norm"][0] > 1.0

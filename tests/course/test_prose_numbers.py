@@ -7,7 +7,7 @@ quote the old numbers fail here, each listed with its cell and sentence.
 
 Run as a script to list every unmatched number across the lessons (exit status 1 if any)::
 
-    .venv/bin/python tests/test_prose_numbers.py [notebooks/01_….ipynb ...]
+    .venv/bin/python tests/course/test_prose_numbers.py [notebooks/01_….ipynb ...]
 
 The rules:
 
@@ -50,18 +50,22 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MIN_SIGNIFICANT = 3
 SEPARATOR = r"(?:,|\{,\}|\\,|\u2009|\u202f)"
-NUMBER_BODY = (rf"(?P<mantissa>\d{{1,3}}(?:{SEPARATOR}\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-               r"(?P<exponent>[eE][-+\u2212]?\d+)?")
+NUMBER_BODY = (
+    rf"(?P<mantissa>\d{{1,3}}(?:{SEPARATOR}\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<exponent>[eE][-+\u2212]?\d+)?"
+)
 PROSE_NUMBER = re.compile(rf"(?<![\w.])(?<![A-Za-z]-){NUMBER_BODY}(?!\w|\.\d)")
 PERCENT_AFTER = re.compile(r"\s*(?:\\?%|percent\b|per cent\b|(?:percentage )?points?\b)")
 OUTPUT_NUMBER = re.compile(r"(?<![A-Za-z_])(?<![A-Za-z]-)\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 EXCEPTION = re.compile(r"<!--\s*prose-ok:\s*(?P<number>\S+)(?P<reason>.*?)-->", re.DOTALL)
 # Spans that are not prose; blanked out (same length, so positions stay valid) before numbers are read.
-NOT_PROSE = re.compile(r"<!--.*?-->|\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|https?://\S+|<[^>\n]+>|&#?\w+;", re.DOTALL)
+NOT_PROSE = re.compile(
+    r"<!--.*?-->|\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|https?://\S+|<[^>\n]+>|&#?\w+;", re.DOTALL
+)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\n\s*\n|\n\s*(?:[-*+]|\d+\.|#+|>|\|)\s")
 TEXT_MIMETYPES = ("text/plain", "text/html", "text/markdown", "text/latex")
 
@@ -90,8 +94,13 @@ class Stated:
         self.half_ulp = Decimal(1).scaleb(self.value.as_tuple().exponent) / 2
         digits = mantissa.replace(".", "").lstrip("0")
         self.significant = len(digits if "." in mantissa else digits.rstrip("0"))
-        self.year = not exponent and "." not in mantissa and match["mantissa"].isdigit() \
-            and len(mantissa) == 4 and 1900 <= int(mantissa) <= 2099
+        self.year = (
+            not exponent
+            and "." not in mantissa
+            and match["mantissa"].isdigit()
+            and len(mantissa) == 4
+            and 1900 <= int(mantissa) <= 2099
+        )
         self.percent = percent
 
     @property
@@ -108,8 +117,10 @@ def blank_non_prose(markdown):
 def stated_numbers(markdown):
     """Every number in the markdown text ``markdown`` as a :class:`Stated`, checked or not, in order."""
     prose = blank_non_prose(markdown)
-    return [Stated(match, percent=bool(PERCENT_AFTER.match(prose, match.end())))
-            for match in PROSE_NUMBER.finditer(prose)]
+    return [
+        Stated(match, percent=bool(PERCENT_AFTER.match(prose, match.end())))
+        for match in PROSE_NUMBER.finditer(prose)
+    ]
 
 
 def printed_numbers(text):
@@ -150,7 +161,9 @@ class Printed:
     """The numbers printed by one notebook, searchable by value."""
 
     def __init__(self, texts):
-        numbers = sorted({(value, value.as_tuple().exponent) for text in texts for value in printed_numbers(text)})
+        numbers = sorted(
+            {(value, value.as_tuple().exponent) for text in texts for value in printed_numbers(text)}
+        )
         self.values = [value for value, _ in numbers]
         self.exponents = [exponent for _, exponent in numbers]
 
@@ -169,7 +182,8 @@ class Printed:
         low, high = stated.value - stated.half_ulp, stated.value + stated.half_ulp
         exponent = stated.value.as_tuple().exponent
         return self._contains(low, high, exponent) or (
-            stated.percent and self._contains(low / 100, high / 100, exponent - 2))
+            stated.percent and self._contains(low / 100, high / 100, exponent - 2)
+        )
 
 
 # --------------------------------------------------------------------------- the check
@@ -200,8 +214,13 @@ def problems_of(notebook):
         for match in EXCEPTION.finditer(source):
             exception = PROSE_NUMBER.fullmatch(match["number"].rstrip(",;:"))
             if exception is None or not match["reason"].strip(" —–-:()\n"):
-                problems.append((index, match["number"], f"malformed exception {match.group(0)!r}: write "
-                                                         "<!-- prose-ok: NUMBER reason -->"))
+                problems.append(
+                    (
+                        index,
+                        match["number"],
+                        f"malformed exception {match.group(0)!r}: write <!-- prose-ok: NUMBER reason -->",
+                    )
+                )
                 continue
             excused[Stated(exception).value] = exception.group(0)
         used = set()
@@ -215,8 +234,18 @@ def problems_of(notebook):
         for value, written in excused.items():
             if value not in used:
                 in_cell = any(number.value == value for number in stated)
-                problems.append((index, written, "prose-ok exception no longer needed: " + (
-                    "an output now matches it" if in_cell else "the cell states no checked number of this value")))
+                problems.append(
+                    (
+                        index,
+                        written,
+                        "prose-ok exception no longer needed: "
+                        + (
+                            "an output now matches it"
+                            if in_cell
+                            else "the cell states no checked number of this value"
+                        ),
+                    )
+                )
     return problems
 
 
@@ -227,9 +256,11 @@ def _shown(path):
 
 def report(path, problems):
     """The listing of ``problems`` (from :func:`problems_of`) for the notebook at ``path``."""
-    lines = [f"{_shown(path)}: "
-             f"{len(problems)} number(s) stated in the text match no output or code of the notebook "
-             "(fix the sentence, or mark a literature figure with <!-- prose-ok: NUMBER reason -->):"]
+    lines = [
+        f"{_shown(path)}: "
+        f"{len(problems)} number(s) stated in the text match no output or code of the notebook "
+        "(fix the sentence, or mark a literature figure with <!-- prose-ok: NUMBER reason -->):"
+    ]
     lines += [f"  cell {index:>2}: {number:<10} {context}" for index, number, context in problems]
     return "\n".join(lines)
 
@@ -250,8 +281,16 @@ def test_every_number_the_text_states_is_computed_in_the_notebook(path):
 
 def notebook(markdown, *printed):
     cells = [{"cell_type": "markdown", "metadata": {}, "source": markdown}]
-    cells += [{"cell_type": "code", "metadata": {}, "source": "", "execution_count": 1,
-               "outputs": [{"output_type": "stream", "name": "stdout", "text": text}]} for text in printed]
+    cells += [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "",
+            "execution_count": 1,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": text}],
+        }
+        for text in printed
+    ]
     return {"cells": cells}
 
 
@@ -260,9 +299,24 @@ def checked(markdown):
 
 
 def test_numbers_are_read_with_their_precision_and_separators():
-    numbers = {number.text: number for number in stated_numbers(
-        "Accuracy 0.8720 (87.2 %), 1,377 words, $3 \\cdot 64 = 37{,}248$, 2.6e-05, 9.5e+07, −436, 0.54.")}
-    assert list(numbers) == ["0.8720", "87.2", "1,377", "3", "64", "37{,}248", "2.6e-05", "9.5e+07", "436", "0.54"]
+    numbers = {
+        number.text: number
+        for number in stated_numbers(
+            "Accuracy 0.8720 (87.2 %), 1,377 words, $3 \\cdot 64 = 37{,}248$, 2.6e-05, 9.5e+07, −436, 0.54."
+        )
+    }
+    assert list(numbers) == [
+        "0.8720",
+        "87.2",
+        "1,377",
+        "3",
+        "64",
+        "37{,}248",
+        "2.6e-05",
+        "9.5e+07",
+        "436",
+        "0.54",
+    ]
     assert numbers["0.8720"].significant == 4 and numbers["0.8720"].half_ulp == Decimal("0.00005")
     assert numbers["37{,}248"].value == 37248 and numbers["2.6e-05"].half_ulp == Decimal("0.05e-05")
     assert numbers["87.2"].percent and not numbers["0.8720"].percent
@@ -270,38 +324,61 @@ def test_numbers_are_read_with_their_precision_and_separators():
 
 
 def test_names_years_round_counts_and_links_are_not_checked():
-    assert checked("float32 and glove.6B.50d, SHA-256, Conv1D, the 2nd epoch, TensorFlow 2.16.1, "
-                   "Maas et al., 2011; 20,000 reviews, 400 words, 0.50, 1.0") == []
-    assert checked("See [notebook 01](01_grads.ipynb) or https://arxiv.org/abs/1504.00941 <b id=\"x123\">"
-                   "&#8212; 0.500</b> and `Embedding(10000, 128)`") == ["0.500", "128"]
+    assert (
+        checked(
+            "float32 and glove.6B.50d, SHA-256, Conv1D, the 2nd epoch, TensorFlow 2.16.1, "
+            "Maas et al., 2011; 20,000 reviews, 400 words, 0.50, 1.0"
+        )
+        == []
+    )
+    assert checked(
+        'See [notebook 01](01_grads.ipynb) or https://arxiv.org/abs/1504.00941 <b id="x123">'
+        "&#8212; 0.500</b> and `Embedding(10000, 128)`"
+    ) == ["0.500", "128"]
 
 
-@pytest.mark.parametrize("stated, printed, ok", [
-    ("test accuracy 0.872.", "acc 0.8720", True),
-    ("test accuracy 0.872.", "acc 0.87204", True),
-    ("test accuracy 0.872.", "acc 0.87251", False),
-    ("test accuracy 0.872.", "acc 0.87", False),
-    ("norm 6.947e-05 at 0.9", "6.94712e-05", True),
-    ("norm 6.947e-05 at 0.9", "0.0000694712", True),
-    ("It has 1,377 words.", "1377 words", True),
-    ("It has 37{,}248 parameters.", "Total params: 37,248 (145.50 KB)", True),
-    ("It scores 87.2 % here.", "0.8720", True),
-    ("It wins by +3.51 points.", "gap 0.0351", True),
-    ("It scores 87.2 here.", "0.8720", False),
-    ("Half of them (0.500).", "threshold 0.5", False),
-    ("It took 256 updates.", "checked against its SHA-256", False),
-    ("It has 18,816 parameters.", "\x1b[38;5;34m18,816\x1b[0m", True),
-    ("from −436 to 575.", "min -436.0 max 575.0", True),
-])
+@pytest.mark.parametrize(
+    "stated, printed, ok",
+    [
+        ("test accuracy 0.872.", "acc 0.8720", True),
+        ("test accuracy 0.872.", "acc 0.87204", True),
+        ("test accuracy 0.872.", "acc 0.87251", False),
+        ("test accuracy 0.872.", "acc 0.87", False),
+        ("norm 6.947e-05 at 0.9", "6.94712e-05", True),
+        ("norm 6.947e-05 at 0.9", "0.0000694712", True),
+        ("It has 1,377 words.", "1377 words", True),
+        ("It has 37{,}248 parameters.", "Total params: 37,248 (145.50 KB)", True),
+        ("It scores 87.2 % here.", "0.8720", True),
+        ("It wins by +3.51 points.", "gap 0.0351", True),
+        ("It scores 87.2 here.", "0.8720", False),
+        ("Half of them (0.500).", "threshold 0.5", False),
+        ("It took 256 updates.", "checked against its SHA-256", False),
+        ("It has 18,816 parameters.", "\x1b[38;5;34m18,816\x1b[0m", True),
+        ("from −436 to 575.", "min -436.0 max 575.0", True),
+    ],
+)
 def test_a_stated_number_matches_a_printed_one_at_its_precision(stated, printed, ok):
     assert (problems_of(notebook(stated, printed)) == []) is ok
 
 
 def test_code_and_rich_outputs_count_as_printed():
     nb = notebook("Keras prints 18,816 and 338,881; the loss is 16.1181.")
-    nb["cells"].append({"cell_type": "code", "metadata": {}, "source": "units = 18816", "execution_count": 2,
-                        "outputs": [{"output_type": "execute_result", "execution_count": 2, "metadata": {},
-                                     "data": {"text/html": "<td>338,881</td>", "image/png": "16.1181"}}]})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "units = 18816",
+            "execution_count": 2,
+            "outputs": [
+                {
+                    "output_type": "execute_result",
+                    "execution_count": 2,
+                    "metadata": {},
+                    "data": {"text/html": "<td>338,881</td>", "image/png": "16.1181"},
+                }
+            ],
+        }
+    )
     assert problems_of(nb) == [(0, "16.1181", "Keras prints 18,816 and 338,881; the loss is 16.1181.")]
 
 
@@ -309,7 +386,9 @@ def test_unmatched_numbers_are_listed_with_cell_and_sentence():
     text = "## Results\n\nThe GRU scores 0.8720. The SimpleRNN scores\n0.8374 on the same reviews. Done."
     problems = problems_of(notebook(text, "gru 0.8720"))
     assert problems == [(0, "0.8374", "The SimpleRNN scores 0.8374 on the same reviews.")]
-    assert "cell  0: 0.8374     The SimpleRNN scores 0.8374 on the same reviews." in report("nb.ipynb", problems)
+    assert "cell  0: 0.8374     The SimpleRNN scores 0.8374 on the same reviews." in report(
+        "nb.ipynb", problems
+    )
 
 
 def test_exceptions_excuse_one_number_in_their_cell_and_must_stay_needed():
@@ -319,8 +398,9 @@ def test_exceptions_excuse_one_number_in_their_cell_and_must_stay_needed():
     unneeded = problems_of(notebook(cited, "0.167"))
     assert unneeded == [(0, "0.167", "prose-ok exception no longer needed: an output now matches it")]
     gone = problems_of(notebook("No number. <!-- prose-ok: 0.167 cited -->", ""))
-    assert gone == [(0, "0.167",
-                     "prose-ok exception no longer needed: the cell states no checked number of this value")]
+    assert gone == [
+        (0, "0.167", "prose-ok exception no longer needed: the cell states no checked number of this value")
+    ]
     malformed = problems_of(notebook("It is 0.167 <!-- prose-ok: 0.167 -->", ""))
     assert [problem[2].startswith("malformed exception") for problem in malformed] == [True, False]
 

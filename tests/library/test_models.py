@@ -22,15 +22,17 @@ def test_stacked_lstm_return_sequences():
 
 
 def test_check_same_architecture_accepts_the_notebook_form(capsys):
-    model = keras.Sequential([keras.Input(shape=(None, 1)), layers.SimpleRNN(units=600),
-                              layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input(shape=(None, 1)), layers.SimpleRNN(units=600), layers.Dense(1, activation="sigmoid")]
+    )
     models.check_same_architecture(model, "simple_rnn_raw")
     assert "Same architecture" in capsys.readouterr().out
 
 
 def test_check_same_architecture_names_the_difference():
-    model = keras.Sequential([keras.Input(shape=(None, 1)), layers.GRU(600),
-                              layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input(shape=(None, 1)), layers.GRU(600), layers.Dense(1, activation="sigmoid")]
+    )
     with pytest.raises(AssertionError, match="simple_rnn_raw"):
         models.check_same_architecture(model, "simple_rnn_raw")
 
@@ -39,8 +41,9 @@ def test_frozen_embedding_is_reported_non_trainable():
     import numpy as np
 
     matrix = np.random.default_rng(0).normal(size=(50, 4)).astype("float32")
-    model = models.embedding_rnn("gru", vocabulary=50, wordvec_dim=4, seq_len=7, units=3,
-                                 trainable=False, embedding_matrix=matrix)
+    model = models.embedding_rnn(
+        "gru", vocabulary=50, wordvec_dim=4, seq_len=7, units=3, trainable=False, embedding_matrix=matrix
+    )
     np.testing.assert_array_equal(model.layers[0].get_weights()[0], matrix)
     assert sum(int(np.prod(w.shape)) for w in model.non_trainable_weights) == 200
 
@@ -55,10 +58,36 @@ def test_embedding_dropout_is_part_of_the_architecture():
 
     plain = models.embedding_rnn("gru", vocabulary=50, wordvec_dim=4, seq_len=7, units=3)
     dropped = models.embedding_rnn("gru", vocabulary=50, wordvec_dim=4, seq_len=7, units=3, dropout=0.3)
-    assert [type(layer).__name__ for layer in dropped.layers] == ["Embedding", "SpatialDropout1D", "GRU", "Dense"]
+    assert [type(layer).__name__ for layer in dropped.layers] == [
+        "Embedding",
+        "SpatialDropout1D",
+        "GRU",
+        "Dense",
+    ]
     assert models.architecture(dropped)["layers"][1]["rate"] == 0.3
     assert models.architecture(dropped) != models.architecture(plain)
     # Inference ignores the dropout: same weights, same predictions.
     dropped.set_weights(plain.get_weights())
     ids = np.arange(14).reshape(2, 7)
     np.testing.assert_allclose(dropped.predict(ids, verbose=0), plain.predict(ids, verbose=0), rtol=1e-6)
+
+
+def test_onehot_rnn_parameters_follow_the_gru_formula():
+    from rnncourse.models import architecture, onehot_rnn
+
+    vocabulary, units = 101, 8
+    model = onehot_rnn("gru", vocabulary=vocabulary, seq_len=7, units=units)
+    assert model.count_params() == 3 * units * (vocabulary + units + 2) + units + 1
+    described = architecture(model)
+    assert described["input_shape"] == [[None, 7, vocabulary]]
+    assert [layer["class"] for layer in described["layers"]] == ["GRU", "Dense"]
+    assert described["layers"][-1]["activation"] == "sigmoid"
+
+
+def test_onehot_rnn_linear_output_and_other_cell():
+    from rnncourse.models import onehot_rnn
+
+    model = onehot_rnn("simple_rnn", vocabulary=11, seq_len=3, units=4, output_activation=None, name="m")
+    assert model.name == "m"
+    assert model.layers[-1].get_config()["activation"] == "linear"
+    assert model.count_params() == 4 * (11 + 4 + 1) + 5

@@ -65,7 +65,7 @@ def test_adding_model_shapes_loss_and_metric():
 def _biases(model):
     units = model.layers[0].units
     bias = model.layers[0].cell.bias.numpy()
-    return {gate: bias[k * units:(k + 1) * units] for k, gate in enumerate("ifco")}
+    return {gate: bias[k * units : (k + 1) * units] for k, gate in enumerate("ifco")}
 
 
 def test_chrono_initialisation_sets_lstm_forget_and_input_biases():
@@ -98,8 +98,9 @@ def test_gate_bias_options_are_checked():
 
 def test_long_memory_quick_returns_the_documented_structure():
     saved = {}
-    result = experiments.long_memory(quick=True, log=lambda line: None,
-                                     save=lambda variant, model: saved.__setitem__(variant, model))
+    result = experiments.long_memory(
+        quick=True, log=lambda line: None, save=lambda variant, model: saved.__setitem__(variant, model)
+    )
     json.dumps(result)
     config, runs = result["config"], result["runs"]
     lengths = [str(n) for n in experiments.MEMORY_QUICK["lengths"]]
@@ -114,8 +115,15 @@ def test_long_memory_quick_returns_the_documented_structure():
         for by_seed in by_length.values():
             assert list(by_seed) == seeds
             for run in by_seed.values():
-                assert set(run) == {"test_mse", "test_accuracy", "epochs_run", "best_epoch", "seconds",
-                                    "val_mse", "val_accuracy"}
+                assert set(run) == {
+                    "test_mse",
+                    "test_accuracy",
+                    "epochs_run",
+                    "best_epoch",
+                    "seconds",
+                    "val_mse",
+                    "val_accuracy",
+                }
                 assert 0 <= run["test_accuracy"] <= 1 and run["test_mse"] >= 0
                 assert run["epochs_run"] == len(run["val_mse"]) <= config["epochs"]
         assert set(result["mean"][variant]) == set(lengths)
@@ -124,8 +132,9 @@ def test_long_memory_quick_returns_the_documented_structure():
 
 
 def test_long_memory_stop_at_and_settings():
-    result = experiments.long_memory(variants=("gru",), quick=True, seeds=(0,), stop_at=0.0, epochs=3,
-                                     log=lambda line: None)
+    result = experiments.long_memory(
+        variants=("gru",), quick=True, seeds=(0,), stop_at=0.0, epochs=3, log=lambda line: None
+    )
     assert result["runs"]["gru"]["8"]["0"]["epochs_run"] == 1
     assert result["config"]["epochs"] == 3
     with pytest.raises(TypeError, match="unknown long_memory settings"):
@@ -142,8 +151,16 @@ def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
     y = (x[:, 0] > 25).astype("float32")
     arrays = ((x[:160], y[:160]), (x[160:], y[160:]))
     matrix = rng.normal(size=(50, 4)).astype("float32")
-    result = experiments.glove_curve(arrays, matrix, sizes=(40, 80), seeds=(0, 1), n_validation=40,
-                                     units=2, max_updates=4, log=lambda message: None)
+    result = experiments.glove_curve(
+        arrays,
+        matrix,
+        sizes=(40, 80),
+        seeds=(0, 1),
+        n_validation=40,
+        units=2,
+        max_updates=4,
+        log=lambda message: None,
+    )
     assert set(result["runs"]) == set(experiments.CURVE_VARIANTS)
     for variant, by_size in result["runs"].items():
         assert set(by_size) == {"40", "80"}
@@ -151,8 +168,10 @@ def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
             assert set(by_seed) == {"0", "1"}
             scores = [run["test_accuracy"] for run in by_seed.values()]
             assert result["mean"][variant][size]["test_accuracy"] == round(float(np.mean(scores)), 4)
-            assert all(4 <= run["epochs_run"] <= 60 and 1 <= run["best_epoch"] <= run["epochs_run"]
-                       for run in by_seed.values())
+            assert all(
+                4 <= run["epochs_run"] <= 60 and 1 <= run["best_epoch"] <= run["epochs_run"]
+                for run in by_seed.values()
+            )
     assert result["config"]["n_validation"] == 40
     with pytest.raises(ValueError, match="larger than"):
         experiments.glove_curve(arrays, matrix, sizes=(150,), seeds=(0,), n_validation=40, log=lambda m: None)

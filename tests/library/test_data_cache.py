@@ -24,8 +24,11 @@ def tiny_bundled(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "_bundled_reviews", lambda: (list(TEXTS), LABELS.copy()))
     monkeypatch.setattr(data, "TEST_PER_LABEL", 2)
     payloads = data._bundled_payloads()
-    for part, constant in (("npz", "BUNDLED_NPZ_SHA256"), ("word_index", "BUNDLED_WORD_INDEX_SHA256"),
-                           ("texts", "BUNDLED_TEXTS_SHA256")):
+    for part, constant in (
+        ("npz", "BUNDLED_NPZ_SHA256"),
+        ("word_index", "BUNDLED_WORD_INDEX_SHA256"),
+        ("texts", "BUNDLED_TEXTS_SHA256"),
+    ):
         monkeypatch.setattr(data, constant, sha256_bytes(payloads[part]))
     data.imdb_files("bundled")
     return data.cache_files("bundled")
@@ -119,6 +122,7 @@ def test_build_that_differs_from_the_constants_writes_nothing(tiny_bundled, monk
 
 # ---------------------------------------------------------------------------- aclimdb: recorded checksums
 
+
 @pytest.fixture()
 def tiny_aclimdb(aclimdb_folder, monkeypatch):
     monkeypatch.setenv("RNNCOURSE_CACHE", str(aclimdb_folder / "cache"))
@@ -155,12 +159,16 @@ def test_aclimdb_damaged_without_its_source_names_file_and_remedy(tiny_aclimdb, 
 
     tiny_aclimdb["texts"].write_bytes(tiny_aclimdb["texts"].read_bytes()[:40])
     shutil.rmtree(tmp_path / "data" / "aclImdb")
-    with pytest.raises(ChecksumError, match=r"imdb_aclimdb_texts\.json is damaged.*cannot be rebuilt.*"
-                                            r"aclImdb_v1\.tar\.gz.*load_imdb\(source='aclimdb'\) again"):
+    with pytest.raises(
+        ChecksumError,
+        match=r"imdb_aclimdb_texts\.json is damaged.*cannot be rebuilt.*"
+        r"aclImdb_v1\.tar\.gz.*load_imdb\(source='aclimdb'\) again",
+    ):
         data.load_imdb_texts(source="aclimdb")
 
 
 # ---------------------------------------------------------------------------- read-only checkout
+
 
 def _under(path, folder):
     path = pathlib.Path(os.path.abspath(path))
@@ -187,8 +195,9 @@ def make_read_only(monkeypatch):
 
         def mkstemp(suffix=None, prefix=None, dir=None, text=False):
             if dir is not None and _under(dir, folder):
-                raise PermissionError(errno.EACCES, "Permission denied",
-                                      os.path.join(dir, f"{prefix}x1y2z3{suffix}"))
+                raise PermissionError(
+                    errno.EACCES, "Permission denied", os.path.join(dir, f"{prefix}x1y2z3{suffix}")
+                )
             return real_mkstemp(suffix, prefix, dir, text)
 
         def mkdir(self, mode=0o777, parents=False, exist_ok=False):
@@ -231,9 +240,11 @@ def test_read_only_checkout_without_cache_says_set_rnncourse_cache(tmp_path, mon
     monkeypatch.delenv("RNNCOURSE_CACHE", raising=False)
     (tmp_path / "data").mkdir()
     make_read_only(tmp_path / "data")
-    with pytest.raises(paths.CacheNotWritableError,
-                       match=rf"Cannot create the cache folder {tmp_path}/data/cache: Permission denied; "
-                             rf"the folder {tmp_path}/data is not writable.*RNNCOURSE_CACHE"):
+    with pytest.raises(
+        paths.CacheNotWritableError,
+        match=rf"Cannot create the cache folder {tmp_path}/data/cache: Permission denied; "
+        rf"the folder {tmp_path}/data is not writable.*RNNCOURSE_CACHE",
+    ):
         paths.cache_dir()
     monkeypatch.setenv("RNNCOURSE_CACHE", str(tmp_path / "elsewhere"))
     assert paths.cache_dir() == tmp_path / "elsewhere" and (tmp_path / "elsewhere").is_dir()

@@ -39,11 +39,14 @@ def test_shipped_layout_is_versioned_and_holds_nothing_unnamed():
         assert entry["file"] == f"{version}/{name}.weights.h5", name
         assert entry["history"] == f"{version}/{name}.history.json", name
         assert sorted(p.name for p in (weights_dir() / version).iterdir()) == [
-            f"{name}.history.json", f"{name}.weights.h5"]
+            f"{name}.history.json",
+            f"{name}.weights.h5",
+        ]
         assert sha256(weights.weights_path(name)) == entry["sha256"]
         assert weights.history(name)["loss"], name
     assert sorted(p.name for p in weights_dir().iterdir()) == sorted(
-        ["manifest.json", *train.referenced(MANIFEST)])
+        ["manifest.json", *train.referenced(MANIFEST)]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
@@ -67,8 +70,11 @@ def lesson_claims(manifest):
     ``{"tfidf": {...}, "nbsvm": {...}, ...}``; a manifest still holding the old single, untuned
     baseline skips them (``pytest.skip``) after checking the RNN comparisons.
     """
-    accuracy = {name: entry["test_accuracy"] for name, entry in manifest["models"].items()
-                if not entry.get("experiment")}
+    accuracy = {
+        name: entry["test_accuracy"]
+        for name, entry in manifest["models"].items()
+        if not entry.get("experiment")
+    }
     assert accuracy["glove_gru"] >= 0.82
     assert accuracy["gru_emb"] >= 0.87
     assert accuracy["gru_emb"] > accuracy["simple_rnn_emb"]
@@ -76,9 +82,11 @@ def lesson_claims(manifest):
     assert accuracy["best"] == max(accuracy.values()) and accuracy["best"] >= 0.88
     baseline = manifest["experiments"]["baseline"]
     if not {"tfidf", "nbsvm"} <= set(baseline):
-        pytest.skip("weights/manifest.json still holds the old single, untuned TF-IDF baseline "
-                    "(experiments.baseline without 'tfidf' and 'nbsvm'): the tuned-baseline claims of "
-                    "lessons 00 and 03 need the manifest of `make weights` with tuned_baselines()")
+        pytest.skip(
+            "weights/manifest.json still holds the old single, untuned TF-IDF baseline "
+            "(experiments.baseline without 'tfidf' and 'nbsvm'): the tuned-baseline claims of "
+            "lessons 00 and 03 need the manifest of `make weights` with tuned_baselines()"
+        )
     tfidf, nbsvm = baseline["tfidf"]["test_accuracy"], baseline["nbsvm"]["test_accuracy"]
     assert nbsvm >= tfidf
     best = manifest["models"]["best"]
@@ -98,8 +106,10 @@ def test_the_long_memory_and_seed_claims_hold():
     seeds beats the SimpleRNN's."""
     memory = MANIFEST["experiments"]["long_memory"]
     longest = str(max(memory["config"]["lengths"]))
-    mean = {variant: np.mean([run["test_accuracy"] for run in memory["runs"][variant][longest].values()])
-            for variant in ("simple_rnn", "gru", "lstm_chrono")}
+    mean = {
+        variant: np.mean([run["test_accuracy"] for run in memory["runs"][variant][longest].values()])
+        for variant in ("simple_rnn", "gru", "lstm_chrono")
+    }
     assert all(len(memory["runs"][variant][longest]) >= 3 for variant in mean)
     assert mean["gru"] >= 0.90 and mean["gru"] >= mean["simple_rnn"] + 0.15
     assert mean["lstm_chrono"] >= 0.90
@@ -116,23 +126,43 @@ def test_best_is_reported_over_three_seeds_and_shipped_by_validation():
     assert len(runs) >= 3 and len({run["seed"] for run in runs}) == len(runs)
     chosen = max(runs, key=lambda run: run["val_accuracy"])
     assert (best["seed"], best["test_accuracy"]) == (chosen["seed"], chosen["test_accuracy"])
-    assert best["test_accuracy_mean"] == pytest.approx(np.mean([run["test_accuracy"] for run in runs]), abs=1e-6)
-    assert best["test_accuracy_sd"] == pytest.approx(np.std([run["test_accuracy"] for run in runs], ddof=1), abs=1e-6)
+    assert best["test_accuracy_mean"] == pytest.approx(
+        np.mean([run["test_accuracy"] for run in runs]), abs=1e-6
+    )
+    assert best["test_accuracy_sd"] == pytest.approx(
+        np.std([run["test_accuracy"] for run in runs], ddof=1), abs=1e-6
+    )
     assert best["protocol"]["seed"] == "the seed with the best validation accuracy"
     assert "early stopping" in best["protocol"]["epochs"]
     assert best["ensemble"]["seeds"] == [run["seed"] for run in runs]
 
 
 def _manifest_fixture(baseline, best=0.902, **best_extra):
-    models = {"glove_gru": 0.847, "gru_emb": 0.872, "simple_rnn_emb": 0.8374, "embedding_simple_rnn": 0.7094,
-              "simple_rnn": 0.4992, "best": best}
-    return {"models": {name: {"test_accuracy": value, **(best_extra if name == "best" else {})}
-                       for name, value in models.items()},
-            "experiments": {"baseline": baseline}}
+    models = {
+        "glove_gru": 0.847,
+        "gru_emb": 0.872,
+        "simple_rnn_emb": 0.8374,
+        "embedding_simple_rnn": 0.7094,
+        "simple_rnn": 0.4992,
+        "best": best,
+    }
+    return {
+        "models": {
+            name: {"test_accuracy": value, **(best_extra if name == "best" else {})}
+            for name, value in models.items()
+        },
+        "experiments": {"baseline": baseline},
+    }
 
 
-TUNED = {"tfidf": {"test_accuracy": 0.9126, "C": 1024.0}, "nbsvm": {"test_accuracy": 0.9184, "C": 4.0},
-         "seconds": 40.0, "seed": 42, "quick": False, "versions": {}}
+TUNED = {
+    "tfidf": {"test_accuracy": 0.9126, "C": 1024.0},
+    "nbsvm": {"test_accuracy": 0.9184, "C": 4.0},
+    "seconds": 40.0,
+    "seed": 42,
+    "quick": False,
+    "versions": {},
+}
 
 
 def test_lesson_claims_read_either_shape_of_the_baseline_experiment():
@@ -144,4 +174,6 @@ def test_lesson_claims_read_either_shape_of_the_baseline_experiment():
     with pytest.raises(AssertionError):
         lesson_claims(_manifest_fixture({**TUNED, "nbsvm": {"test_accuracy": 0.91}}))
     with pytest.raises(pytest.skip.Exception, match="old single, untuned"):
-        lesson_claims(_manifest_fixture({"test_accuracy": 0.8926, "model": "TfidfVectorizer + LogisticRegression()"}))
+        lesson_claims(
+            _manifest_fixture({"test_accuracy": 0.8926, "model": "TfidfVectorizer + LogisticRegression()"})
+        )

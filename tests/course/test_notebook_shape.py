@@ -37,8 +37,9 @@ def test_lesson_shape(path):
     title = notebook.cells[0].source.splitlines()[0]
     assert re.fullmatch(rf"# Lesson {number} · \S.*", title), f"{path.name}: title {title!r}"
     opening = notebook.cells[0].source.split("\n", 1)[1].strip()
-    assert opening.startswith("In this lesson you will") or "you will" in opening[:300], \
+    assert opening.startswith("In this lesson you will") or "you will" in opening[:300], (
         f"{path.name}: the opening paragraph should say what the learner will be able to do"
+    )
     assert [level for _, level, _ in found].count(1) == 1, f"{path.name}: one title only"
     sections = [text for _, level, text in found if level == 2]
     numbered = [text for text in sections if re.match(r"\d+\. ", text)]
@@ -49,4 +50,6 @@ def test_lesson_shape(path):
     assert closing in (CLOSING, CLOSING[1:]), f"{path.name}: closing sections {closing}, expected {CLOSING}"
     for index, level, text in found:  # a section heading opens its cell, so the cell is the section's start
         if level == 2:
-            assert notebook.cells[index].source.startswith("## "), f"{path.name} cell {index}: {text!r} mid-cell"
+            assert notebook.cells[index].source.startswith("## "), (
+                f"{path.name} cell {index}: {text!r} mid-cell"
+            )

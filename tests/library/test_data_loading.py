@@ -1,6 +1,5 @@
 """IMDB loading: the bundled split, Keras semantics, tokenisation, the other sources."""
 
-
 import numpy as np
 import pytest
 

@@ -30,8 +30,11 @@ def weights_folder(tmp_path_factory):
         keras.utils.set_random_seed(number)
         models.RECIPES[name].build().save_weights(folder / f"{name}.weights.h5")
         (folder / f"{name}.history.json").write_text(json.dumps({"loss": [0.7], "accuracy": [0.5]}))
-        manifest["models"][name] = {"file": f"{name}.weights.h5", "history": f"{name}.history.json",
-                                    "sha256": sha256(folder / f"{name}.weights.h5")}
+        manifest["models"][name] = {
+            "file": f"{name}.weights.h5",
+            "history": f"{name}.history.json",
+            "sha256": sha256(folder / f"{name}.weights.h5"),
+        }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RNNCOURSE_WEIGHTS", str(folder))
@@ -71,8 +74,13 @@ Y_TRAIN, Y_TEST = X_TRAIN @ COEFFICIENTS, X_TEST @ COEFFICIENTS
 
 def regression_model(optimizer, hidden=25):
     keras.utils.set_random_seed(42)
-    model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(hidden, activation="relu"),
-                              layers.Dense(1, activation="linear")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(20,)),
+            layers.Dense(hidden, activation="relu"),
+            layers.Dense(1, activation="linear"),
+        ]
+    )
     model.compile(loss="mean_squared_error", optimizer=optimizer)
     return model
 
@@ -107,12 +115,15 @@ def test_exercise_1_step_2_without_clipvalue(step_1):
     assert "no `clipvalue`" in hint(check.exercise_1, *step_1, part=2)
 
 
-@pytest.mark.parametrize("kwargs, expected", [
-    ({"clipnorm": 3.0}, "you clipped with `clipnorm`"),
-    ({"clipvalue": 0.3}, "clipvalue is 0.3"),
-    ({"clipvalue": 3.0, "learning_rate": 0.1}, "learning_rate=0.1"),
-    ({"clipvalue": 3.0, "momentum": 0.0}, "momentum=0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"clipnorm": 3.0}, "you clipped with `clipnorm`"),
+        ({"clipvalue": 0.3}, "clipvalue is 0.3"),
+        ({"clipvalue": 3.0, "learning_rate": 0.1}, "learning_rate=0.1"),
+        ({"clipvalue": 3.0, "momentum": 0.0}, "momentum=0"),
+    ],
+)
 def test_exercise_1_wrong_optimizer_settings(step_2, kwargs, expected):
     settings = {"learning_rate": 0.01, "momentum": 0.9, **kwargs}
     model = regression_model(keras.optimizers.SGD(**settings))
@@ -133,7 +144,8 @@ def test_exercise_1_swapped_and_wrong_values(step_2):
     assert "look swapped" in hint(check.exercise_1, model, history, test_mse, train_mse, part=2)
     assert "is a list" in hint(check.exercise_1, model, history, [train_mse, 0.0], test_mse, part=2)
     assert "validation data" in hint(
-        check.exercise_1, model, keras.callbacks.History(), train_mse, test_mse, part=2)
+        check.exercise_1, model, keras.callbacks.History(), train_mse, test_mse, part=2
+    )
     assert "what `model.fit(...)` returns" in hint(check.exercise_1, model, None, train_mse, test_mse, part=2)
 
 
@@ -150,10 +162,13 @@ def test_exercise_2_solution_passes(capsys):
     assert "Exercise II: correct" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"cell": "gru"}, "is a GRU, but this exercise needs a SimpleRNN"),
-    ({"units": 128}, "has 128 units"),
-])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"cell": "gru"}, "is a GRU, but this exercise needs a SimpleRNN"),
+        ({"units": 128}, "has 128 units"),
+    ],
+)
 def test_exercise_2_wrong_layer(changes, expected):
     model = models.raw_rnn(**{**models.RECIPES["simple_rnn_raw"].kwargs, **changes})
     assert expected in hint(check.exercise_2, model)
@@ -198,8 +213,8 @@ def evaluated_raw_model(cell, bias):
 
 @pytest.fixture(scope="module")
 def exercise_3_models():
-    simple_rnn_model, acc_simple_rnn = evaluated_raw_model("simple_rnn", 5.0)   # accuracy 0.75
-    gru_model, acc_gru = evaluated_raw_model("gru", -5.0)                        # accuracy 0.25
+    simple_rnn_model, acc_simple_rnn = evaluated_raw_model("simple_rnn", 5.0)  # accuracy 0.75
+    gru_model, acc_gru = evaluated_raw_model("gru", -5.0)  # accuracy 0.25
     return simple_rnn_model, gru_model, acc_simple_rnn, acc_gru
 
 
@@ -215,8 +230,12 @@ def test_exercise_3_wrong_answers(exercise_3_models):
     assert "holds the loss" in hint(check.exercise_3, simple_rnn_model, gru_model, float(loss), acc_gru)
     assert "unpack it" in hint(check.exercise_3, simple_rnn_model, gru_model, [loss, acc_simple_rnn], acc_gru)
     fresh = models.raw_rnn("gru", units=4)
-    assert "has not been evaluated" in hint(check.exercise_3, simple_rnn_model, fresh, acc_simple_rnn, acc_gru)
-    assert "has no GRU layer" in hint(check.exercise_3, simple_rnn_model, simple_rnn_model, acc_simple_rnn, acc_gru)
+    assert "has not been evaluated" in hint(
+        check.exercise_3, simple_rnn_model, fresh, acc_simple_rnn, acc_gru
+    )
+    assert "has no GRU layer" in hint(
+        check.exercise_3, simple_rnn_model, simple_rnn_model, acc_simple_rnn, acc_gru
+    )
 
 
 # --------------------------------------------------------------------------- Exercise IV
@@ -238,7 +257,9 @@ def test_exercise_4_solution_passes():
 
 
 def test_exercise_4_last_layer_returns_sequences():
-    assert "last LSTM layer must not return sequences" in hint(check.exercise_4, lstm_stack((True, True, True)))
+    assert "last LSTM layer must not return sequences" in hint(
+        check.exercise_4, lstm_stack((True, True, True))
+    )
 
 
 def test_exercise_4_middle_layer_without_sequences_gets_the_build_hint():
@@ -273,17 +294,32 @@ def test_exercise_4_wrong_cell_unloaded_and_unevaluated():
 VOCABULARY, LENGTH, DIM = 50, 7, 4
 
 
-def embedding_gru(input_dim=VOCABULARY + 1, output_dim=DIM, with_input=True, compiled=True,
-                  trainable=True, matrix=None, activation="sigmoid"):
+def embedding_gru(
+    input_dim=VOCABULARY + 1,
+    output_dim=DIM,
+    with_input=True,
+    compiled=True,
+    trainable=True,
+    matrix=None,
+    activation="sigmoid",
+):
     """The exercise V/VI model with small sizes (``matrix`` initialises the embedding)."""
     initializer = keras.initializers.Constant(matrix) if matrix is not None else "uniform"
     stack = [keras.Input(shape=(LENGTH,))] if with_input else []
-    model = keras.Sequential(stack + [
-        layers.Embedding(input_dim=input_dim, output_dim=output_dim, trainable=trainable,
-                         embeddings_initializer=initializer),
-        layers.GRU(128),
-        layers.Dense(1) if activation is None else layers.Dense(1, activation=activation),
-    ], name="emb_model")
+    model = keras.Sequential(
+        stack
+        + [
+            layers.Embedding(
+                input_dim=input_dim,
+                output_dim=output_dim,
+                trainable=trainable,
+                embeddings_initializer=initializer,
+            ),
+            layers.GRU(128),
+            layers.Dense(1) if activation is None else layers.Dense(1, activation=activation),
+        ],
+        name="emb_model",
+    )
     if compiled:
         model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
@@ -295,10 +331,15 @@ def test_exercise_5_solution_passes(capsys):
 
 
 def test_exercise_5_wrong_answers():
-    assert "one row more" in hint(check.exercise_5, embedding_gru(input_dim=VOCABULARY), VOCABULARY, LENGTH, DIM)
-    assert "output_dim=wordvec_dim" in hint(check.exercise_5, embedding_gru(output_dim=8), VOCABULARY, LENGTH, DIM)
+    assert "one row more" in hint(
+        check.exercise_5, embedding_gru(input_dim=VOCABULARY), VOCABULARY, LENGTH, DIM
+    )
+    assert "output_dim=wordvec_dim" in hint(
+        check.exercise_5, embedding_gru(output_dim=8), VOCABULARY, LENGTH, DIM
+    )
     assert "keras.Input(shape=(sentence_len,))" in hint(
-        check.exercise_5, embedding_gru(with_input=False), VOCABULARY, LENGTH, DIM)
+        check.exercise_5, embedding_gru(with_input=False), VOCABULARY, LENGTH, DIM
+    )
     assert "not compiled" in hint(check.exercise_5, embedding_gru(compiled=False), VOCABULARY, LENGTH, DIM)
     no_embedding = keras.Sequential([keras.Input(shape=(LENGTH, 1)), layers.GRU(128), layers.Dense(1)])
     assert "must start with the embedding" in hint(check.exercise_5, no_embedding, VOCABULARY, LENGTH, DIM)
@@ -317,7 +358,9 @@ def test_exercise_6_solution_passes(capsys):
 def test_exercise_6_wrong_answers():
     assert "set `trainable=False`" in hint(check.exercise_6, embedding_gru(matrix=GLOVE), GLOVE)
     assert "Constant(glove_matrix)" in hint(check.exercise_6, embedding_gru(trainable=False), GLOVE)
-    assert "2-D numpy array" in hint(check.exercise_6, embedding_gru(matrix=GLOVE, trainable=False), "glove_200d.zip")
+    assert "2-D numpy array" in hint(
+        check.exercise_6, embedding_gru(matrix=GLOVE, trainable=False), "glove_200d.zip"
+    )
     assert "is 51 × 4" in hint(check.exercise_6, embedding_gru(output_dim=8, trainable=False), GLOVE)
     two_outputs = embedding_gru(matrix=GLOVE, trainable=False)
     two_outputs.pop()
@@ -328,10 +371,14 @@ def test_exercise_6_wrong_answers():
 @pytest.mark.parametrize("activation", [None, "linear", "relu"])
 def test_exercises_5_and_6_refuse_an_output_without_sigmoid(activation):
     """The course's `Dense(1)` is linear: binary cross-entropy needs the sigmoid the instructions ask for."""
-    hints = [hint(check.exercise_5, embedding_gru(activation=activation), VOCABULARY, LENGTH, DIM),
-             hint(check.exercise_6, embedding_gru(matrix=GLOVE, trainable=False, activation=activation), GLOVE)]
+    hints = [
+        hint(check.exercise_5, embedding_gru(activation=activation), VOCABULARY, LENGTH, DIM),
+        hint(check.exercise_6, embedding_gru(matrix=GLOVE, trainable=False, activation=activation), GLOVE),
+    ]
     for exercise, text in zip(("V", "VI"), hints):
-        assert text.startswith(f"Exercise {exercise}: the output layer uses activation='{activation or 'linear'}'")
+        assert text.startswith(
+            f"Exercise {exercise}: the output layer uses activation='{activation or 'linear'}'"
+        )
         assert "`Dense(1, activation='sigmoid')`" in text and "\n" not in text
 
 
@@ -366,14 +413,21 @@ def test_exercise_7_wrong_answers(exercise_7_model):
     unloaded = models.RECIPES["embedding_simple_rnn"].build()
     assert "not loaded" in hint(check.exercise_7, unloaded, accuracy, 10000, 200, 50)
     gru = models.embedding_rnn("gru", vocabulary=10000, wordvec_dim=50, seq_len=200)
-    assert "is a GRU, but this exercise needs a SimpleRNN" in hint(check.exercise_7, gru, accuracy, 10000, 200, 50)
+    assert "is a GRU, but this exercise needs a SimpleRNN" in hint(
+        check.exercise_7, gru, accuracy, 10000, 200, 50
+    )
 
 
 def test_model_without_input_shape_gets_the_keras_input_hint():
     from rnncourse import weights
 
-    model = keras.Sequential([layers.Embedding(input_dim=10000, output_dim=50), layers.SimpleRNN(units=128),
-                              layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            layers.Embedding(input_dim=10000, output_dim=50),
+            layers.SimpleRNN(units=128),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     with pytest.raises(ValueError, match="not yet been built") as error:
         model.load_weights(weights.weights_path("embedding_simple_rnn"))
     assert "keras.Input(shape=" in check.explain(error.value)
@@ -436,7 +490,9 @@ def test_cell_with_blank_does_not_run(shell, capsys):
     result = shell.run_cell("from rnncourse import check\ncheck.exercise_2(model)\n")
     assert isinstance(result.error_in_exec, CheckFailed)
     assert "still has ____ blanks" in capsys.readouterr().out
-    result = shell.run_cell("from rnncourse import check\ncheck.exercise_3(SimpleRNN_model, gru_model, a, b)\n")
+    result = shell.run_cell(
+        "from rnncourse import check\ncheck.exercise_3(SimpleRNN_model, gru_model, a, b)\n"
+    )
     assert isinstance(result.error_in_exec, NameError)
     assert "still has ____ blanks" in capsys.readouterr().out
     shell.run_cell("x = 1\n")
@@ -450,7 +506,10 @@ def test_feedback_shows_hints_without_traceback_and_other_errors_unchanged(shell
     shell.run_cell("_ = history['accuracy']\n")  # fixed: the check below looks at the objects again
     shell.run_cell("from rnncourse import check\ncheck.exercise_2('not a model')\n")
     output = capsys.readouterr().out
-    assert output.strip().startswith("Exercise II: `model` should be a Keras model") and "Traceback" not in output
+    assert (
+        output.strip().startswith("Exercise II: `model` should be a Keras model")
+        and "Traceback" not in output
+    )
     shell.run_cell("1 / 0\n")
     assert "ZeroDivisionError" in capsys.readouterr().out
 
@@ -463,17 +522,23 @@ def test_enable_feedback_outside_ipython_is_a_no_op(monkeypatch):
 
 
 def test_blanks_in_comments_and_strings_are_not_blanks():
-    environment = ("# a cell that still contains ____ stops with a \"fill in the blank\" message\n"
-                   "from rnncourse import check\ncheck.enable_feedback()\n")
+    environment = (
+        '# a cell that still contains ____ stops with a "fill in the blank" message\n'
+        "from rnncourse import check\ncheck.enable_feedback()\n"
+    )
     assert check.blank_message(environment) is None
-    assert check.blank_lines("x = '____'  # ____\ny = \"\"\"\n____\n\"\"\"\n") == []
+    assert check.blank_lines('x = \'____\'  # ____\ny = """\n____\n"""\n') == []
     assert check.blank_lines("x = f'{____}'\ny = f'{{____}}'\n") == [(1, "x = f'{____}'")]
-    assert check.blank_lines("print('a')  # ____\nmodel.add(____(\n") == [(2, "model.add(____(")]  # unfinished
+    assert check.blank_lines("print('a')  # ____\nmodel.add(____(\n") == [
+        (2, "model.add(____(")
+    ]  # unfinished
 
 
 def test_environment_cell_runs_again_and_shows_no_true(shell, capsys):
-    source = ("# a cell that still contains ____ stops with a \"fill in the blank\" message\n"
-              "from rnncourse import check\n\ncheck.enable_feedback()\n")
+    source = (
+        '# a cell that still contains ____ stops with a "fill in the blank" message\n'
+        "from rnncourse import check\n\ncheck.enable_feedback()\n"
+    )
     for _ in range(2):
         result = shell.run_cell(source, store_history=True)
         assert result.success and result.result is None
@@ -484,12 +549,28 @@ def test_environment_cell_runs_again_and_shows_no_true(shell, capsys):
 
 EXERCISE_CELLS = [  # (id, role, exercise, part, source) of a small exercise notebook
     ("cell-03-i-setup", "setup", "I", 1, "import math"),
-    ("cell-04-i-solution", "solution", "I", 1, "model = dense_model(____)\nhistory = fit(model)\n"
-                                                "train_mse, test_mse = mse(model)"),
-    ("cell-07-i-solution", "solution", "I", 2, "model = dense_model(____, clipvalue=3.0)\nhistory = fit(model)\n"
-                                                "train_mse, test_mse = mse(model)"),
+    (
+        "cell-04-i-solution",
+        "solution",
+        "I",
+        1,
+        "model = dense_model(____)\nhistory = fit(model)\ntrain_mse, test_mse = mse(model)",
+    ),
+    (
+        "cell-07-i-solution",
+        "solution",
+        "I",
+        2,
+        "model = dense_model(____, clipvalue=3.0)\nhistory = fit(model)\ntrain_mse, test_mse = mse(model)",
+    ),
     ("cell-10-ii-setup", "setup", "II", None, "history = stored_history()"),
-    ("cell-11-ii-solution", "solution", "II", None, "model = pretrained(____)\ncurve = history.history[____]"),
+    (
+        "cell-11-ii-solution",
+        "solution",
+        "II",
+        None,
+        "model = pretrained(____)\ncurve = history.history[____]",
+    ),
     ("cell-03-v-setup", "setup", "V", None, "vocabulary_size = 50\nsentence_len = 7\nwordvec_dim = 4"),
     ("cell-04-v-solution", "solution", "V", None, "model = embedding_gru(____)"),
     ("cell-07-vi-setup", "setup", "VI", None, "vocabulary_size = 60\nsentence_len = 7\nwordvec_dim = 4"),
@@ -500,8 +581,11 @@ CHECK_II = "from rnncourse import check\n\ncheck.exercise_2(model)"
 
 
 def source_of(cell_id, *answers):
-    return fill_in(next(source for id_, _, _, _, source in EXERCISE_CELLS if id_ == cell_id), answers) \
-        if answers else next(source for id_, _, _, _, source in EXERCISE_CELLS if id_ == cell_id)
+    return (
+        fill_in(next(source for id_, _, _, _, source in EXERCISE_CELLS if id_ == cell_id), answers)
+        if answers
+        else next(source for id_, _, _, _, source in EXERCISE_CELLS if id_ == cell_id)
+    )
 
 
 @pytest.fixture
@@ -520,14 +604,31 @@ def exercise_shell(shell, tmp_path, monkeypatch):
         cells.append(cell)
     nbformat.write(new_notebook(cells=cells), tmp_path / "01_small.ipynb")
     monkeypatch.setattr(check, "EXERCISES_DIR", tmp_path)
-    names = {"dense_model": lambda *args, **kwargs: regression_model(
-                 keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, **kwargs)),
-             "fit": lambda model: model.fit(X_TRAIN, Y_TRAIN, validation_data=(X_TEST, Y_TEST), epochs=1, verbose=0),
-             "mse": lambda model: (model.evaluate(X_TRAIN, Y_TRAIN, verbose=0), model.evaluate(X_TEST, Y_TEST, verbose=0)),
-             "stored_history": lambda: types.SimpleNamespace(history={"accuracy": [0.5], "val_accuracy": [0.6]}),
-             "pretrained": pretrained, "embedding_gru": embedding_gru}
-    for name in ("model", "history", "train_mse", "test_mse", "curve", "vocabulary_size", "sentence_len",
-                 "wordvec_dim"):
+    names = {
+        "dense_model": lambda *args, **kwargs: regression_model(
+            keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, **kwargs)
+        ),
+        "fit": lambda model: model.fit(
+            X_TRAIN, Y_TRAIN, validation_data=(X_TEST, Y_TEST), epochs=1, verbose=0
+        ),
+        "mse": lambda model: (
+            model.evaluate(X_TRAIN, Y_TRAIN, verbose=0),
+            model.evaluate(X_TEST, Y_TEST, verbose=0),
+        ),
+        "stored_history": lambda: types.SimpleNamespace(history={"accuracy": [0.5], "val_accuracy": [0.6]}),
+        "pretrained": pretrained,
+        "embedding_gru": embedding_gru,
+    }
+    for name in (
+        "model",
+        "history",
+        "train_mse",
+        "test_mse",
+        "curve",
+        "vocabulary_size",
+        "sentence_len",
+        "wordvec_dim",
+    ):
         shell.user_ns.pop(name, None)
     shell.user_ns.update(names)
     yield shell
@@ -545,15 +646,18 @@ def shown(capsys):
 def test_check_before_its_exercise_cell_ran(exercise_shell, capsys):
     result = exercise_shell.run_cell(CHECK_II)
     assert isinstance(result.error_in_exec, NameError)
-    assert shown(capsys).startswith("Exercise II: `model` is not defined yet: run this exercise's cells above")
+    assert shown(capsys).startswith(
+        "Exercise II: `model` is not defined yet: run this exercise's cells above"
+    )
 
 
 def test_acc_in_the_exercise_cell_is_named_by_the_check(exercise_shell, capsys):
     """The cell stops at history.history['acc'] after the model is built and loaded: the check says why."""
     exercise_shell.run_cell(source_of("cell-10-ii-setup"))
     for cell_id in (None, "cell-11-ii-solution"):  # matched by its text, or by the id JupyterLab sends
-        result = exercise_shell.run_cell(source_of("cell-11-ii-solution", '"simple_rnn_raw"', "'acc'"),
-                                         cell_id=cell_id)
+        result = exercise_shell.run_cell(
+            source_of("cell-11-ii-solution", '"simple_rnn_raw"', "'acc'"), cell_id=cell_id
+        )
         assert isinstance(result.error_in_exec, KeyError)
         assert "use 'accuracy' instead of 'acc'" in capsys.readouterr().out
         result = exercise_shell.run_cell(CHECK_II)
@@ -571,14 +675,18 @@ def test_acc_in_the_exercise_cell_is_named_by_the_check(exercise_shell, capsys):
 
 
 def test_check_after_an_exercise_cell_that_failed_before_defining_the_names(exercise_shell, capsys):
-    result = exercise_shell.run_cell(source_of("cell-04-i-solution", "").replace("dense_model", "dense_modle"))
+    result = exercise_shell.run_cell(
+        source_of("cell-04-i-solution", "").replace("dense_model", "dense_modle")
+    )
     assert isinstance(result.error_in_exec, NameError)
     capsys.readouterr()
     result = exercise_shell.run_cell(CHECK_I1)
     assert isinstance(result.error_in_exec, NameError)
-    assert shown(capsys) == ("Exercise I (step 1): `model` does not exist because the last cell you ran stopped with "
-                             "NameError: name 'dense_modle' is not defined (line 1: model = dense_modle()). "
-                             "Fix it, run it again, then run this check.")
+    assert shown(capsys) == (
+        "Exercise I (step 1): `model` does not exist because the last cell you ran stopped with "
+        "NameError: name 'dense_modle' is not defined (line 1: model = dense_modle()). "
+        "Fix it, run it again, then run this check."
+    )
 
 
 def test_objects_left_over_from_another_exercise(exercise_shell, capsys):
@@ -586,8 +694,10 @@ def test_objects_left_over_from_another_exercise(exercise_shell, capsys):
     exercise_shell.run_cell(CHECK_I1)
     assert "Exercise I (step 1): correct" in capsys.readouterr().out
     exercise_shell.run_cell(CHECK_I2)  # step 2's cell not run yet
-    assert shown(capsys) == ("Exercise I (step 2): `model` is left over from the cell of Exercise I (step 1): run the "
-                             "exercise cell above (Exercise I (step 2), blanks filled in) first, then this check.")
+    assert shown(capsys) == (
+        "Exercise I (step 2): `model` is left over from the cell of Exercise I (step 1): run the "
+        "exercise cell above (Exercise I (step 2), blanks filled in) first, then this check."
+    )
     exercise_shell.run_cell(CHECK_II)  # Exercise II's cell not run yet: `model` is Exercise I's
     assert "`model` is left over from the cell of Exercise I (step 1)" in shown(capsys)
     exercise_shell.run_cell(source_of("cell-10-ii-setup"))  # Exercise II's setup rebinds `history`
@@ -596,13 +706,21 @@ def test_objects_left_over_from_another_exercise(exercise_shell, capsys):
 
 
 def test_values_another_exercise_setup_changed(exercise_shell, capsys):
-    check_v = "from rnncourse import check\n\ncheck.exercise_5(model, vocabulary_size, sentence_len, wordvec_dim)"
+    check_v = (
+        "from rnncourse import check\n\ncheck.exercise_5(model, vocabulary_size, sentence_len, wordvec_dim)"
+    )
     for cell_id in ("cell-03-v-setup", "cell-04-v-solution", "cell-07-vi-setup"):  # then back to V's check
-        assert exercise_shell.run_cell(source_of(cell_id, "") if "solution" in cell_id else source_of(cell_id)).success
+        assert exercise_shell.run_cell(
+            source_of(cell_id, "") if "solution" in cell_id else source_of(cell_id)
+        ).success
     capsys.readouterr()
     exercise_shell.run_cell(check_v)
-    assert shown(capsys).startswith("Exercise V: `vocabulary_size` was last set by the setup cell of Exercise VI")
-    exercise_shell.run_cell(source_of("cell-03-v-setup"))  # sentence_len and wordvec_dim: same values, no alarm
+    assert shown(capsys).startswith(
+        "Exercise V: `vocabulary_size` was last set by the setup cell of Exercise VI"
+    )
+    exercise_shell.run_cell(
+        source_of("cell-03-v-setup")
+    )  # sentence_len and wordvec_dim: same values, no alarm
     exercise_shell.run_cell(check_v)
     assert "Exercise V: correct" in capsys.readouterr().out
 
@@ -612,5 +730,7 @@ def test_check_after_its_setup_cell_failed(exercise_shell, capsys):
     exercise_shell.run_cell(source_of("cell-10-ii-setup"))
     capsys.readouterr()
     exercise_shell.run_cell(CHECK_II)
-    assert shown(capsys).startswith("Exercise II: `model` does not exist because the setup cell of Exercise II "
-                                    "stopped with KeyError: 'missing file' (line 1: history = stored_history()).")
+    assert shown(capsys).startswith(
+        "Exercise II: `model` does not exist because the setup cell of Exercise II "
+        "stopped with KeyError: 'missing file' (line 1: history = stored_history())."
+    )

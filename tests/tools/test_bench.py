@@ -15,74 +15,160 @@ from rnncourse.tools import bench, bench_measure, bench_report
 
 
 def _timing(median):
-    return {"seconds": {"median": median, "min": median, "max": median},
-            "cpu_seconds": {"median": median, "min": median, "max": median}}
+    return {
+        "seconds": {"median": median, "min": median, "max": median},
+        "cpu_seconds": {"median": median, "min": median, "max": median},
+    }
 
 
 def _baseline(test, C, validation, seconds, model):
     """One tuned baseline as ``rnncourse.baseline.tuned_baselines`` returns it (a two-value C grid)."""
-    return {"test_accuracy": test, "C": C, "validation_accuracy": {"1": 0.85, f"{C:g}": validation},
-            "validation": "the last 2,000 training reviews", "selection": "highest validation accuracy",
-            "n_train": 20000, "n_validation": 2000, "n_test": 5000, "features": 1000, "seconds": seconds,
-            "model": model}
+    return {
+        "test_accuracy": test,
+        "C": C,
+        "validation_accuracy": {"1": 0.85, f"{C:g}": validation},
+        "validation": "the last 2,000 training reviews",
+        "selection": "highest validation accuracy",
+        "n_train": 20000,
+        "n_validation": 2000,
+        "n_test": 5000,
+        "features": 1000,
+        "seconds": seconds,
+        "model": model,
+    }
 
 
 def results_fixture():
     """Results as ``measure`` writes them: one notebook missing, one model missing."""
     return {
-        "machine": {"cpu": "Test CPU", "cores": 2, "usable_cores": 2, "memory_gb": 8.0,
-                    "system": "Linux", "python": "3.11.7", "versions": {"numpy": "2.4.6"}},
+        "machine": {
+            "cpu": "Test CPU",
+            "cores": 2,
+            "usable_cores": 2,
+            "memory_gb": 8.0,
+            "system": "Linux",
+            "python": "3.11.7",
+            "versions": {"numpy": "2.4.6"},
+        },
         "notebooks": {
-            "00_a.ipynb": {"status": "ok", "runs": [{"seconds": 30.0, "peak_rss": 10**9}] * 3,
-                           "seconds": {"median": 30.0, "min": 29.0, "max": 31.0},
-                           "peak_rss": 10**9, "peak_rss_max": 10**9},
-            "01_b.ipynb": {"status": "ok", "runs": [{"seconds": 60.0, "peak_rss": 2 * 10**9}] * 3,
-                           "seconds": {"median": 60.0, "min": 59.0, "max": 61.0},
-                           "peak_rss": 2 * 10**9, "peak_rss_max": 2 * 10**9},
+            "00_a.ipynb": {
+                "status": "ok",
+                "runs": [{"seconds": 30.0, "peak_rss": 10**9}] * 3,
+                "seconds": {"median": 30.0, "min": 29.0, "max": 31.0},
+                "peak_rss": 10**9,
+                "peak_rss_max": 10**9,
+            },
+            "01_b.ipynb": {
+                "status": "ok",
+                "runs": [{"seconds": 60.0, "peak_rss": 2 * 10**9}] * 3,
+                "seconds": {"median": 60.0, "min": 59.0, "max": 61.0},
+                "peak_rss": 2 * 10**9,
+                "peak_rss_max": 2 * 10**9,
+            },
         },
         "models": {
-            "gru": {"status": "ok", "lesson": "02", "quick": False, "manifest_test_accuracy": 0.85,
-                    "seconds_per_epoch": 12.5, "epochs_run": 5, "params": 1000, "accuracy": 0.85,
-                    "reviews_per_second": 900.0, "predict_seconds": 5.5, "n": 5000},
-            "best": {"status": "ok", "lesson": "03", "quick": False, "manifest_test_accuracy": 0.9,
-                     "seconds_per_epoch": 40.0, "epochs_run": 3, "params": 2000, "accuracy": 0.9,
-                     "reviews_per_second": 300.0, "predict_seconds": 16.7, "n": 5000},
+            "gru": {
+                "status": "ok",
+                "lesson": "02",
+                "quick": False,
+                "manifest_test_accuracy": 0.85,
+                "seconds_per_epoch": 12.5,
+                "epochs_run": 5,
+                "params": 1000,
+                "accuracy": 0.85,
+                "reviews_per_second": 900.0,
+                "predict_seconds": 5.5,
+                "n": 5000,
+            },
+            "best": {
+                "status": "ok",
+                "lesson": "03",
+                "quick": False,
+                "manifest_test_accuracy": 0.9,
+                "seconds_per_epoch": 40.0,
+                "epochs_run": 3,
+                "params": 2000,
+                "accuracy": 0.9,
+                "reviews_per_second": 300.0,
+                "predict_seconds": 16.7,
+                "n": 5000,
+            },
             "lstm_stack": {"status": "missing", "error": "not in weights/manifest.json"},
         },
-        "baseline": {"tfidf": _baseline(0.91, 16.0, 0.905, 30.0, "TF-IDF + LR(C=16)"),
-                     "nbsvm": _baseline(0.92, 4.0, 0.915, 31.0, "NBSVM(C=4)"), "seconds": 40.0},
-        "glove": {"file": "glove.6B.50d.txt", "bytes": 171350079, "lines": 400000, "dim": 50,
-                  "reader": _timing(0.5), "pandas": _timing(0.6), "reader_1_thread": _timing(0.8),
-                  "ratio": 1.2, "ratio_1_thread": 0.75, "ratio_same_result": 1.5, "reader_threads": 2, "pandas_rows": 400000,
-                  "matches_reference": True, "bundled_seconds": {"median": 0.3, "min": 0.3, "max": 0.3},
-                  "bundled_read_all_seconds": 0.1},
-        "sections": {name: {"measured_at": "2025-01-01 00:00", "seconds": 10.0, "load_at_start": [1.0, 1.0, 1.0],
-                            "repeats": 3} for name in bench.SECTIONS},
+        "baseline": {
+            "tfidf": _baseline(0.91, 16.0, 0.905, 30.0, "TF-IDF + LR(C=16)"),
+            "nbsvm": _baseline(0.92, 4.0, 0.915, 31.0, "NBSVM(C=4)"),
+            "seconds": 40.0,
+        },
+        "glove": {
+            "file": "glove.6B.50d.txt",
+            "bytes": 171350079,
+            "lines": 400000,
+            "dim": 50,
+            "reader": _timing(0.5),
+            "pandas": _timing(0.6),
+            "reader_1_thread": _timing(0.8),
+            "ratio": 1.2,
+            "ratio_1_thread": 0.75,
+            "ratio_same_result": 1.5,
+            "reader_threads": 2,
+            "pandas_rows": 400000,
+            "matches_reference": True,
+            "bundled_seconds": {"median": 0.3, "min": 0.3, "max": 0.3},
+            "bundled_read_all_seconds": 0.1,
+        },
+        "sections": {
+            name: {
+                "measured_at": "2025-01-01 00:00",
+                "seconds": 10.0,
+                "load_at_start": [1.0, 1.0, 1.0],
+                "repeats": 3,
+            }
+            for name in bench.SECTIONS
+        },
         "bench_seconds": 600.0,
     }
 
 
 # ----------------------------------------------------------------------------- targets and views
 
+
 def _seeded(results, accuracies, summary=True):
     """``best`` trained with several seeds, as the manifest records it (copied by ``measure_models``)."""
     best = results["models"]["best"]
-    best["seeds"] = [{"seed": 42 + i, "val_accuracy": a - 0.001, "test_accuracy": a, "best_epoch": 3 + i,
-                      "seconds": 600.0} for i, a in enumerate(accuracies)]
+    best["seeds"] = [
+        {"seed": 42 + i, "val_accuracy": a - 0.001, "test_accuracy": a, "best_epoch": 3 + i, "seconds": 600.0}
+        for i, a in enumerate(accuracies)
+    ]
     if summary:
         best["test_accuracy_mean"], best["test_accuracy_sd"] = 0.92, 0.02
-        best["ensemble"] = {"seeds": [42 + i for i in range(len(accuracies))], "rule": "mean probability",
-                            "val_accuracy": 0.925, "test_accuracy": 0.93}
+        best["ensemble"] = {
+            "seeds": [42 + i for i in range(len(accuracies))],
+            "rule": "mean probability",
+            "val_accuracy": 0.925,
+            "test_accuracy": 0.93,
+        }
     return results
 
 
 def test_targets_met_and_not_met():
     results = results_fixture()
     goals = bench_report.targets(results)
-    assert goals["notebook_seconds"] == {"measured": 60.0, "notebook": "01_b.ipynb", "limit": 90.0, "met": True}
+    assert goals["notebook_seconds"] == {
+        "measured": 60.0,
+        "notebook": "01_b.ipynb",
+        "limit": 90.0,
+        "met": True,
+    }
     assert goals["notebook_peak_bytes"]["met"] and goals["notebook_peak_bytes"]["measured"] == 2 * 10**9
     rnn, stretch = goals["best_rnn_vs_tfidf"], goals["best_rnn_vs_nbsvm"]
-    assert (rnn["model"], rnn["measured"], rnn["seeds"], rnn["limit"], rnn["met"]) == ("best", 0.9, 1, 0.91, False)
+    assert (rnn["model"], rnn["measured"], rnn["seeds"], rnn["limit"], rnn["met"]) == (
+        "best",
+        0.9,
+        1,
+        0.91,
+        False,
+    )
     assert (stretch["measured"], stretch["limit"], stretch["met"]) == (0.9, 0.92, False)
     assert goals["glove_ratio"]["met"] is False  # 1.2× misses the 1.5× target
     results["glove"]["ratio"] = 1.5
@@ -107,7 +193,12 @@ def test_targets_met_and_not_met():
     assert not goals["best_rnn_vs_tfidf"]["met"]
     results["models"] = {"best": {"status": "missing", "error": "absent"}}
     assert bench_report.targets(results)["best_rnn_vs_tfidf"] == {
-        "measured": None, "limit": 0.91, "met": False, "baseline": "tfidf", "model": None}
+        "measured": None,
+        "limit": 0.91,
+        "met": False,
+        "baseline": "tfidf",
+        "model": None,
+    }
     partial = bench_report.targets({"glove": results["glove"]})  # the other targets: not measured
     assert [goal["met"] for goal in partial.values()] == [None, None, None, None, False]
     with pytest.raises(ValueError, match="--only baseline"):  # results.json from before the tuned baselines
@@ -121,27 +212,47 @@ def test_readme_block_shows_every_notebook_both_baselines_and_the_targets():
     assert block == bench_report.render_readme_block(json.loads(json.dumps(results)))  # deterministic
     assert "| `01_b.ipynb` top to bottom (median of 3) | 60.0 s, 2.00 GB peak | ≤ 90 s, ≤ 3.00 GB |" in block
     assert "| `02_c.ipynb` top to bottom | MISSING |" in block
-    assert ("| Tuned baseline TF-IDF (1–2-grams) + logistic regression, C = 16 chosen on 2,000 validation "
-            "reviews: accuracy on the 5,000 test reviews | 0.9100 (30.0 s) | — |") in block
-    assert ("| Tuned baseline NBSVM (NB-weighted 1–3-grams + logistic regression), C = 4 chosen on 2,000 "
-            "validation reviews: accuracy on the 5,000 test reviews | 0.9200 (31.0 s) | — |") in block
-    assert ("| Best RNN, accuracy on the 5,000 test reviews | 0.9000 (`best`, one seed, re-evaluated) | "
-            "≥ tuned TF-IDF 0.9100; stretch: ≥ NBSVM 0.9200 |") in block
-    assert "| GloVe 50d text (400,000 lines): project reader vs `pandas.read_csv` | 1.20× (0.50 s vs 0.60 s) | ≥ 1.50× |" in block
-    assert ("Targets — every notebook ≤ 90 s: **not met**; every notebook ≤ 3 GB: **not met**; "
-            "best RNN ≥ tuned TF-IDF baseline (one seed): **not met**; stretch, best RNN ≥ tuned NBSVM "
-            "(one seed): **not met**; GloVe reader ≥ 1.5× pandas speed: **not met**.") in block
+    assert (
+        "| Tuned baseline TF-IDF (1–2-grams) + logistic regression, C = 16 chosen on 2,000 validation "
+        "reviews: accuracy on the 5,000 test reviews | 0.9100 (30.0 s) | — |"
+    ) in block
+    assert (
+        "| Tuned baseline NBSVM (NB-weighted 1–3-grams + logistic regression), C = 4 chosen on 2,000 "
+        "validation reviews: accuracy on the 5,000 test reviews | 0.9200 (31.0 s) | — |"
+    ) in block
+    assert (
+        "| Best RNN, accuracy on the 5,000 test reviews | 0.9000 (`best`, one seed, re-evaluated) | "
+        "≥ tuned TF-IDF 0.9100; stretch: ≥ NBSVM 0.9200 |"
+    ) in block
+    assert (
+        "| GloVe 50d text (400,000 lines): project reader vs `pandas.read_csv` | 1.20× (0.50 s vs 0.60 s) | ≥ 1.50× |"
+        in block
+    )
+    assert (
+        "Targets — every notebook ≤ 90 s: **not met**; every notebook ≤ 3 GB: **not met**; "
+        "best RNN ≥ tuned TF-IDF baseline (one seed): **not met**; stretch, best RNN ≥ tuned NBSVM "
+        "(one seed): **not met**; GloVe reader ≥ 1.5× pandas speed: **not met**."
+    ) in block
     assert bench_report.README_START not in block and bench_report.README_END not in block
     seeded = bench_report.render_readme_block(_seeded(results_fixture(), [0.90, 0.92, 0.94]))
-    assert ("| 0.9200 ± 0.0200 (`best`, mean ± sd of 3 seeds; shipped weights re-evaluated: 0.9000) | "
-            "≥ tuned TF-IDF 0.9100; stretch: ≥ NBSVM 0.9200 |") in seeded
+    assert (
+        "| 0.9200 ± 0.0200 (`best`, mean ± sd of 3 seeds; shipped weights re-evaluated: 0.9000) | "
+        "≥ tuned TF-IDF 0.9100; stretch: ≥ NBSVM 0.9200 |"
+    ) in seeded
     assert "best RNN ≥ tuned TF-IDF baseline (mean ± sd of 3 seeds): met" in seeded
-    assert "| Ensemble of `best`'s 3 seeds (mean probability), its own row, not the target | 0.9300 | — |" in seeded
-    assert ("`best` reaches the tuned TF-IDF baseline: 0.9200 (mean over 3 seeds) against 0.9100, +1.00 points, "
-            "and +0.00 points against NBSVM; the ensemble of its seeds scores 0.9300 (+2.00 points against "
-            "TF-IDF).") in seeded
-    assert ("`best` does not reach the tuned TF-IDF baseline: 0.9000 (one seed) against 0.9100, -1.00 points, "
-            "and -2.00 points against NBSVM.") in block
+    assert (
+        "| Ensemble of `best`'s 3 seeds (mean probability), its own row, not the target | 0.9300 | — |"
+        in seeded
+    )
+    assert (
+        "`best` reaches the tuned TF-IDF baseline: 0.9200 (mean over 3 seeds) against 0.9100, +1.00 points, "
+        "and +0.00 points against NBSVM; the ensemble of its seeds scores 0.9300 (+2.00 points against "
+        "TF-IDF)."
+    ) in seeded
+    assert (
+        "`best` does not reach the tuned TF-IDF baseline: 0.9000 (one seed) against 0.9100, -1.00 points, "
+        "and -2.00 points against NBSVM."
+    ) in block
     results = results_fixture()
     del results["models"]
     block = bench_report.render_readme_block(results)
@@ -155,29 +266,45 @@ def test_results_md_lists_missing_models_baselines_and_method():
     assert "ru_maxrss" in text and "keep_default_na=False" in text and "Test CPU" in text
     assert "The whole `make bench` took 600 s." in text
     assert "**1.20×** (0.75× on one thread; 1.50× against pandas building the same result)" in text
-    assert ("| Best RNN test accuracy vs tuned TF-IDF baseline | 0.9000 (`best`, one seed, re-evaluated) | "
-            "≥ 0.9100 | **not met** |") in text
-    assert "| Stretch: best RNN test accuracy vs tuned NBSVM | 0.9000 (`best`, one seed, re-evaluated) | ≥ 0.9200 |" in text
+    assert (
+        "| Best RNN test accuracy vs tuned TF-IDF baseline | 0.9000 (`best`, one seed, re-evaluated) | "
+        "≥ 0.9100 | **not met** |"
+    ) in text
+    assert (
+        "| Stretch: best RNN test accuracy vs tuned NBSVM | 0.9000 (`best`, one seed, re-evaluated) | ≥ 0.9200 |"
+        in text
+    )
     assert "| GloVe reader speed / pandas speed | 1.20× | ≥ 1.50× | **not met** |" in text
-    assert ("| TF-IDF (1–2-grams) + logistic regression | 16 | 0.9050 | **0.9100** | 20,000 / 2,000 / 5,000 | "
-            "1,000 | 30.0 |") in text
+    assert (
+        "| TF-IDF (1–2-grams) + logistic regression | 16 | 0.9050 | **0.9100** | 20,000 / 2,000 / 5,000 | "
+        "1,000 | 30.0 |"
+    ) in text
     assert "| NBSVM (NB-weighted 1–3-grams + logistic regression) | 4 | 0.9150 | **0.9200** |" in text
-    grid = text[text.index("Validation accuracy for each `C` tried"):]
+    grid = text[text.index("Validation accuracy for each `C` tried") :]
     assert "| C | TF-IDF | NBSVM |" in grid
-    assert grid.index("| 1 | 0.8500 | 0.8500 |") < grid.index("| 4 | — | 0.9150 |") < grid.index("| 16 | 0.9050 | — |")
+    assert (
+        grid.index("| 1 | 0.8500 | 0.8500 |")
+        < grid.index("| 4 | — | 0.9150 |")
+        < grid.index("| 16 | 0.9050 | — |")
+    )
     assert "`TF-IDF + LR(C=16)`. Validation slice: the last 2,000 training reviews." in text
     assert "40.0 s in all" in text and "Per-seed results" not in text
     seeded = bench_report.render_results_md(_seeded(results_fixture(), [0.90, 0.92, 0.94]))
     assert "| `best` | 43 | 0.9190 | 0.9200 | 4 | 600.0 |" in seeded
     assert "| `best` | mean ± sd of 3 | — | 0.9200 ± 0.0200 | — | — |" in seeded
     assert "| `best` | ensemble of 3 (mean probability) | 0.9250 | 0.9300 | — | — |" in seeded
-    assert "| Best RNN test accuracy vs tuned TF-IDF baseline | 0.9200 ± 0.0200 (`best`, mean ± sd of 3 seeds;" in seeded
+    assert (
+        "| Best RNN test accuracy vs tuned TF-IDF baseline | 0.9200 ± 0.0200 (`best`, mean ± sd of 3 seeds;"
+        in seeded
+    )
 
 
 def test_replace_block_is_idempotent_and_needs_the_markers():
     text = f"# Title\n\nintro\n\n{bench_report.README_START}\nold table\n{bench_report.README_END}\n\nmore\n"
     new = bench_report.replace_block(text, "| a |")
-    assert new == f"# Title\n\nintro\n\n{bench_report.README_START}\n| a |\n{bench_report.README_END}\n\nmore\n"
+    assert (
+        new == f"# Title\n\nintro\n\n{bench_report.README_START}\n| a |\n{bench_report.README_END}\n\nmore\n"
+    )
     assert bench_report.replace_block(new, "| a |") == new
     with pytest.raises(ValueError, match="bench:start"):
         bench_report.replace_block("# no markers\n", "| a |")
@@ -220,7 +347,9 @@ def test_a_failing_section_is_reported_and_the_others_measured(monkeypatch):
     monkeypatch.setattr(bench, "measure_baseline", lambda: results_fixture()["baseline"])
     monkeypatch.setattr(bench, "machine", lambda: results_fixture()["machine"])
     results = bench.measure(["glove", "baseline"], repeats=1, log=lambda message: None)
-    assert results["sections"]["baseline"]["cpu"] == "Test CPU" and results["sections"]["baseline"]["cores"] == 2
+    assert (
+        results["sections"]["baseline"]["cpu"] == "Test CPU" and results["sections"]["baseline"]["cores"] == 2
+    )
     assert "glove" not in results and results["baseline"]["tfidf"]["test_accuracy"] == 0.91
     assert results["sections"]["glove"]["error"] == "OSError: disk full"
     assert "| glove | FAILED: OSError: disk full | — |" in bench_report.render_readme_block(results)
@@ -230,9 +359,20 @@ def test_a_failing_section_is_reported_and_the_others_measured(monkeypatch):
 
 def test_merge_keeps_sections_not_measured_again_and_their_machine():
     old = results_fixture()
-    new = {"machine": {**old["machine"], "cpu": "Other", "cores": 4}, "glove": {**old["glove"], "ratio": 3.0},
-           "sections": {"glove": {"measured_at": "later", "load_at_start": None, "seconds": 5.0, "repeats": 1,
-                                  "cpu": "Other", "cores": 4}}}
+    new = {
+        "machine": {**old["machine"], "cpu": "Other", "cores": 4},
+        "glove": {**old["glove"], "ratio": 3.0},
+        "sections": {
+            "glove": {
+                "measured_at": "later",
+                "load_at_start": None,
+                "seconds": 5.0,
+                "repeats": 1,
+                "cpu": "Other",
+                "cores": 4,
+            }
+        },
+    }
     merged = bench.merge(old, new)
     assert merged["glove"]["ratio"] == 3.0 and merged["notebooks"] == old["notebooks"]
     assert merged["machine"] == new["machine"]
@@ -240,22 +380,29 @@ def test_merge_keeps_sections_not_measured_again_and_their_machine():
     assert merged["sections"]["models"] == {**old["sections"]["models"], "cpu": "Test CPU", "cores": 2}
     assert bench.merge(merged, new) == merged  # a recorded machine is kept as it is
     block = bench_report.render_readme_block(merged)
-    assert ("Measured by `make bench` on 2 cores of Test CPU (notebooks, baseline, models) and 4 cores of "
-            "Other (glove);") in block
+    assert (
+        "Measured by `make bench` on 2 cores of Test CPU (notebooks, baseline, models) and 4 cores of "
+        "Other (glove);"
+    ) in block
     assert "| glove | later | 4 cores of Other |" in bench_report.render_results_md(merged)
     assert "Measured by `make bench` on 2 cores of Test CPU;" in bench_report.render_readme_block(old)
 
 
 # ----------------------------------------------------------------------------- measuring helpers
 
+
 def test_summarize_and_interleaved_order():
     assert bench_measure.summarize([3, 1, 2]) == {"median": 2, "min": 1, "max": 3}
     calls = []
-    timings, last = bench_measure.interleaved({"a": lambda: calls.append("a") or "A",
-                                       "b": lambda: calls.append("b") or "B"}, repeats=3)
+    timings, last = bench_measure.interleaved(
+        {"a": lambda: calls.append("a") or "A", "b": lambda: calls.append("b") or "B"}, repeats=3
+    )
     assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]  # warm-up, then alternating rounds
     assert last == {"a": "A", "b": "B"}
-    assert set(timings["a"]) == {"seconds", "cpu_seconds", "median_exact"} and timings["a"]["seconds"]["min"] >= 0
+    assert (
+        set(timings["a"]) == {"seconds", "cpu_seconds", "median_exact"}
+        and timings["a"]["seconds"]["min"] >= 0
+    )
 
 
 def test_evaluate_predictions_accuracy_and_warm_up():
@@ -278,9 +425,13 @@ def test_pandas_keeps_null_and_nan_as_words(tmp_path):
     frame = bench_measure.pandas_read_glove(path)
     assert frame[0].tolist() == ["null", "nan", "NA", "the"]
     assert frame.shape == (4, 3)
-    result = bench_measure.measure_glove(path, repeats=1, reference=glove.read_glove_text(path, progress=False))
+    result = bench_measure.measure_glove(
+        path, repeats=1, reference=glove.read_glove_text(path, progress=False)
+    )
     assert result["lines"] == result["pandas_rows"] == 4 and result["matches_reference"]
-    assert result["ratio"] > 0 and result["ratio_same_result"] > 0 and result["reader"]["seconds"]["median"] > 0
+    assert (
+        result["ratio"] > 0 and result["ratio_same_result"] > 0 and result["reader"]["seconds"]["median"] > 0
+    )
     same = bench_measure.pandas_glove_vectors(path)
     assert same.words == ["null", "nan", "NA", "the"] and same.vectors.dtype == np.float32
 
@@ -288,8 +439,11 @@ def test_pandas_keeps_null_and_nan_as_words(tmp_path):
 @pytest.fixture()
 def tiny_notebooks(tmp_path):
     allocate = nbformat.v4.new_notebook()
-    allocate.cells = [nbformat.v4.new_code_cell("import numpy as np\nblock = np.ones(300_000_000 // 8)\n"
-                                                "assert block.sum() > 0")]
+    allocate.cells = [
+        nbformat.v4.new_code_cell(
+            "import numpy as np\nblock = np.ones(300_000_000 // 8)\nassert block.sum() > 0"
+        )
+    ]
     nbformat.write(allocate, tmp_path / "00_allocate.ipynb")
     failing = nbformat.v4.new_notebook()
     failing.cells = [nbformat.v4.new_code_cell("raise ValueError('boom')")]
@@ -317,7 +471,10 @@ def test_measure_baseline_fits_both_tuned_baselines_and_the_views_show_them():
         assert f"{b['C']:g}" in b["validation_accuracy"] and 0.4 < b["test_accuracy"] <= 1
     results = {**results_fixture(), "baseline": json.loads(json.dumps(measured))}
     block = bench_report.render_readme_block(results)
-    assert f"C = {measured['nbsvm']['C']:g} chosen on 30 validation reviews: accuracy on the 300 test reviews" in block
+    assert (
+        f"C = {measured['nbsvm']['C']:g} chosen on 30 validation reviews: accuracy on the 300 test reviews"
+        in block
+    )
     assert f"≥ tuned TF-IDF {measured['tfidf']['test_accuracy']:.4f}" in block
 
 
@@ -329,6 +486,7 @@ def test_models_without_weights_are_reported_missing(tmp_path, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- the GloVe reader
+
 
 def _read(tmp_path, content, **kwargs):
     path = tmp_path / "g.txt"
@@ -355,9 +513,17 @@ def test_reader_blocks_and_threads_agree(tmp_path, block_bytes, workers):
 
 
 def test_reader_odd_but_valid_lines_take_the_slow_path(tmp_path):
-    vectors = _read(tmp_path, b"-lrb- -1 +2 .5\n\nnan 1 2 3\r\ne 1e-05 -1.5E+3 0\n"
-                              b"caf\xc3\xa9 -0 00.1 7\nx 1\t2 3   \n\n\n")
-    assert vectors.words == ["-lrb-", "nan", "e", "café", "x"]  # "nan" is a word; non-finite values are refused
+    vectors = _read(
+        tmp_path,
+        b"-lrb- -1 +2 .5\n\nnan 1 2 3\r\ne 1e-05 -1.5E+3 0\ncaf\xc3\xa9 -0 00.1 7\nx 1\t2 3   \n\n\n",
+    )
+    assert vectors.words == [
+        "-lrb-",
+        "nan",
+        "e",
+        "café",
+        "x",
+    ]  # "nan" is a word; non-finite values are refused
     v = vectors.vectors
     np.testing.assert_array_equal(v[0], np.float32([-1, 2, 0.5]))
     np.testing.assert_array_equal(v[1], np.float32([1, 2, 3]))
@@ -374,20 +540,23 @@ def test_reader_slow_path_parses_like_the_fast_path(tmp_path):
     np.testing.assert_array_equal(fast.vectors, slow.vectors)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (b"w 1 2\n", r"expected a word and 3 numbers, found 2"),
-    (b"w 1 2 3 4\n", r"expected a word and 3 numbers, found 4"),
-    (b"w 1  3\n", r"expected a word and 3 numbers, found 2"),
-    (b" 1 2 3\n", r"expected a word and 3 numbers"),
-    (b"w\n", r"expected a word and 3 numbers, found 0"),
-    (b"w 1 - 3\n", r"'-' is not a number"),
-    (b"w 1 . 3\n", r"'\.' is not a number"),
-    (b"w 1 e5 3\n", r"'e5' is not a number"),
-    (b"w 1 -e5 3\n", r"'-e5' is not a number"),
-    (b"w 1 1-2 3\n", r"'1-2' is not a number"),
-    (b"w 1 1_0 3\n", r"'1_0' is not a number"),
-    (b"w\xff 1 2 3\n", r"is not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (b"w 1 2\n", r"expected a word and 3 numbers, found 2"),
+        (b"w 1 2 3 4\n", r"expected a word and 3 numbers, found 4"),
+        (b"w 1  3\n", r"expected a word and 3 numbers, found 2"),
+        (b" 1 2 3\n", r"expected a word and 3 numbers"),
+        (b"w\n", r"expected a word and 3 numbers, found 0"),
+        (b"w 1 - 3\n", r"'-' is not a number"),
+        (b"w 1 . 3\n", r"'\.' is not a number"),
+        (b"w 1 e5 3\n", r"'e5' is not a number"),
+        (b"w 1 -e5 3\n", r"'-e5' is not a number"),
+        (b"w 1 1-2 3\n", r"'1-2' is not a number"),
+        (b"w 1 1_0 3\n", r"'1_0' is not a number"),
+        (b"w\xff 1 2 3\n", r"is not UTF-8"),
+    ],
+)
 @pytest.mark.parametrize("block_bytes", [64, 1 << 23])
 def test_reader_errors_name_the_file_line(tmp_path, bad, message, block_bytes):
     _, _, text = _random_glove(2000, 3)

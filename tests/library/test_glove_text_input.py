@@ -1,4 +1,4 @@
-"""GloVe text input (issue 12, item 5): byte-order marks, duplicate words, cut-short archives,
+"""GloVe text input: byte-order marks, duplicate words, cut-short archives,
 non-finite values; and the Arrow fast path agreeing with the line-by-line reader."""
 
 import gzip
@@ -31,6 +31,7 @@ def _write(tmp_path, data, name="g.txt"):
 @pytest.fixture()
 def fast_path_only(monkeypatch):
     """Fail if the reader falls back to the line-by-line scan."""
+
     def scan(*args, **kwargs):
         raise AssertionError("the line-by-line reader was used")
 
@@ -67,7 +68,7 @@ def test_duplicate_word_names_both_lines(tmp_path, name):
 def test_cut_short_archive_is_incomplete_or_damaged(tmp_path, name, cut):
     path = _write(tmp_path, _many_lines(), name)
     data = path.read_bytes()
-    path.write_bytes(data[:-(cut if isinstance(cut, int) else int(len(data) * cut))])
+    path.write_bytes(data[: -(cut if isinstance(cut, int) else int(len(data) * cut))])
     with pytest.raises(glove.GloveFormatError, match=rf"{name} is incomplete or damaged"):
         glove.read_glove_text(path, progress=False)
 
@@ -89,12 +90,16 @@ def test_multi_member_gzip_reads_whole(tmp_path, fast_path_only):
     assert len(glove.read_glove_text(path, progress=False)) == 3000
 
 
-@pytest.mark.parametrize("value", ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e999", "1e39", "-3.5e38"])
+@pytest.mark.parametrize(
+    "value", ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e999", "1e39", "-3.5e38"]
+)
 @pytest.mark.parametrize("name", ["g.txt", "g.txt.gz"])
 def test_non_finite_values_are_rejected_with_the_line(tmp_path, value, name):
     path = _write(tmp_path, f"the 1 2 3\nof 4 5 6\n\nnan 7 {value} 9\n", name)
-    with pytest.raises(glove.GloveFormatError,
-                       match=rf"{name}, line 4: '{value}' is not a finite 32-bit number \(word 'nan'\)"):
+    with pytest.raises(
+        glove.GloveFormatError,
+        match=rf"{name}, line 4: '{value}' is not a finite 32-bit number \(word 'nan'\)",
+    ):
         glove.read_glove_text(path, progress=False)
 
 
@@ -116,13 +121,19 @@ def test_first_error_in_the_file_is_reported(tmp_path):
         glove.read_glove_text(path, progress=False)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"the 1 2\n 3 4 5\n", r"line 2: expected a word and 2 numbers"),  # an empty word
-    (b"the 1 2\no\tf 3 4\n", r"line 2: expected a word and 2 numbers, found 3"),  # a tab in it
-    (b"the 1 2\no\x0cf 3 4\n", r"line 2: expected a word and 2 numbers, found 3"),  # a form feed in it
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"the 1 2\n 3 4 5\n", r"line 2: expected a word and 2 numbers"),  # an empty word
+        (b"the 1 2\no\tf 3 4\n", r"line 2: expected a word and 2 numbers, found 3"),  # a tab in it
+        (b"the 1 2\no\x0cf 3 4\n", r"line 2: expected a word and 2 numbers, found 3"),  # a form feed in it
+    ],
+)
 def test_words_arrow_would_accept_are_checked_as_line_by_line(tmp_path, content, message):
-    assert glove.read_glove_text(_write(tmp_path, b"the 1 2\nof\t3 4\n"), progress=False).words == ["the", "of"]
+    assert glove.read_glove_text(_write(tmp_path, b"the 1 2\nof\t3 4\n"), progress=False).words == [
+        "the",
+        "of",
+    ]
     with pytest.raises(glove.GloveFormatError, match=message):
         glove.read_glove_text(_write(tmp_path, content), progress=False)
 
@@ -135,7 +146,9 @@ def test_fast_and_line_by_line_paths_agree(tmp_path):
     one_thread = glove.read_glove_text(_write(tmp_path, text), progress=False, workers=1)
     slow_words, slow_vectors = glove._scan_lines(_write(tmp_path, text), batch_lines=1000)
     assert fast.words == one_thread.words == slow_words == [f"w{i}" for i in range(3000)]
-    np.testing.assert_array_equal(fast.vectors, np.float32([[np.float32(f"{v:.5g}") for v in row] for row in values]))
+    np.testing.assert_array_equal(
+        fast.vectors, np.float32([[np.float32(f"{v:.5g}") for v in row] for row in values])
+    )
     np.testing.assert_array_equal(fast.vectors, one_thread.vectors)
     np.testing.assert_array_equal(fast.vectors, slow_vectors)
 

@@ -22,7 +22,7 @@ from rnncourse.models import RECIPES
 from rnncourse.paths import repo_root, weights_dir
 from rnncourse.tools import train
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ("simple_rnn", "gru")
 
 
@@ -41,7 +41,9 @@ def _entry(name, seed, quick=False):
 
 
 def _snapshot(folder):
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()
+    }
 
 
 def _assert_all_models_load(folder, versioned=TINY):
@@ -75,6 +77,7 @@ def tiny(tiny_source, tmp_path):
 
 # ----------------------------------------------------------------------------- layout and commit
 
+
 def test_commit_writes_versioned_folders_and_removes_old_versions(tiny):
     old = weights.entry("simple_rnn", tiny)
     assert old["file"] == f"simple_rnn.{old['sha256'][:12]}/simple_rnn.weights.h5"
@@ -82,8 +85,9 @@ def test_commit_writes_versioned_folders_and_removes_old_versions(tiny):
     new = train.commit_model(tiny, "simple_rnn", _stage(tiny, "simple_rnn", 7), _entry("simple_rnn", 7))
     assert new["sha256"] != old["sha256"] and weights.entry("simple_rnn", tiny) == new
     names = sorted(p.name for p in tiny.iterdir())
-    assert names == sorted(["manifest.json", Path(new["file"]).parent.name,
-                            Path(weights.entry("gru", tiny)["file"]).parent.name])
+    assert names == sorted(
+        ["manifest.json", Path(new["file"]).parent.name, Path(weights.entry("gru", tiny)["file"]).parent.name]
+    )
     assert weights.manifest(tiny)["experiments"]["baseline"]["test_accuracy"] == 0.89
     _assert_all_models_load(tiny)
 
@@ -98,8 +102,9 @@ def test_garbage_collection_keeps_only_what_the_manifest_names(tiny):
     (tiny / "gru.weights.h5").write_bytes(b"old layout")  # a flat file of the old layout
     (tiny / "notes.txt").write_text("mine")  # not the trainer's: kept
     removed = train.collect_garbage(tiny)
-    assert sorted(removed) == sorted([".gru.abc123.tmp", ".manifest.json.x1.tmp.json", "gru.0123456789ab",
-                                      "gru.weights.h5"])
+    assert sorted(removed) == sorted(
+        [".gru.abc123.tmp", ".manifest.json.x1.tmp.json", "gru.0123456789ab", "gru.weights.h5"]
+    )
     assert _snapshot(tiny) == {**kept, "notes.txt": b"mine"}
     assert weights.manifest(tiny) == manifest
     (tiny / "manifest.json").unlink()
@@ -155,8 +160,20 @@ def test_sigkill_at_any_step_of_a_commit_leaves_every_model_loadable(tiny, step)
     stage = _stage(tiny, "simple_rnn", 11)
     new_sha = sha256(stage / "simple_rnn.weights.h5")
     result = subprocess.run(
-        [sys.executable, "-c", CRASH_SCRIPT, str(tiny), str(stage), str(step), json.dumps(_entry("simple_rnn", 11))],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            CRASH_SCRIPT,
+            str(tiny),
+            str(stage),
+            str(step),
+            json.dumps(_entry("simple_rnn", 11)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if step is None:
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == ",".join(STEPS)  # every step was reached, in this order
@@ -197,6 +214,7 @@ def test_interrupted_commit_with_an_exception_changes_nothing(tiny, monkeypatch)
 
 # ----------------------------------------------------------------------------- --quick never touches weights/
 
+
 def test_quick_runs_default_to_a_separate_folder():
     assert train.output_folder(None, quick=False) == weights_dir()
     quick = train.output_folder(None, quick=True)
@@ -208,7 +226,9 @@ def test_quick_into_the_shipped_folder_is_refused(tmp_path, monkeypatch, capsys)
     shipped = [str(weights_dir()), str(repo_root() / "weights"), "weights"]
     monkeypatch.chdir(ROOT)
     for out in shipped:
-        with pytest.raises(train.RefusedError, match="--quick refuses to write into .*the shipped weights folder"):
+        with pytest.raises(
+            train.RefusedError, match="--quick refuses to write into .*the shipped weights folder"
+        ):
             train.output_folder(out, quick=True)
         with pytest.raises(SystemExit) as exit_info:
             train.main(["--quick", "--out", out, "gru"])
@@ -227,7 +247,9 @@ def test_quick_never_replaces_the_entry_of_a_full_run(tiny, capsys):
         train.main(["--quick", "--out", str(tiny), "simple_rnn"])
     assert "--quick refuses to replace simple_rnn" in capsys.readouterr().err
     with pytest.raises(train.RefusedError, match="full training run"):
-        train.commit_model(tiny, "simple_rnn", _stage(tiny, "simple_rnn", 5), _entry("simple_rnn", 5, quick=True))
+        train.commit_model(
+            tiny, "simple_rnn", _stage(tiny, "simple_rnn", 5), _entry("simple_rnn", 5, quick=True)
+        )
     with pytest.raises(train.RefusedError, match="--quick refuses to replace baseline"):
         train.commit_experiment(tiny, "baseline", {"quick": True})
     train.collect_garbage(tiny)
@@ -253,17 +275,24 @@ def test_quick_run_leaves_a_copy_of_the_shipped_weights_byte_identical(tmp_path,
 RESTORE = r".*git checkout weights/.*make weights"
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{}", r"manifest\.json is empty"),
-    ('{"experiments": {}}', r"manifest\.json has no \"models\" table"),
-    ("[]", r"manifest\.json is empty"),
-    ('{"models": {"simple_rnn"', r"manifest\.json is truncated or corrupted: it is not valid JSON"),
-    ("", r"manifest\.json is truncated or corrupted: it is not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{}", r"manifest\.json is empty"),
+        ('{"experiments": {}}', r"manifest\.json has no \"models\" table"),
+        ("[]", r"manifest\.json is empty"),
+        ('{"models": {"simple_rnn"', r"manifest\.json is truncated or corrupted: it is not valid JSON"),
+        ("", r"manifest\.json is truncated or corrupted: it is not valid JSON"),
+    ],
+)
 def test_damaged_manifest_names_the_file_and_the_remedy(tiny, content, message):
     (tiny / "manifest.json").write_text(content)
-    for call in (lambda: weights.manifest(tiny), lambda: weights.load_pretrained("simple_rnn", tiny),
-                 lambda: weights.history("simple_rnn", tiny), lambda: weights.entry("gru", tiny)):
+    for call in (
+        lambda: weights.manifest(tiny),
+        lambda: weights.load_pretrained("simple_rnn", tiny),
+        lambda: weights.history("simple_rnn", tiny),
+        lambda: weights.entry("gru", tiny),
+    ):
         with pytest.raises(weights.WeightsError, match=message + RESTORE):
             call()
 
@@ -282,8 +311,10 @@ def test_a_run_never_overwrites_a_damaged_manifest(tiny, capsys):
 def test_truncated_history_names_the_file_and_the_remedy(tiny):
     path = tiny / weights.entry("simple_rnn", tiny)["history"]
     path.write_bytes(path.read_bytes()[:10])
-    with pytest.raises(weights.WeightsError,
-                       match=r"simple_rnn\.[0-9a-f]{12}/simple_rnn\.history\.json is truncated or corrupted" + RESTORE):
+    with pytest.raises(
+        weights.WeightsError,
+        match=r"simple_rnn\.[0-9a-f]{12}/simple_rnn\.history\.json is truncated or corrupted" + RESTORE,
+    ):
         weights.history("simple_rnn", tiny)
     path.unlink()
     with pytest.raises(weights.WeightsError, match=r"simple_rnn\.history\.json is missing" + RESTORE):
@@ -294,7 +325,9 @@ def test_entry_without_its_files_names_the_manifest(tiny):
     manifest = json.loads((tiny / "manifest.json").read_text())
     del manifest["models"]["gru"]["file"]
     (tiny / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(weights.WeightsError, match=r"manifest\.json: the entry of 'gru' lacks file" + RESTORE):
+    with pytest.raises(
+        weights.WeightsError, match=r"manifest\.json: the entry of 'gru' lacks file" + RESTORE
+    ):
         weights.load_pretrained("gru", tiny)
 
 

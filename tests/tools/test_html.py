@@ -11,20 +11,29 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from rnncourse.tools import notebooks
 from rnncourse.tools.html import formulas, image_alt, network_references, notebook_html
 
-PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
+).decode()
 
 
 def tiny_notebook():
-    figure = new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"})
-    return new_notebook(cells=[
-        new_markdown_cell("# Tiny\n\nInline $x_t = \\sigma(W x)$ and display\n\n$$y = \\frac{1}{2}$$\n\n"
-                          "Code stays code: `$HOME`. **Next:** [01 · Gradients](01_gradients.ipynb#Exercise-I), "
-                          "[the docs](https://keras.io/api/)."),
-        new_code_cell("fig, ax = plt.subplots()\nax.set_title(\"Loss per epoch\")", outputs=[figure]),
-        new_code_cell("# extra code – draw the GRU cell\ndraw()", outputs=[figure]),
-    ])
+    figure = new_output(
+        "display_data", data={"image/png": PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"}
+    )
+    return new_notebook(
+        cells=[
+            new_markdown_cell(
+                "# Tiny\n\nInline $x_t = \\sigma(W x)$ and display\n\n$$y = \\frac{1}{2}$$\n\n"
+                "Code stays code: `$HOME`. **Next:** [01 · Gradients](01_gradients.ipynb#Exercise-I), "
+                "[the docs](https://keras.io/api/)."
+            ),
+            new_code_cell('fig, ax = plt.subplots()\nax.set_title("Loss per epoch")', outputs=[figure]),
+            new_code_cell("# extra code – draw the GRU cell\ndraw()", outputs=[figure]),
+        ]
+    )
 
 
 def test_equations_become_mathml_and_no_script_comes_from_a_cdn():
@@ -45,22 +54,33 @@ def test_links_to_lessons_point_at_pages_and_images_have_alt_text():
     hrefs = [link["href"] for link in soup.find_all("a", href=True) if not link["href"].startswith("#")]
     assert "01_gradients.html#Exercise-I" in hrefs and "https://keras.io/api/" in hrefs
     assert not any(".ipynb" in href for href in hrefs)
-    assert [image["alt"] for image in soup.find_all("img")] == ["Figure: Loss per epoch", "Figure: draw the GRU cell"]
+    assert [image["alt"] for image in soup.find_all("img")] == [
+        "Figure: Loss per epoch",
+        "Figure: draw the GRU cell",
+    ]
 
 
 def test_alt_text_falls_back_to_the_output_text():
-    output = new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"})
+    output = new_output(
+        "display_data", data={"image/png": PNG, "text/plain": "<Figure size 640x480 with 1 Axes>"}
+    )
     assert image_alt(output, new_code_cell("show()")) == "Figure size 640x480 with 1 Axes"
     assert image_alt(output, new_code_cell('ax.set_title(f"PCA of {name}")')) == "Figure: PCA of …"
 
 
 def test_network_references_finds_what_a_page_would_fetch():
-    page = ('<html><head><script src="https://cdn.example/require.js"></script>'
-            '<link rel="stylesheet" href="//fonts.example/a.css"><style>b{background:url(http://x.example/i.png)}'
-            '</style></head><body><img src="data:image/png;base64,AA"><a href="https://example.org">ok</a>'
-            '<script type="module">await import("https://cdn.example/m.mjs")</script></body></html>')
+    page = (
+        '<html><head><script src="https://cdn.example/require.js"></script>'
+        '<link rel="stylesheet" href="//fonts.example/a.css"><style>b{background:url(http://x.example/i.png)}'
+        '</style></head><body><img src="data:image/png;base64,AA"><a href="https://example.org">ok</a>'
+        '<script type="module">await import("https://cdn.example/m.mjs")</script></body></html>'
+    )
     assert sorted(url for _, url in network_references(page)) == [
-        "//fonts.example/a.css", "http://x.example/i.png", "https://cdn.example/m.mjs", "https://cdn.example/require.js"]
+        "//fonts.example/a.css",
+        "http://x.example/i.png",
+        "https://cdn.example/m.mjs",
+        "https://cdn.example/require.js",
+    ]
 
 
 def test_formulas_are_found_as_nbconvert_parses_them():

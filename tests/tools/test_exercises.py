@@ -12,10 +12,10 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from rnncourse import check
-from rnncourse.tools import exercises
 from rnncourse.check import FillInTheBlank
-from rnncourse.tools.exercises import ExerciseError, blank_out, fill_in
 from rnncourse.paths import repo_root
+from rnncourse.tools import exercises
+from rnncourse.tools.exercises import ExerciseError, blank_out, fill_in
 
 SOLUTION = """\
 model = Sequential()
@@ -32,18 +32,24 @@ def marked(cell, role, exercise="II", **extra):
 
 
 def lesson(blanks=("SimpleRNN", "load_weights", "'accuracy'"), check_call="check.exercise_2(model)"):
-    solution = marked(new_code_cell(SOLUTION, execution_count=3,
-                                    outputs=[new_output("stream", name="stdout", text="done\n")]),
-                      "solution", blanks=list(blanks))
-    return new_notebook(cells=[
-        new_markdown_cell("# Vanishing gradients\n\nThe lesson."),
-        new_code_cell("from rnncourse import env\nenv.configure()", execution_count=1),
-        new_markdown_cell("Lesson prose that the exercise notebook leaves out."),
-        marked(new_markdown_cell("## Exercise II\n\n- Add a `SimpleRNN` layer."), "instructions"),
-        marked(new_code_cell("from keras.layers import SimpleRNN", execution_count=2), "setup"),
-        solution,
-        marked(new_code_cell(f"from rnncourse import check\n\n{check_call}"), "check"),
-    ])
+    solution = marked(
+        new_code_cell(
+            SOLUTION, execution_count=3, outputs=[new_output("stream", name="stdout", text="done\n")]
+        ),
+        "solution",
+        blanks=list(blanks),
+    )
+    return new_notebook(
+        cells=[
+            new_markdown_cell("# Vanishing gradients\n\nThe lesson."),
+            new_code_cell("from rnncourse import env\nenv.configure()", execution_count=1),
+            new_markdown_cell("Lesson prose that the exercise notebook leaves out."),
+            marked(new_markdown_cell("## Exercise II\n\n- Add a `SimpleRNN` layer."), "instructions"),
+            marked(new_code_cell("from keras.layers import SimpleRNN", execution_count=2), "setup"),
+            solution,
+            marked(new_code_cell(f"from rnncourse import check\n\n{check_call}"), "check"),
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- blanks
@@ -77,11 +83,21 @@ def test_exercise_notebook_keeps_only_marked_cells_blanked_and_cleared():
     assert len(notebook.cells) == 6
     solution = notebook.cells[4]
     assert solution.source.count("____") == 3 and solution.metadata["rnncourse"] == {
-        "role": "solution", "exercise": "II"}          # the answers are not in the learner's file
-    assert all(cell.outputs == [] and cell.execution_count is None
-               for cell in notebook.cells if cell.cell_type == "code")
+        "role": "solution",
+        "exercise": "II",
+    }  # the answers are not in the learner's file
+    assert all(
+        cell.outputs == [] and cell.execution_count is None
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    )
     assert [cell.id for cell in notebook.cells][:5] == [
-        "cell-00", "cell-01", "cell-02-ii-instructions", "cell-03-ii-setup", "cell-04-ii-solution"]
+        "cell-00",
+        "cell-01",
+        "cell-02-ii-instructions",
+        "cell-03-ii-setup",
+        "cell-04-ii-solution",
+    ]
 
 
 def test_generation_is_deterministic_and_check_reports_stale(tmp_path, capsys):
@@ -106,23 +122,45 @@ def test_generation_is_deterministic_and_check_reports_stale(tmp_path, capsys):
     assert "make exercises" in error
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda nb: nb.cells[5].metadata["rnncourse"].pop("blanks"), "non-empty rnncourse.blanks"),
-    (lambda nb: nb.cells[6].metadata["rnncourse"].update(exercise="VIII"), "must be one of I, II"),
-    (lambda nb: nb.cells.pop(6), "Exercise II has no check cell"),
-    (lambda nb: nb.cells.insert(2, nb.cells.pop(6)), "comes before its solution"),
-    (lambda nb: setattr(nb.cells[6], "source", "check.exercise_3(model)"), r"must call check\.exercise_2\("),
-    (lambda nb: nb.cells[5].metadata["rnncourse"].update(blanks=["GRU"]), "cell 5: blank 'GRU'"),
-    (lambda nb: nb.cells[3].metadata["rnncourse"].update(role="hint"), "rnncourse.role must be one of"),
-    (lambda nb: nb.cells[4].metadata["rnncourse"].update(role="note"), "a note cell must be a markdown cell"),
-    (lambda nb: nb.cells.__setitem__(3, marked(new_markdown_cell("A note."), "note")),
-     "the note of Exercise II has no instructions cell"),
-    (lambda nb: marked(nb.cells[2], "note").update(source="## Keras 3\n\nnote"), "must not contain a # or ##"),
-    (lambda nb: setattr(nb.cells[3], "source", "## 5. Exercise III: x"), "have the heading of Exercise III"),
-    (lambda nb: setattr(nb.cells[3], "source", "### Exercise II\n\ntext"), "needs one heading '## Exercise II"),
-    (lambda nb: nb.cells.insert(4, marked(new_markdown_cell("## Exercise II, again"), "instructions")),
-     "second '## Exercise' heading"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda nb: nb.cells[5].metadata["rnncourse"].pop("blanks"), "non-empty rnncourse.blanks"),
+        (lambda nb: nb.cells[6].metadata["rnncourse"].update(exercise="VIII"), "must be one of I, II"),
+        (lambda nb: nb.cells.pop(6), "Exercise II has no check cell"),
+        (lambda nb: nb.cells.insert(2, nb.cells.pop(6)), "comes before its solution"),
+        (
+            lambda nb: setattr(nb.cells[6], "source", "check.exercise_3(model)"),
+            r"must call check\.exercise_2\(",
+        ),
+        (lambda nb: nb.cells[5].metadata["rnncourse"].update(blanks=["GRU"]), "cell 5: blank 'GRU'"),
+        (lambda nb: nb.cells[3].metadata["rnncourse"].update(role="hint"), "rnncourse.role must be one of"),
+        (
+            lambda nb: nb.cells[4].metadata["rnncourse"].update(role="note"),
+            "a note cell must be a markdown cell",
+        ),
+        (
+            lambda nb: nb.cells.__setitem__(3, marked(new_markdown_cell("A note."), "note")),
+            "the note of Exercise II has no instructions cell",
+        ),
+        (
+            lambda nb: marked(nb.cells[2], "note").update(source="## Keras 3\n\nnote"),
+            "must not contain a # or ##",
+        ),
+        (
+            lambda nb: setattr(nb.cells[3], "source", "## 5. Exercise III: x"),
+            "have the heading of Exercise III",
+        ),
+        (
+            lambda nb: setattr(nb.cells[3], "source", "### Exercise II\n\ntext"),
+            "needs one heading '## Exercise II",
+        ),
+        (
+            lambda nb: nb.cells.insert(4, marked(new_markdown_cell("## Exercise II, again"), "instructions")),
+            "second '## Exercise' heading",
+        ),
+    ],
+)
 def test_inconsistent_markers_are_reported(change, message):
     notebook = lesson()
     change(notebook)
@@ -135,12 +173,24 @@ def two_exercise_lesson():
     cells = [new_markdown_cell("# GRU and LSTM")]
     for number, (exercise, function) in enumerate((("III", 3), ("IV", 4)), start=6):
         cells += [
-            marked(new_markdown_cell(f"> **Keras 3 note** on {exercise}, from an earlier section."), "note", exercise),
+            marked(
+                new_markdown_cell(f"> **Keras 3 note** on {exercise}, from an earlier section."),
+                "note",
+                exercise,
+            ),
             new_markdown_cell("Lesson prose."),
-            marked(new_markdown_cell(f"## {number}. Exercise {exercise}: title {exercise}\n\nText.\n\n"
-                                     f"### Instructions\n\n- Do it."), "instructions", exercise),
+            marked(
+                new_markdown_cell(
+                    f"## {number}. Exercise {exercise}: title {exercise}\n\nText.\n\n"
+                    f"### Instructions\n\n- Do it."
+                ),
+                "instructions",
+                exercise,
+            ),
             marked(new_code_cell("x_test = 1"), "setup", exercise),
-            marked(new_markdown_cell(f"The environment of {exercise}: 5 epochs, `X_test`."), "note", exercise),
+            marked(
+                new_markdown_cell(f"The environment of {exercise}: 5 epochs, `X_test`."), "note", exercise
+            ),
             marked(new_code_cell("acc = evaluate(x_test)"), "solution", exercise, blanks=["evaluate"]),
             marked(new_code_cell(f"check.exercise_{function}(acc)"), "check", exercise),
         ]
@@ -154,15 +204,21 @@ def test_notes_follow_the_instructions_of_their_exercise():
     assert notebook.cells[3].source == "> **Keras 3 note** on III, from an earlier section."
     assert notebook.cells[4].source == "The environment of III: 5 epochs, `X_test`."
     assert notebook.cells[4].metadata["rnncourse"] == {"role": "note", "exercise": "III"}
-    assert [cell.id for cell in notebook.cells[2:5]] == ["cell-02-iii-instructions", "cell-03-iii-note",
-                                                          "cell-04-iii-note"]
+    assert [cell.id for cell in notebook.cells[2:5]] == [
+        "cell-02-iii-instructions",
+        "cell-03-iii-note",
+        "cell-04-iii-note",
+    ]
     assert notebook.cells[9].source.startswith("> **Keras 3 note** on IV")
 
 
 def test_exercise_headings_are_numbered_for_the_exercise_notebook():
     notebook = exercises.exercise_notebook(two_exercise_lesson(), "02_cells.ipynb")
-    headings = [cell.source.splitlines()[0] for cell in notebook.cells
-                if (cell.metadata.get("rnncourse") or {}).get("role") == "instructions"]
+    headings = [
+        cell.source.splitlines()[0]
+        for cell in notebook.cells
+        if (cell.metadata.get("rnncourse") or {}).get("role") == "instructions"
+    ]
     assert headings == ["## 1. Exercise III: title III", "## 2. Exercise IV: title IV"]
     assert "### Instructions\n\n- Do it." in notebook.cells[2].source  # the rest is kept as it is
     unnumbered = exercises.exercise_notebook(lesson(), "01_gradients.ipynb")
@@ -193,21 +249,38 @@ def test_every_exercise_is_marked_in_the_lessons():
 
 
 def instructions_text(generated):
-    return "\n".join(cell.source for cell in generated.cells
-                     if cell.metadata.get("rnncourse", {}).get("role") == "instructions")
+    return "\n".join(
+        cell.source
+        for cell in generated.cells
+        if cell.metadata.get("rnncourse", {}).get("role") == "instructions"
+    )
 
 
 def test_exercise_notebooks_number_their_headings_and_carry_environment_notes():
     for path, _, generated in lessons_with_markers():
-        headings = [line for cell in generated.cells for line in cell.source.splitlines()
-                    if cell.cell_type == "markdown" and line.startswith("## ")]
-        numerals = [info["exercise"] for info in (cell.metadata.get("rnncourse", {}) for cell in generated.cells)
-                    if info.get("role") == "solution" and info.get("part") in (None, 1)]
-        assert headings == [f"## {number}. Exercise {numeral}" + heading.split(numeral, 1)[1]
-                            for number, (numeral, heading) in enumerate(zip(numerals, headings), start=1)], path.name
-        notes = {cell.metadata["rnncourse"]["exercise"] for cell in generated.cells
-                 if cell.metadata.get("rnncourse", {}).get("role") == "note"}
-        assert notes, f"{path.name}: no environment note (Keras 3 changes, names, epochs) reaches the exercises"
+        headings = [
+            line
+            for cell in generated.cells
+            for line in cell.source.splitlines()
+            if cell.cell_type == "markdown" and line.startswith("## ")
+        ]
+        numerals = [
+            info["exercise"]
+            for info in (cell.metadata.get("rnncourse", {}) for cell in generated.cells)
+            if info.get("role") == "solution" and info.get("part") in (None, 1)
+        ]
+        assert headings == [
+            f"## {number}. Exercise {numeral}" + heading.split(numeral, 1)[1]
+            for number, (numeral, heading) in enumerate(zip(numerals, headings), start=1)
+        ], path.name
+        notes = {
+            cell.metadata["rnncourse"]["exercise"]
+            for cell in generated.cells
+            if cell.metadata.get("rnncourse", {}).get("role") == "note"
+        }
+        assert notes, (
+            f"{path.name}: no environment note (Keras 3 changes, names, epochs) reaches the exercises"
+        )
 
 
 def test_exercise_text_matches_the_environment():
@@ -258,8 +331,11 @@ def test_feedback_knows_each_exercise_cell_by_its_text_or_id(tmp_path, monkeypat
     """The checks tell which exercise a cell belongs to: filled in any way, still blank, or by cell id."""
     exercises.write(exercises.generate(), tmp_path)
     monkeypatch.setattr(check, "EXERCISES_DIR", tmp_path)
+
     def code_cells(cells):  # the setup and solution cells keep their order; notes move
-        return [cell for cell in cells if cell.metadata.get("rnncourse", {}).get("role") in ("setup", "solution")]
+        return [
+            cell for cell in cells if cell.metadata.get("rnncourse", {}).get("role") in ("setup", "solution")
+        ]
 
     for path, lesson_notebook, generated in lessons_with_markers():
         lesson_cells, cells = code_cells(lesson_notebook.cells), code_cells(generated.cells)
@@ -279,8 +355,11 @@ def test_feedback_knows_each_exercise_cell_by_its_text_or_id(tmp_path, monkeypat
 def solved(lesson_notebook, generated, name):
     """The exercise notebook ``generated`` with every blank filled by the lesson's solution."""
     answers = exercises.answers(lesson_notebook, name)
-    solutions = [cell.source for cell in lesson_notebook.cells
-                 if cell.metadata.get("rnncourse", {}).get("role") == "solution"]
+    solutions = [
+        cell.source
+        for cell in lesson_notebook.cells
+        if cell.metadata.get("rnncourse", {}).get("role") == "solution"
+    ]
     filled = nbformat.from_dict(generated)
     for cell in filled.cells:
         info = cell.metadata.get("rnncourse", {})
@@ -295,7 +374,9 @@ def solved(lesson_notebook, generated, name):
 def test_solved_exercise_notebook_runs_and_every_check_passes(name, tmp_path):
     from rnncourse.tools.notebooks import execute
 
-    found = {path.name: (lesson_notebook, generated) for path, lesson_notebook, generated in lessons_with_markers()}
+    found = {
+        path.name: (lesson_notebook, generated) for path, lesson_notebook, generated in lessons_with_markers()
+    }
     if name not in found:
         pytest.skip(f"notebooks/{name} has no exercises")
     notebook = solved(*found[name], name)

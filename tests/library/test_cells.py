@@ -1,9 +1,8 @@
 """The NumPy cells of rnncourse.cells reproduce Keras's SimpleRNN, GRU and LSTM layers."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 from keras import layers
 
 from rnncourse import cells
@@ -91,8 +90,15 @@ def test_param_formula_gru_reset_before():
 
 
 def test_param_table_of_stacked_model():
-    model = keras.Sequential([keras.Input(shape=(None, 1)), layers.LSTM(8, return_sequences=True),
-                              layers.GRU(4, return_sequences=True), layers.SimpleRNN(2), layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None, 1)),
+            layers.LSTM(8, return_sequences=True),
+            layers.GRU(4, return_sequences=True),
+            layers.SimpleRNN(2),
+            layers.Dense(1),
+        ]
+    )
     rows = cells.param_table(model)
     assert [row[1] for row in rows] == ["lstm", "gru", "simple_rnn"]
     assert [row[2] for row in rows] == [1, 8, 4]
@@ -138,8 +144,9 @@ def test_cell_diagrams_draw_readable(kind):
             center = ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
             for shape in shapes:
                 if shape.contains(*center):
-                    assert shape.x0 < box.x0 and box.x1 < shape.x1 and shape.y0 < box.y0 and box.y1 < shape.y1, \
-                        f"{text.get_text()!r} does not fit in its shape"
+                    assert (
+                        shape.x0 < box.x0 and box.x1 < shape.x1 and shape.y0 < box.y0 and box.y1 < shape.y1
+                    ), f"{text.get_text()!r} does not fit in its shape"
                 else:
                     assert not shape.overlaps(box), f"{text.get_text()!r} overlaps a shape"
         for i in range(len(extents)):

@@ -37,5 +37,7 @@ def test_the_learner_library_never_imports_the_tooling(path):
 def test_every_module_says_who_it_is_for(path):
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     first = doc.splitlines()[0] if doc else ""
-    expected = "For maintainers" if path.parent.name == "tools" else ("For learners", "Generated from notebooks/")
+    expected = (
+        "For maintainers" if path.parent.name == "tools" else ("For learners", "Generated from notebooks/")
+    )
     assert first.startswith(expected), f"{path.relative_to(repo_root())}: {first!r}"

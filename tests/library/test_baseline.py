@@ -10,8 +10,13 @@ from scipy import sparse
 from rnncourse import baseline, data
 
 LIMIT = 300
-TEXTS = ["A good film, a GOOD film.", "Not good; don't watch it!", "good", "It's a film I don't like.",
-         "don't watch it, don't"]
+TEXTS = [
+    "A good film, a GOOD film.",
+    "Not good; don't watch it!",
+    "good",
+    "It's a film I don't like.",
+    "don't watch it, don't",
+]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,9 @@ def test_tfidf_features_equal_tfidfvectorizer():
     counts, _ = baseline.ngram_counts(fit + score, 2)
     vocabulary = baseline._vocabulary(counts[:100], 2)
     ours = baseline._tfidf_features(counts[:100][:, vocabulary], counts[100:][:, vocabulary], None)
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=data._TOKEN.pattern)
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=data._TOKEN.pattern
+    )
     theirs = vectorizer.fit_transform(fit), vectorizer.transform(score)
     for mine, reference in zip(ours, theirs):
         assert mine.shape == reference.shape
