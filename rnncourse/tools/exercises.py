@@ -16,7 +16,8 @@ the lesson's section number N is replaced by the exercise's number in the exerci
 (``## 6. Exercise III: …`` becomes ``## 1. Exercise III: …`` when III is its first exercise).
 In each solution cell the ``blanks`` substrings are replaced by ``____`` (in list order, each at
 its first occurrence after the previous blank); outputs and execution counts are cleared and
-cell ids are fixed, so the same lessons always give the same bytes.
+cell ids are fixed, so the same lessons always give the same bytes. They are written cleaned
+(``rnncourse/tools/clean.py``), so cleaning ``exercises/`` leaves ``--check`` passing.
 """
 
 import argparse
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from ..check import BLANK, NUMERALS
 from ..paths import repo_root
+from .clean import notebook_text
 
 ROLES = ("instructions", "note", "setup", "solution", "check")
 CELL_TYPES = {
@@ -311,7 +313,7 @@ def generate(notebooks_dir=None):
     for path in lesson_paths(notebooks_dir):
         notebook = exercise_notebook(nbformat.read(path, as_version=4), path.name)
         if notebook is not None:
-            generated[path.name] = nbformat.writes(notebook) + "\n"
+            generated[path.name] = notebook_text(notebook)
     return generated
 
 

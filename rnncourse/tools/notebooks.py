@@ -3,7 +3,8 @@
 ``python -m rnncourse.tools.notebooks run``      executes every notebook into ``build/`` with HTML copies
                                            and prints a summary (``make run``).
 ``python -m rnncourse.tools.notebooks refresh``  executes notebooks in place, refreshing stored outputs
-                                           (``make refresh``; ``NB=path`` for one notebook).
+                                           (``make refresh``; ``NB=path`` for one notebook),
+                                           without per-cell execution timestamps.
 ``python -m rnncourse.tools.notebooks html``     writes the HTML copies into ``build/`` from the outputs
                                            stored in the notebooks, without executing them; only
                                            the missing or older ones, unless ``--force``.
@@ -20,6 +21,7 @@ from pathlib import Path
 from .. import env
 from ..fileio import write_bytes_atomic
 from ..paths import repo_root
+from .clean import notebook_text
 
 CELL_TIMEOUT = 600
 # The kernel's own log: only errors. Otherwise every kernel start prints ipykernel's warning that it
@@ -55,9 +57,8 @@ def execute(path, timeout=CELL_TIMEOUT):
 
 
 def _write(notebook, target):
-    import nbformat
-
-    write_bytes_atomic(target, (nbformat.writes(notebook) + "\n").encode("utf-8"))
+    """Write ``notebook`` to ``target`` without its execution timestamps (``rnncourse/tools/clean.py``)."""
+    write_bytes_atomic(target, notebook_text(notebook).encode("utf-8"))
 
 
 def refresh(paths):
