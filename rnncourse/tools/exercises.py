@@ -189,7 +189,7 @@ def _validate(cells, name):
                 f"of the same exercise step to follow"
             )
     headed = set()
-    for index, _cell, info in marked:
+    for index, cell, info in marked:
         if info["role"] != "instructions":
             continue
         headings = _exercise_heading(cell["source"])
@@ -253,7 +253,7 @@ def exercise_notebook(lesson, name):
     def metadata_of(info):
         return {"rnncourse": {key: info[key] for key in ("role", "exercise", "part") if key in info}}
 
-    for index, _cell, info in marked:
+    for index, cell, info in marked:
         metadata = metadata_of(info)
         if info["role"] == "note":
             continue  # placed after the instructions of its step, below
