@@ -25,7 +25,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..check import BLANK, NUMERALS
+from ..feedback import BLANK, NUMERALS
 from ..paths import repo_root
 from .clean import notebook_text
 
@@ -42,10 +42,10 @@ EXERCISE_HEADING = re.compile(r"^##[ \t]+(?:\d+(?:\.\d+)*\.?[ \t]+)?Exercise[ \t
 ENVIRONMENT_CELL = """\
 # extra code – deterministic environment (threads, seeds, logging) and instant feedback:
 # a cell that still contains ____ stops with a "fill in the blank" message
-from rnncourse import check, env
+from rnncourse import env, feedback
 
 env.configure()
-check.enable_feedback()"""
+feedback.enable_feedback()"""
 
 
 class ExerciseError(ValueError):

@@ -1,6 +1,10 @@
 """Fixtures shared by the learner library's tests."""
 
+import json
+
 import pytest
+
+SHIPPED = ("simple_rnn_raw", "lstm_stack", "embedding_simple_rnn")
 
 
 @pytest.fixture()
@@ -11,3 +15,29 @@ def empty_root(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "data").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def shipped_weights(tmp_path_factory):
+    """A weights folder (``RNNCOURSE_WEIGHTS``) holding seeded, untrained stand-ins of the shipped
+    models the exercise checks compare to."""
+    import keras
+
+    from rnncourse import models
+    from rnncourse.fileio import sha256
+
+    folder = tmp_path_factory.mktemp("weights")
+    manifest = {"models": {}, "experiments": {}}
+    for number, name in enumerate(SHIPPED):
+        keras.utils.set_random_seed(number)
+        models.RECIPES[name].build().save_weights(folder / f"{name}.weights.h5")
+        (folder / f"{name}.history.json").write_text(json.dumps({"loss": [0.7], "accuracy": [0.5]}))
+        manifest["models"][name] = {
+            "file": f"{name}.weights.h5",
+            "history": f"{name}.history.json",
+            "sha256": sha256(folder / f"{name}.weights.h5"),
+        }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RNNCOURSE_WEIGHTS", str(folder))
+        yield folder

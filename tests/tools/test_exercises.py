@@ -11,8 +11,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from rnncourse import check
-from rnncourse.check import FillInTheBlank
+from rnncourse import feedback
+from rnncourse.feedback import FillInTheBlank
 from rnncourse.paths import repo_root
 from rnncourse.tools import exercises
 from rnncourse.tools.exercises import ExerciseError, blank_out, fill_in
@@ -78,7 +78,7 @@ def test_exercise_notebook_keeps_only_marked_cells_blanked_and_cleared():
     notebook = exercises.exercise_notebook(lesson(), "01_gradients.ipynb")
     sources = [cell.source for cell in notebook.cells]
     assert sources[0].startswith("# Exercises: Vanishing gradients")
-    assert "check.enable_feedback()" in sources[1]
+    assert "feedback.enable_feedback()" in sources[1]
     assert not any("Lesson prose" in source for source in sources)
     assert len(notebook.cells) == 6
     solution = notebook.cells[4]
@@ -244,7 +244,7 @@ def test_every_exercise_is_marked_in_the_lessons():
     steps = set()
     for path, lesson_notebook, _ in lessons_with_markers():
         steps |= set(exercises.answers(lesson_notebook, path.name))
-    assert {exercise for exercise, _ in steps} == set(check.NUMERALS)
+    assert {exercise for exercise, _ in steps} == set(feedback.NUMERALS)
     assert {("I", 1), ("I", 2)} <= steps
 
 
@@ -301,7 +301,7 @@ def test_exercises_folder_is_up_to_date():
 def test_every_blank_version_stops_with_the_fill_in_message(capsys):
     shell = InteractiveShell.instance()
     try:
-        check.enable_feedback(shell)
+        feedback.enable_feedback(shell)
         for path, _, generated in lessons_with_markers():
             for cell in generated.cells:
                 if cell.metadata.get("rnncourse", {}).get("role") == "solution":
@@ -310,7 +310,6 @@ def test_every_blank_version_stops_with_the_fill_in_message(capsys):
                     assert "Fill in the blank" in capsys.readouterr().out
     finally:
         InteractiveShell.clear_instance()
-        check.reset_state()
 
 
 def test_environment_cell_runs_again_without_a_false_blank(capsys):
@@ -324,13 +323,12 @@ def test_environment_cell_runs_again_without_a_false_blank(capsys):
         assert "Fill in the blank" not in capsys.readouterr().out
     finally:
         InteractiveShell.clear_instance()
-        check.reset_state()
 
 
-def test_feedback_knows_each_exercise_cell_by_its_text_or_id(tmp_path, monkeypatch):
+def test_feedback_knows_each_exercise_cell_by_its_text_or_id(tmp_path):
     """The checks tell which exercise a cell belongs to: filled in any way, still blank, or by cell id."""
     exercises.write(exercises.generate(), tmp_path)
-    monkeypatch.setattr(check, "EXERCISES_DIR", tmp_path)
+    exercise_cells = feedback.ExerciseCells(tmp_path)
 
     def code_cells(cells):  # the setup and solution cells keep their order; notes move
         return [
@@ -342,14 +340,14 @@ def test_feedback_knows_each_exercise_cell_by_its_text_or_id(tmp_path, monkeypat
         assert len(lesson_cells) == len(cells)
         for lesson_cell, cell in zip(lesson_cells, cells):
             info = cell.metadata["rnncourse"]
-            expected = (check._label(info["exercise"], info.get("part")), info["role"])
-            assert check.identify(lesson_cell.source) == expected, (path.name, cell.id)
-            assert check.identify(cell.source) == expected
-            assert check.identify("anything", cell_id=cell.id) == expected
+            expected = (feedback.label(info["exercise"], info.get("part")), info["role"])
+            assert exercise_cells.identify(lesson_cell.source) == expected, (path.name, cell.id)
+            assert exercise_cells.identify(cell.source) == expected
+            assert exercise_cells.identify("anything", cell_id=cell.id) == expected
             if info["role"] == "solution":
                 wrong = fill_in(cell.source, ["'acc'"] * cell.source.count("____"))
-                assert check.identify(wrong) == expected
-    assert check.identify("x = 1") == (None, None)
+                assert exercise_cells.identify(wrong) == expected
+    assert exercise_cells.identify("x = 1") == (None, None)
 
 
 def solved(lesson_notebook, generated, name):
