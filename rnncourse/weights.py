@@ -59,11 +59,19 @@ def manifest(folder=None):
     return data
 
 
-def _checked(name, record, path):
-    """``record``, the entry of model ``name`` in the manifest ``path``, once it says where its files are."""
+def entry(name, folder=None) -> ModelEntry:
+    """The manifest entry of model ``name``: a :class:`~rnncourse.manifest.RecipeEntry`, or an
+    :class:`~rnncourse.manifest.ExperimentModelEntry` for a model an experiment saved."""
+    models = manifest(folder)["models"]
+    path = _folder(folder) / MANIFEST_FILE
+    if name not in models:
+        raise WeightsError(
+            f"No pre-trained model named {name!r} in {path}; available: {', '.join(sorted(models))}. {REMEDY}"
+        )
+    record = models[name]
     missing = [
         key
-        for key in ("file", "history", "sha256")  # what finding and verifying its files needs
+        for key in ("file", "history", "sha256")
         if not isinstance(record, dict) or not isinstance(record.get(key), str)
     ]
     if missing:
@@ -72,18 +80,6 @@ def _checked(name, record, path):
             f"so its files cannot be found or verified. {REMEDY}"
         )
     return record
-
-
-def entry(name, folder=None) -> ModelEntry:
-    """The manifest entry of model ``name``: a :class:`~rnncourse.manifest.RecipeEntry`, or an
-    :class:`~rnncourse.manifest.ExperimentModelEntry` for a model an experiment saved."""
-    table = manifest(folder)["models"]
-    path = _folder(folder) / MANIFEST_FILE
-    if name not in table:
-        raise WeightsError(
-            f"No pre-trained model named {name!r} in {path}; available: {', '.join(sorted(table))}. {REMEDY}"
-        )
-    return _checked(name, table[name], path)
 
 
 def recipe_entries(folder=None) -> dict[str, RecipeEntry]:

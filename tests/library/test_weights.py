@@ -190,3 +190,12 @@ def test_missing_manifest_and_unknown_model(tiny):
     (tiny / MANIFEST_FILE).unlink()
     with pytest.raises(weights.WeightsError, match=r"manifest\.json is missing.*make weights"):
         weights.load_pretrained("simple_rnn", tiny)
+
+
+def test_experiments_table_that_is_not_a_table_names_the_manifest(tiny):
+    _rewrite_manifest(tiny, lambda manifest: manifest.update(experiments=[]))
+    with pytest.raises(
+        weights.WeightsError,
+        match=r'manifest\.json: its "experiments" table is not a table of records' + RESTORE,
+    ):
+        weights.experiment("baseline", tiny)
