@@ -3,15 +3,16 @@
 Every file is found through the manifest: model ``NAME`` lives in a version folder named after
 the first 12 hex digits of its weights' SHA-256, ``weights/NAME.<sha12>/NAME.weights.h5`` and
 ``weights/NAME.<sha12>/NAME.history.json``; the manifest's ``file`` and ``history`` fields hold
-these paths relative to ``weights/``. The trainer (``rnncourse.tools.train``) writes a new version
-folder first and switches the manifest to it in one atomic rename, so the manifest and the files
-it names always agree.
+these paths relative to ``weights/``; :mod:`rnncourse.manifest` describes every entry. The store
+(``rnncourse.tools.store``) writes a new version folder first and switches the manifest to it in
+one atomic rename, so the manifest and the files it names always agree.
 """
 
 import json
 from pathlib import Path
 
 from .fileio import sha256
+from .manifest import MANIFEST_FILE, ExperimentRecord, ModelEntry, RecipeEntry
 from .paths import weights_dir
 
 REMEDY = (
@@ -48,8 +49,9 @@ def _read_json(path, what):
 
 
 def manifest(folder=None):
-    """The parsed ``weights/manifest.json`` (``{"models": {...}, "experiments": {...}}``)."""
-    path = _folder(folder) / "manifest.json"
+    """The parsed ``weights/manifest.json`` (``{"models": {...}, "experiments": {...}}``, see
+    :mod:`rnncourse.manifest`); :func:`entry`, :func:`recipe_entries` and :func:`experiment` read it."""
+    path = _folder(folder) / MANIFEST_FILE
     data = _read_json(path, "no pre-trained model can be verified")
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         found = "is empty" if data in ({}, [], None) else 'has no "models" table'
@@ -57,10 +59,11 @@ def manifest(folder=None):
     return data
 
 
-def entry(name, folder=None):
-    """The manifest entry of model ``name``."""
+def entry(name, folder=None) -> ModelEntry:
+    """The manifest entry of model ``name``: a :class:`~rnncourse.manifest.RecipeEntry`, or an
+    :class:`~rnncourse.manifest.ExperimentModelEntry` for a model an experiment saved."""
     models = manifest(folder)["models"]
-    path = _folder(folder) / "manifest.json"
+    path = _folder(folder) / MANIFEST_FILE
     if name not in models:
         raise WeightsError(
             f"No pre-trained model named {name!r} in {path}; available: {', '.join(sorted(models))}. {REMEDY}"
@@ -77,6 +80,39 @@ def entry(name, folder=None):
             f"so its files cannot be found or verified. {REMEDY}"
         )
     return record
+
+
+def recipe_entries(folder=None) -> dict[str, RecipeEntry]:
+    """The entries of the models trained from :data:`rnncourse.models.RECIPES`, by name, in the
+    manifest's order, as recorded (:func:`load_pretrained` verifies a model's files); the models an
+    experiment saved (``memory_*``) are left out."""
+    return {
+        name: record
+        for name, record in manifest(folder)["models"].items()
+        if not (isinstance(record, dict) and "experiment" in record)
+    }
+
+
+def experiments(folder=None) -> dict[str, ExperimentRecord]:
+    """Every experiment's record, by name (``long_memory``, ``glove_curve``, ``baseline``)."""
+    table = manifest(folder).get("experiments", {})
+    if not isinstance(table, dict):
+        path = _folder(folder) / MANIFEST_FILE
+        raise WeightsError(f'{path}: its "experiments" table is not a table of records. {REMEDY}')
+    return table
+
+
+def experiment(name, folder=None) -> ExperimentRecord:
+    """The record of experiment ``name``: ``long_memory`` (the adding problem), ``glove_curve``
+    (the GloVe data-size curve) or ``baseline`` (the tuned bag-of-n-grams baselines)."""
+    table = experiments(folder)
+    if name not in table:
+        path = _folder(folder) / MANIFEST_FILE
+        raise WeightsError(
+            f"No experiment named {name!r} in {path}; available: {', '.join(sorted(table)) or 'none'}. "
+            f"{REMEDY}"
+        )
+    return table[name]
 
 
 def history(name, folder=None):

@@ -361,13 +361,12 @@ def measure_models(names=None, log=print):
 
     from .. import weights
     from ..data import imdb_arrays
+    from ..manifest import MANIFEST_FILE
     from ..models import RECIPES
     from ..paths import weights_dir
 
     try:
-        shipped = {
-            name: entry for name, entry in weights.manifest()["models"].items() if not entry.get("experiment")
-        }  # models of an experiment are not IMDB models
+        shipped = weights.recipe_entries()  # models of an experiment are not IMDB models
     except weights.WeightsError as error:
         shipped, manifest_error = {}, str(error)
     else:
@@ -380,7 +379,7 @@ def measure_models(names=None, log=print):
             error = (
                 "not a model of rnncourse.models.RECIPES"
                 if recipe is None
-                else manifest_error or f"not in {weights_folder}/manifest.json"
+                else manifest_error or f"not in {weights_folder}/{MANIFEST_FILE}"
             )
             rows[name] = {"status": "missing", "error": error}
             log(f"  {name}: MISSING ({rows[name]['error']})")

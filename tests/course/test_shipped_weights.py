@@ -6,9 +6,10 @@ import pytest
 from rnncourse import weights
 from rnncourse.data import BUNDLED_NPZ_SHA256, imdb_arrays
 from rnncourse.fileio import sha256
+from rnncourse.manifest import MANIFEST_FILE
 from rnncourse.models import RECIPES, architecture
 from rnncourse.paths import weights_dir
-from rnncourse.tools import train
+from rnncourse.tools import store
 
 MANIFEST = weights.manifest()
 
@@ -45,7 +46,7 @@ def test_shipped_layout_is_versioned_and_holds_nothing_unnamed():
         assert sha256(weights.weights_path(name)) == entry["sha256"]
         assert weights.history(name)["loss"], name
     assert sorted(p.name for p in weights_dir().iterdir()) == sorted(
-        ["manifest.json", *train.referenced(MANIFEST)]
+        [MANIFEST_FILE, *store.referenced(MANIFEST)]
     )
 
 

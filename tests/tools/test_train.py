@@ -1,6 +1,6 @@
-"""The trainer (--quick end to end, atomic writes) and load_pretrained's failures."""
+"""The trainer: --quick end to end, seeds chosen on validation, their ensemble, the manifest entry it
+fills, and a failed or killed training that leaves the weights folder as it was."""
 
-import json
 import shutil
 import signal
 import subprocess
@@ -12,7 +12,8 @@ import pytest
 
 from rnncourse import weights
 from rnncourse.fileio import sha256
-from rnncourse.tools import train
+from rnncourse.manifest import MANIFEST_FILE, RecipeEntry
+from rnncourse.tools import store, train
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +32,7 @@ def test_seeded_recipe_records_every_seed_its_ensemble_and_chooses_on_validation
     from rnncourse.models import RECIPES
 
     train.main(["--quick", "--out", str(tmp_path), "simple_rnn_emb"])
-    entry = weights.manifest(tmp_path)["models"]["simple_rnn_emb"]
+    entry = weights.entry("simple_rnn_emb", tmp_path)
     runs = entry["seeds"]
     assert [run["seed"] for run in runs] == list(RECIPES["simple_rnn_emb"].seeds[:2])
     chosen = max(runs, key=lambda run: run["val_accuracy"])
@@ -68,9 +69,10 @@ def _snapshot(folder):
 
 
 def test_quick_training_writes_weights_history_and_manifest(quick_folder):
-    manifest = weights.manifest(quick_folder)
-    assert set(manifest["models"]) == {"simple_rnn", "glove_gru"}
-    for name, entry in manifest["models"].items():
+    entries = weights.recipe_entries(quick_folder)
+    assert set(entries) == {"simple_rnn", "glove_gru"}
+    for name, entry in entries.items():
+        assert set(entry) == RecipeEntry.__required_keys__ | {"protocol", "val_accuracy"}, name
         assert entry["quick"] is True
         assert sha256(quick_folder / entry["file"]) == entry["sha256"]
         version = f"{name}.{entry['sha256'][:12]}"  # one version folder per model
@@ -83,7 +85,7 @@ def test_quick_training_writes_weights_history_and_manifest(quick_folder):
         assert 0.0 <= entry["test_accuracy"] <= 1.0
     assert not [p for p in quick_folder.rglob("*") if ".tmp" in p.name]
     assert sorted(p.name for p in quick_folder.iterdir()) == sorted(
-        ["manifest.json", *(Path(entry["file"]).parent.name for entry in manifest["models"].values())]
+        [MANIFEST_FILE, *(Path(entry["file"]).parent.name for entry in entries.values())]
     )
 
 
@@ -112,10 +114,7 @@ def test_failed_training_leaves_files_intact(quick_folder, tmp_path, monkeypatch
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(train, "sha256", explode, raising=False)
-    import rnncourse.fileio as fileio
-
-    monkeypatch.setattr(fileio, "sha256", explode)
+    monkeypatch.setattr(store, "sha256", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         train.main(["--quick", "--out", str(folder), "simple_rnn"])
     assert _snapshot(folder) == before
@@ -190,60 +189,6 @@ def test_unknown_name_is_rejected(capsys):
     with pytest.raises(SystemExit):
         train.main(["--quick", "no_such_model"])
     assert "unknown name(s) no_such_model" in capsys.readouterr().err
-
-
-@pytest.fixture()
-def broken(quick_folder, tmp_path):
-    folder = tmp_path / "broken"
-    shutil.copytree(quick_folder, folder)
-    return folder
-
-
-def _file(folder, name):
-    return folder / weights.entry(name, folder)["file"]
-
-
-def test_missing_weights_file(broken):
-    _file(broken, "simple_rnn").unlink()
-    with pytest.raises(weights.WeightsError, match=r"simple_rnn\.weights\.h5 is missing.*make weights"):
-        weights.load_pretrained("simple_rnn", broken)
-
-
-def test_truncated_weights_file(broken):
-    path = _file(broken, "simple_rnn")
-    path.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(
-        weights.WeightsError, match=r"simple_rnn\.weights\.h5 is corrupted or truncated.*make weights"
-    ):
-        weights.load_pretrained("simple_rnn", broken)
-
-
-def test_corrupted_weights_file(broken):
-    path = _file(broken, "simple_rnn")
-    content = bytearray(path.read_bytes())
-    content[-100] ^= 0xFF
-    path.write_bytes(bytes(content))
-    with pytest.raises(weights.WeightsError, match=r"corrupted or truncated"):
-        weights.load_pretrained("simple_rnn", broken)
-
-
-def test_weights_from_a_different_architecture(broken):
-    manifest = json.loads((broken / "manifest.json").read_text())
-    manifest["models"]["simple_rnn"] = dict(manifest["models"]["glove_gru"])
-    (broken / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(
-        weights.WeightsError,
-        match=r"glove_gru\.weights\.h5 does not fit the 'simple_rnn' architecture.*make weights",
-    ):
-        weights.load_pretrained("simple_rnn", broken)
-
-
-def test_missing_manifest_and_unknown_model(broken):
-    with pytest.raises(weights.WeightsError, match=r"No pre-trained model named 'gru'"):
-        weights.load_pretrained("gru", broken)
-    (broken / "manifest.json").unlink()
-    with pytest.raises(weights.WeightsError, match=r"manifest\.json is missing.*make weights"):
-        weights.load_pretrained("simple_rnn", broken)
 
 
 def test_several_seeds_ship_the_one_chosen_on_validation(tmp_path, monkeypatch):
