@@ -412,7 +412,7 @@ def test_exercise_7_wrong_answers(exercise_7_model):
     assert "input_dim=max_vocabulary (= 20000)" in hint(check.exercise_7, model, accuracy, 20000, 200, 50)
     unloaded = models.RECIPES["embedding_simple_rnn"].build()
     assert "not loaded" in hint(check.exercise_7, unloaded, accuracy, 10000, 200, 50)
-    gru = models.embedding_rnn("gru", vocabulary=10000, wordvec_dim=50, seq_len=200)
+    gru = models.embedding_rnn("gru", num_words=10000, wordvec_dim=50, seq_len=200)
     assert "is a GRU, but this exercise needs a SimpleRNN" in hint(
         check.exercise_7, gru, accuracy, 10000, 200, 50
     )
@@ -453,7 +453,7 @@ def test_he_uniform_is_the_class_and_the_course_line_gets_a_hint():
 def test_loading_weights_into_the_wrong_architecture_gets_a_hint():
     from rnncourse import weights
 
-    model = models.embedding_rnn("simple_rnn", vocabulary=9999, wordvec_dim=50, seq_len=200)
+    model = models.embedding_rnn("simple_rnn", num_words=9999, wordvec_dim=50, seq_len=200)
     with pytest.raises(ValueError) as error:
         model.load_weights(weights.weights_path("embedding_simple_rnn"))
     assert "does not fit this model" in check.explain(error.value)
