@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NB ?=
 
-# One deterministic environment for notebooks, tests, refreshes and training (rnncourse/env.py).
+# One deterministic environment for notebooks, tests, refreshes and training: rnncourse/env.py's SETTINGS,
+# written out so that make needs no Python before the venv exists (tests/course/test_environment.py
+# checks that the two agree).
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0

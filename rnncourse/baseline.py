@@ -12,8 +12,8 @@ Bigrams*, ACL 2012, is the reference for both):
     (``alpha=1``).
 
 Protocol: the regularisation ``C`` is chosen from :data:`C_GRID` on a validation slice of the
-training reviews (the last 10 % of ``load_imdb``'s shuffled training order: with the bundled data,
-the same 2,000 reviews the trainer's models hold out with ``validation_split=0.1``), with features,
+training reviews (the last :data:`~rnncourse.data.VALIDATION_FRACTION` (10 %) of ``load_imdb``'s shuffled
+training order: with the bundled data, the same 2,000 reviews the trainer's models hold out), with features,
 idf and ``r`` computed on the other 18,000 only. Then the chosen recipe is refitted on all 20,000
 training reviews and the 5,000 test reviews are scored once. Each function returns a JSON-ready dict;
 :func:`tuned_baselines` fits both and counts the n-grams only once.
@@ -27,22 +27,9 @@ import time
 
 import numpy as np
 
+from .data import SHUFFLE_SEED, VALIDATION_FRACTION, load_imdb_texts, shuffled_order, tokenize
+
 C_GRID = (0.25, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0)
-VALIDATION_FRACTION = 0.1
-SHUFFLE_SEED = 113  # the seed of load_imdb / keras.datasets.imdb.load_data
-
-
-def shuffled_order(n_train, n_test, seed=SHUFFLE_SEED):
-    """``(train_order, test_order)``: the permutations ``load_imdb(seed=seed)`` applies.
-
-    ``load_imdb(...)[0][0][i]`` encodes ``load_imdb_texts()[0][0][train_order[i]]`` (and likewise for
-    the test split), as in ``keras.datasets.imdb.load_data``.
-    """
-    rng = np.random.RandomState(seed)
-    train_order, test_order = np.arange(n_train), np.arange(n_test)
-    rng.shuffle(train_order)
-    rng.shuffle(test_order)
-    return train_order, test_order
 
 
 def _reviews(source, limit):
@@ -50,8 +37,6 @@ def _reviews(source, limit):
 
     ``limit`` keeps the first ``limit`` reviews of each shuffled split (for quick tests).
     """
-    from .data import load_imdb_texts
-
     (texts_train, y_train), (texts_test, y_test) = load_imdb_texts(source)
     train_order, test_order = shuffled_order(len(texts_train), len(texts_test))
     if limit is not None:
@@ -70,8 +55,6 @@ def _ngram_codes(texts, max_n):
     ``[B**(n-1), B**n)`` and orders never collide. Tokens are those of :func:`rnncourse.data.tokenize`
     (scikit-learn's ``token_pattern`` with the course's pattern).
     """
-    from .data import tokenize
-
     numbers = {}
     token_ids = [
         np.array([numbers.setdefault(t, len(numbers) + 1) for t in tokenize(text)], dtype=np.int64)
@@ -153,7 +136,7 @@ def _accuracy(classifier, features, y):
     return float(np.mean(classifier.predict(features) == y))
 
 
-class _Counted:
+class _CountedReviews:
     """The reviews of one source, split as the module's docstring says, with their n-gram counts."""
 
     def __init__(self, source, limit, max_n):
@@ -165,7 +148,7 @@ class _Counted:
         self.seconds = time.time() - started
 
 
-RECIPES = {
+PIPELINES = {
     "tfidf": {
         "max_n": 2,
         "min_df": 2,
@@ -186,9 +169,9 @@ RECIPES = {
 def _tuned(counted, name, c_grid):
     """Choose C on the validation slice, refit on every training review, score the test set once."""
     started = time.time()
-    recipe = RECIPES[name]
-    features, min_df, n_fit = recipe["features"], recipe["min_df"], counted.n_fit
-    ngrams = counted.orders <= recipe["max_n"]
+    pipeline = PIPELINES[name]
+    features, min_df, n_fit = pipeline["features"], pipeline["min_df"], counted.n_fit
+    ngrams = counted.orders <= pipeline["max_n"]
     train, test = counted.train[:, ngrams], counted.test[:, ngrams]
     y_fit, y_validation = counted.y_train[:n_fit], counted.y_train[n_fit:]
 
@@ -220,7 +203,7 @@ def _tuned(counted, name, c_grid):
         "n_test": test.shape[0],
         "features": int(x_train.shape[1]),
         "seconds": round(counted.seconds + time.time() - started, 1),
-        "model": recipe["model"].format(C=f"{chosen:g}"),
+        "model": pipeline["model"].format(C=f"{chosen:g}"),
     }
 
 
@@ -233,7 +216,7 @@ def tfidf_baseline(source="bundled", limit=None, c_grid=C_GRID):
     "n_train", "n_validation", "n_test", "features", "seconds", "model"}``; ``seconds`` includes reading
     the reviews and counting their n-grams.
     """
-    return _tuned(_Counted(source, limit, RECIPES["tfidf"]["max_n"]), "tfidf", c_grid)
+    return _tuned(_CountedReviews(source, limit, PIPELINES["tfidf"]["max_n"]), "tfidf", c_grid)
 
 
 def nbsvm_baseline(source="bundled", limit=None, c_grid=C_GRID):
@@ -244,11 +227,11 @@ def nbsvm_baseline(source="bundled", limit=None, c_grid=C_GRID):
 
     Same arguments and same keys as :func:`tfidf_baseline`.
     """
-    return _tuned(_Counted(source, limit, RECIPES["nbsvm"]["max_n"]), "nbsvm", c_grid)
+    return _tuned(_CountedReviews(source, limit, PIPELINES["nbsvm"]["max_n"]), "nbsvm", c_grid)
 
 
 def tuned_baselines(source="bundled", limit=None, c_grid=C_GRID):
     """Both baselines, ``{"tfidf": tfidf_baseline(...), "nbsvm": nbsvm_baseline(...)}``, counting the
     n-grams once for both (each ``seconds`` then includes that shared count)."""
-    counted = _Counted(source, limit, max(recipe["max_n"] for recipe in RECIPES.values()))
-    return {name: _tuned(counted, name, c_grid) for name in RECIPES}
+    counted = _CountedReviews(source, limit, max(pipeline["max_n"] for pipeline in PIPELINES.values()))
+    return {name: _tuned(counted, name, c_grid) for name in PIPELINES}

@@ -54,6 +54,11 @@ KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 SPLIT_SEED = 2021
 TEST_PER_LABEL = 2500
+# The seed load_imdb shuffles both splits with, as keras.datasets.imdb.load_data does.
+SHUFFLE_SEED = 113
+# The share of the shuffled training reviews held out for validation (the last 10 %, as Keras's
+# validation_split takes them): the trainer's models and the tuned baselines hold out the same reviews.
+VALIDATION_FRACTION = 0.1
 
 _TAG = re.compile(r"<[^>]+>")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -533,7 +538,7 @@ def load_imdb(
     num_words=None,
     skip_top=0,
     maxlen=None,
-    seed=113,
+    seed=SHUFFLE_SEED,
     start_char=1,
     oov_char=2,
     index_from=3,
@@ -564,7 +569,7 @@ def load_imdb(
 
 
 def load_imdb_npz(
-    path, num_words=None, skip_top=0, maxlen=None, seed=113, start_char=1, oov_char=2, index_from=3
+    path, num_words=None, skip_top=0, maxlen=None, seed=SHUFFLE_SEED, start_char=1, oov_char=2, index_from=3
 ):
     """:func:`load_imdb` for any Keras-format ``imdb.npz`` at ``path`` (same arguments, same result
     as ``keras.datasets.imdb.load_data`` on that file)."""
@@ -586,13 +591,9 @@ def load_imdb_npz(
             f"{path} is not a readable Keras-format imdb.npz (with x_train, y_train, x_test, y_test): {err}"
         ) from None
 
-    rng = np.random.RandomState(seed)
-    indices = np.arange(len(x_train))
-    rng.shuffle(indices)
-    x_train, labels_train = x_train[indices], labels_train[indices]
-    indices = np.arange(len(x_test))
-    rng.shuffle(indices)
-    x_test, labels_test = x_test[indices], labels_test[indices]
+    train_order, test_order = shuffled_order(len(x_train), len(x_test), seed)
+    x_train, labels_train = x_train[train_order], labels_train[train_order]
+    x_test, labels_test = x_test[test_order], labels_test[test_order]
 
     if start_char is not None:
         x_train = [[start_char] + [w + index_from for w in x] for x in x_train]
@@ -629,6 +630,34 @@ def load_imdb_npz(
 
     idx = len(x_train)
     return ((_object_array(xs[:idx]), labels[:idx]), (_object_array(xs[idx:]), labels[idx:]))
+
+
+def shuffled_order(n_train, n_test, seed=SHUFFLE_SEED):
+    """``(train_order, test_order)``: the permutations ``load_imdb(seed=seed)`` applies to its splits.
+
+    ``load_imdb(...)[0][0][i]`` encodes ``load_imdb_texts()[0][0][train_order[i]]`` (and likewise for
+    the test split), as in ``keras.datasets.imdb.load_data``: one ``RandomState(seed)`` shuffles the
+    training indices, then the test indices.
+    """
+    rng = np.random.RandomState(seed)
+    train_order, test_order = np.arange(n_train), np.arange(n_test)
+    rng.shuffle(train_order)
+    rng.shuffle(test_order)
+    return train_order, test_order
+
+
+def word_ids(word_index, num_words=None, index_from=3):
+    """``{word: id}`` for the words of ``word_index`` that keep their own id in :func:`load_imdb`.
+
+    A word's id is its frequency rank plus ``index_from``; Keras keeps the ids below ``num_words``
+    (so ``Embedding(input_dim=num_words)`` covers every id) and turns the others into ``oov_char``.
+    ``num_words=None`` keeps every word.
+    """
+    return {
+        word: rank + index_from
+        for word, rank in word_index.items()
+        if num_words is None or rank + index_from < num_words
+    }
 
 
 def _remove_long(maxlen, sequences, labels):
@@ -717,11 +746,12 @@ def _check_sequence(sequence):
     return [int(i) for i in ids]
 
 
-def encode_texts(texts, word_index, num_words, maxlen, start_char=1, oov_char=2, index_from=3):
-    """New texts as a padded int32 array ``(len(texts), maxlen)``, encoded like :func:`load_imdb`.
+def encode_texts(texts, word_index, num_words, seq_len, start_char=1, oov_char=2, index_from=3):
+    """New texts as a padded int32 array ``(len(texts), seq_len)``, encoded like :func:`load_imdb`.
 
-    ``num_words=None`` keeps every word of ``word_index``; ``maxlen=None`` pads to the longest
-    text; ``start_char=None`` adds no start marker; ``oov_char=None`` drops unknown words.
+    ``num_words=None`` keeps every word of ``word_index``; ``seq_len=None`` pads to the longest
+    text (``pad_sequences``: padded and cut at the start, so the last ``seq_len`` ids are kept);
+    ``start_char=None`` adds no start marker; ``oov_char=None`` drops unknown words.
     """
     from keras.utils import pad_sequences
 
@@ -729,34 +759,30 @@ def encode_texts(texts, word_index, num_words, maxlen, start_char=1, oov_char=2,
     _check_word_index(word_index)
     start_char, oov_char, index_from = _check_ids(start_char, oov_char, index_from)
     num_words = _check_num_words(num_words, index_from)
-    maxlen = _int_arg(
-        "maxlen",
-        maxlen,
+    seq_len = _int_arg(
+        "seq_len",
+        seq_len,
         1,
         "None (pad to the longest text) or an integer >= 1 (the padded length)",
         none_ok=True,
     )
+    ids_of = word_ids(word_index, num_words, index_from)
     start = [] if start_char is None else [start_char]
     sequences = []
     for text in texts:
-        ranks = [word_index.get(t) for t in tokenize(clean_text(text))]
-        ids = []
-        for r in ranks:
-            if r is not None and (num_words is None or r + index_from < num_words):
-                ids.append(r + index_from)
-            elif oov_char is not None:
-                ids.append(oov_char)
-        sequences.append(start + ids)
-    return pad_sequences(sequences, maxlen=maxlen).astype("int32")
+        ids = [ids_of.get(t, oov_char) for t in tokenize(clean_text(text))]
+        sequences.append(start + [i for i in ids if i is not None])
+    return pad_sequences(sequences, maxlen=seq_len).astype("int32")
 
 
 def imdb_arrays(num_words, seq_len, source="bundled", n_train=None, longest=False):
     """Padded IMDB arrays ``(x_train, y_train), (x_test, y_test)`` for training and evaluation.
 
-    ``num_words``/``seq_len`` as in :func:`load_imdb` and ``pad_sequences`` (pre-padding and
-    pre-truncation, so the last ``seq_len`` words are kept). ``n_train`` keeps that many
-    training reviews: the longest ones when ``longest`` is true (the seed's "longer
-    reviews"), otherwise the first ones of the shuffled order. The test split is always whole.
+    ``num_words`` as in :func:`load_imdb`; ``seq_len`` is the padded length (``pad_sequences``'s
+    ``maxlen``: pre-padding and pre-truncation, so the last ``seq_len`` words are kept).
+    ``n_train`` keeps that many training reviews: the longest ones when ``longest`` is true (the
+    seed's "longer reviews"), otherwise the first ones of the shuffled order. The test split is
+    always whole.
     """
     from keras.utils import pad_sequences
 

@@ -1,7 +1,8 @@
 """For learners (and the trainer): a deterministic TensorFlow environment, the same for notebooks, tests and the trainer.
 
-The ``Makefile`` exports :data:`SETTINGS` before any kernel starts; :func:`configure`
-applies them inside Python too (they only take effect before TensorFlow is imported).
+The ``Makefile`` exports the same variables before any kernel starts (written out there, checked
+against :data:`SETTINGS` by ``tests/course/test_environment.py``); :func:`configure` applies them
+inside Python too (they only take effect before TensorFlow is imported).
 """
 
 import os

@@ -143,7 +143,7 @@ def _open_text(path):
         yield stream, path.stat().st_size
 
 
-class _Counted:
+class _ProgressStream:
     """A binary stream that advances a progress bar by the bytes read from it."""
 
     def __init__(self, stream, bar):
@@ -314,7 +314,7 @@ def _arrow_source(path, bar):
             yield source
         return
     with _open_text(path) as (stream, _):
-        yield stream if bar is None else _Counted(stream, bar)
+        yield stream if bar is None else _ProgressStream(stream, bar)
 
 
 def _read_arrow(path, bar, block_bytes, threads):
@@ -548,12 +548,10 @@ def vocabulary_word_index(num_words, source="bundled", index_from=3):
     placeholder names for the reserved ids 1..index_from (start, OOV, unused), which no GloVe
     vector matches.
     """
-    from .data import get_word_index
+    from .data import get_word_index, word_ids
 
     index = {f"<reserved {i}>": i for i in range(1, index_from + 1)}
-    for word, rank in get_word_index(source).items():
-        if rank + index_from < num_words:
-            index[word] = rank + index_from
+    index.update(word_ids(get_word_index(source), num_words, index_from))
     return index
 
 

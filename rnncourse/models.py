@@ -41,16 +41,16 @@ def raw_rnn(cell="simple_rnn", units=600, optimizer="sgd", name=None):
     return _binary(model, optimizer)
 
 
-def onehot_rnn(cell="gru", vocabulary=80001, seq_len=200, units=128, output_activation="sigmoid", name=None):
+def onehot_rnn(cell="gru", num_words=80001, seq_len=200, units=128, output_activation="sigmoid", name=None):
     """Exercise V's ``model_onehot``: one recurrent layer reading one-hot word vectors.
 
-    Input ``(batch, seq_len, vocabulary)`` float one-hot rows (the vector of word id ``i``
+    Input ``(batch, seq_len, num_words)`` float one-hot rows (the vector of word id ``i``
     has a 1 at position ``i``); output one number per review. Compiled with adam and
     binary cross-entropy.
     """
     model = keras.Sequential(
         [
-            keras.Input(shape=(seq_len, vocabulary)),
+            keras.Input(shape=(seq_len, num_words)),
             _cell(cell)(units),
             layers.Dense(1, activation=output_activation),
         ],
@@ -70,7 +70,7 @@ def lstm_stack(units=128, depth=3):
 
 def embedding_rnn(
     cell="simple_rnn",
-    vocabulary=10000,
+    num_words=10000,
     wordvec_dim=50,
     seq_len=200,
     units=128,
@@ -82,8 +82,8 @@ def embedding_rnn(
 ):
     """Exercises III (fair form), V, VI and VII: ``Embedding`` + one recurrent layer + ``Dense(1)``.
 
-    Input ``(batch, seq_len)`` int word ids below ``vocabulary``. ``embedding_matrix``
-    (shape ``(vocabulary, wordvec_dim)``) initialises the embedding, e.g. with GloVe;
+    Input ``(batch, seq_len)`` int word ids below ``num_words``. ``embedding_matrix``
+    (shape ``(num_words, wordvec_dim)``) initialises the embedding, e.g. with GloVe;
     ``trainable=False`` freezes it. ``dropout`` > 0 adds ``SpatialDropout1D(dropout)`` after
     the embedding: during training it zeroes that fraction of the word-vector channels, the
     same channels at every step of a review (inference uses all of them), which keeps a model
@@ -93,7 +93,7 @@ def embedding_rnn(
     model = keras.Sequential(
         [
             keras.Input(shape=(seq_len,)),
-            layers.Embedding(vocabulary, wordvec_dim, trainable=trainable),
+            layers.Embedding(num_words, wordvec_dim, trainable=trainable),
             *([layers.SpatialDropout1D(dropout)] if dropout else []),
             _cell(cell)(units),
             layers.Dense(1, activation=output_activation),
@@ -105,11 +105,11 @@ def embedding_rnn(
     return _binary(model, "adam")
 
 
-def best(vocabulary=20000, wordvec_dim=50, seq_len=400, units=64, embedding_matrix=None):
+def best(num_words=20000, wordvec_dim=50, seq_len=400, units=64, embedding_matrix=None):
     """The course's reference: GloVe-initialised trainable embedding, bidirectional GRU over the
     whole review, max- and mean-pooled over time, ``Dense(1, sigmoid)``."""
     inputs = keras.Input(shape=(seq_len,))
-    embedded = layers.Embedding(vocabulary, wordvec_dim)(inputs)
+    embedded = layers.Embedding(num_words, wordvec_dim)(inputs)
     embedded = layers.SpatialDropout1D(0.2)(embedded)
     states = layers.Bidirectional(layers.GRU(units, return_sequences=True))(embedded)
     pooled = layers.Concatenate()(
@@ -165,18 +165,23 @@ def architecture(model):
 class Recipe:
     """How one shipped model is built and trained.
 
-    ``data`` holds the arguments of :func:`rnncourse.data.imdb_arrays` (``num_words``,
-    ``seq_len``, ``n_train``, ``longest``); ``raw_ids`` feeds ids as one float feature
-    ``(batch, time, 1)``; ``glove`` initialises the embedding with GloVe 50d. ``patience`` > 0 stops
-    training that many epochs after the best validation accuracy and keeps the best epoch.
-    ``seeds``: train once per seed and ship the seed with the best validation accuracy (the test
-    accuracy of every seed is recorded); empty: one run with the trainer's seed.
+    ``num_words`` and ``seq_len`` are stated once: with ``n_train`` and ``longest`` they select the
+    data (:attr:`data`, the arguments of :func:`rnncourse.data.imdb_arrays`), and a model that embeds
+    its word ids gets them as its input size (:attr:`kwargs`). ``options`` are the builder's other
+    arguments. ``raw_ids`` feeds ids as one float feature ``(batch, time, 1)`` (the builder then takes
+    neither); ``glove`` initialises the embedding with GloVe 50d. ``patience`` > 0 stops training that
+    many epochs after the best validation accuracy and keeps the best epoch. ``seeds``: train once per
+    seed and ship the seed with the best validation accuracy (the test accuracy of every seed is
+    recorded); empty: one run with the trainer's seed.
     """
 
     builder: object
-    kwargs: dict
-    data: dict
+    options: dict
+    num_words: int
+    seq_len: int
     epochs: int
+    n_train: int | None = None
+    longest: bool = False
     batch_size: int = 64
     raw_ids: bool = False
     glove: bool = False
@@ -184,9 +189,27 @@ class Recipe:
     lesson: str = ""
     seeds: tuple = ()
 
+    @property
+    def data(self):
+        """``{"num_words", "seq_len", "n_train", "longest"}``: the arguments of ``imdb_arrays``."""
+        return {
+            "num_words": self.num_words,
+            "seq_len": self.seq_len,
+            "n_train": self.n_train,
+            "longest": self.longest,
+        }
+
+    @property
+    def kwargs(self):
+        """Every argument the builder is called with: ``options``, plus ``num_words`` and ``seq_len``
+        unless the model reads raw ids."""
+        if self.raw_ids:
+            return dict(self.options)
+        return {**self.options, "num_words": self.num_words, "seq_len": self.seq_len}
+
     def build(self, embedding_matrix=None, seq_len=None):
         """The compiled model; ``seq_len`` overrides the input length (``--quick`` training)."""
-        kwargs = dict(self.kwargs)
+        kwargs = self.kwargs
         if seq_len is not None and "seq_len" in kwargs:
             kwargs["seq_len"] = seq_len
         if embedding_matrix is not None:
@@ -198,7 +221,10 @@ RECIPES = {
     "simple_rnn_raw": Recipe(
         raw_rnn,
         {"cell": "simple_rnn", "units": 600, "optimizer": "sgd", "name": "simple_rnn_raw"},
-        {"num_words": 10000, "seq_len": 200, "n_train": 2000, "longest": True},
+        num_words=10000,
+        seq_len=200,
+        n_train=2000,
+        longest=True,
         epochs=10,
         raw_ids=True,
         lesson="01 Exercise II: vanishing gradients",
@@ -206,7 +232,9 @@ RECIPES = {
     "simple_rnn": Recipe(
         raw_rnn,
         {"cell": "simple_rnn", "units": 128, "optimizer": "adam", "name": "SimpleRNN_model"},
-        {"num_words": 10000, "seq_len": 200, "n_train": 5000},
+        num_words=10000,
+        seq_len=200,
+        n_train=5000,
         epochs=5,
         raw_ids=True,
         lesson="02 Exercise III: SimpleRNN_model (raw ids)",
@@ -214,23 +242,18 @@ RECIPES = {
     "gru": Recipe(
         raw_rnn,
         {"cell": "gru", "units": 128, "optimizer": "adam", "name": "gru_model"},
-        {"num_words": 10000, "seq_len": 200, "n_train": 5000},
+        num_words=10000,
+        seq_len=200,
+        n_train=5000,
         epochs=5,
         raw_ids=True,
         lesson="02 Exercise III: gru_model (raw ids)",
     ),
     "simple_rnn_emb": Recipe(
         embedding_rnn,
-        {
-            "cell": "simple_rnn",
-            "vocabulary": 10000,
-            "wordvec_dim": 32,
-            "seq_len": 400,
-            "units": 64,
-            "dropout": 0.3,
-            "name": "simple_rnn_emb",
-        },
-        {"num_words": 10000, "seq_len": 400},
+        {"cell": "simple_rnn", "wordvec_dim": 32, "units": 64, "dropout": 0.3, "name": "simple_rnn_emb"},
+        num_words=10000,
+        seq_len=400,
         epochs=8,
         batch_size=128,
         patience=2,
@@ -239,16 +262,9 @@ RECIPES = {
     ),
     "gru_emb": Recipe(
         embedding_rnn,
-        {
-            "cell": "gru",
-            "vocabulary": 10000,
-            "wordvec_dim": 32,
-            "seq_len": 400,
-            "units": 64,
-            "dropout": 0.3,
-            "name": "gru_emb",
-        },
-        {"num_words": 10000, "seq_len": 400},
+        {"cell": "gru", "wordvec_dim": 32, "units": 64, "dropout": 0.3, "name": "gru_emb"},
+        num_words=10000,
+        seq_len=400,
         epochs=8,
         batch_size=128,
         patience=2,
@@ -258,22 +274,18 @@ RECIPES = {
     "lstm_stack": Recipe(
         lstm_stack,
         {"units": 128},
-        {"num_words": 10000, "seq_len": 100, "n_train": 2000},
+        num_words=10000,
+        seq_len=100,
+        n_train=2000,
         epochs=5,
         raw_ids=True,
         lesson="02 Exercise IV: stacked LSTMs",
     ),
     "embedding_simple_rnn": Recipe(
         embedding_rnn,
-        {
-            "cell": "simple_rnn",
-            "vocabulary": 10000,
-            "wordvec_dim": 50,
-            "seq_len": 200,
-            "units": 128,
-            "name": "embedding_simple_rnn",
-        },
-        {"num_words": 10000, "seq_len": 200},
+        {"cell": "simple_rnn", "wordvec_dim": 50, "units": 128, "name": "embedding_simple_rnn"},
+        num_words=10000,
+        seq_len=200,
         epochs=3,
         batch_size=128,
         patience=1,
@@ -281,16 +293,9 @@ RECIPES = {
     ),
     "glove_gru": Recipe(
         embedding_rnn,
-        {
-            "cell": "gru",
-            "vocabulary": 20000,
-            "wordvec_dim": 50,
-            "seq_len": 200,
-            "units": 128,
-            "trainable": False,
-            "name": "glove_gru",
-        },
-        {"num_words": 20000, "seq_len": 200},
+        {"cell": "gru", "wordvec_dim": 50, "units": 128, "trainable": False, "name": "glove_gru"},
+        num_words=20000,
+        seq_len=200,
         epochs=5,
         batch_size=128,
         glove=True,
@@ -299,8 +304,9 @@ RECIPES = {
     ),
     "best": Recipe(
         best,
-        {"vocabulary": 20000, "wordvec_dim": 50, "seq_len": 400, "units": 64},
-        {"num_words": 20000, "seq_len": 400},
+        {"wordvec_dim": 50, "units": 64},
+        num_words=20000,
+        seq_len=400,
         epochs=10,
         batch_size=128,
         glove=True,

@@ -12,6 +12,12 @@ def repo_root() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent
 
 
+def lesson_notebooks(folder=None) -> list:
+    """The lesson notebooks ``NN_*.ipynb`` (two digits, an underscore) in ``folder`` (default
+    ``notebooks/``), in course order."""
+    return sorted(Path(folder or repo_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
 def data_dir() -> Path:
     """``data/``: files the user brings (official IMDB, larger GloVe files)."""
     return repo_root() / "data"

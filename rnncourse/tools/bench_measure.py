@@ -186,11 +186,9 @@ def run_notebook(path, timeout=NOTEBOOK_TIMEOUT):
 def notebook_paths(folder=None, expected=EXPECTED_NOTEBOOKS):
     """``[(name, path or None)]``: the expected lesson notebooks (``None`` when absent) and any
     other lesson notebook found, in course order."""
-    from .notebooks import lesson_notebooks
+    from ..paths import lesson_notebooks
 
-    found = {
-        p.name: p for p in (sorted(Path(folder).glob("[0-9][0-9]_*.ipynb")) if folder else lesson_notebooks())
-    }
+    found = {p.name: p for p in lesson_notebooks(folder)}
     names = sorted(set(expected) | set(found))
     return [(name, found.get(name)) for name in names]
 

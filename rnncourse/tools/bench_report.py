@@ -11,10 +11,10 @@ from pathlib import Path
 
 from ..fileio import write_bytes_atomic
 from ..paths import repo_root
-from .bench_measure import BATCH_SIZE
+from .bench_measure import BATCH_SIZE, GB
 
 SECTIONS = ("notebooks", "glove", "baseline", "models")
-LIMITS = {"notebook_seconds": 90.0, "notebook_peak_bytes": 3 * 10**9, "glove_ratio": 1.5}
+LIMITS = {"notebook_seconds": 90.0, "notebook_peak_bytes": 3 * GB, "glove_ratio": 1.5}
 #: The tuned baselines of ``rnncourse.baseline.tuned_baselines`` the best RNN is held against: the
 #: target (TF-IDF), then the stretch (NBSVM).
 BASELINES = {
@@ -22,7 +22,6 @@ BASELINES = {
     "nbsvm": "NBSVM (NB-weighted 1–3-grams + logistic regression)",
 }
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
-GB = 10**9
 
 
 def results_dir():

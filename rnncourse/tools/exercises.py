@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from ..feedback import BLANK, NUMERALS
-from ..paths import repo_root
+from ..paths import lesson_notebooks, repo_root
 from .clean import notebook_text
 
 ROLES = ("instructions", "note", "setup", "solution", "check")
@@ -300,17 +300,12 @@ def answers(lesson, name):
     }
 
 
-def lesson_paths(notebooks_dir=None):
-    """The lesson notebooks ``NN_*.ipynb`` in ``notebooks_dir`` (default ``notebooks/``), sorted."""
-    return sorted(Path(notebooks_dir or repo_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-
-
 def generate(notebooks_dir=None):
     """``{file name: text}`` of every exercise notebook the lesson notebooks give."""
     import nbformat
 
     generated = {}
-    for path in lesson_paths(notebooks_dir):
+    for path in lesson_notebooks(notebooks_dir):
         notebook = exercise_notebook(nbformat.read(path, as_version=4), path.name)
         if notebook is not None:
             generated[path.name] = notebook_text(notebook)

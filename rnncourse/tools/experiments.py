@@ -265,7 +265,7 @@ def glove_curve(
     (x_train, y_train), (x_test, y_test) = arrays
     x_pool, y_pool = x_train[:-n_validation], y_train[:-n_validation]
     x_val, y_val = x_train[-n_validation:], y_train[-n_validation:]
-    vocabulary, dim = glove_matrix.shape
+    num_words, dim = glove_matrix.shape
     batch = 64
     runs = {variant: {str(n): {} for n in sizes} for variant in CURVE_VARIANTS}
     for n in sizes:
@@ -280,7 +280,7 @@ def glove_curve(
                 keras.utils.set_random_seed(seed)
                 model = embedding_rnn(
                     "gru",
-                    vocabulary=vocabulary,
+                    num_words=num_words,
                     wordvec_dim=dim,
                     seq_len=x_train.shape[1],
                     units=units,
@@ -330,7 +330,7 @@ def glove_curve(
         "seeds": list(seeds),
         "n_validation": n_validation,
         "units": units,
-        "model": f"Embedding({vocabulary}, {dim}) + GRU({units}) + Dense(1, sigmoid), "
+        "model": f"Embedding({num_words}, {dim}) + GRU({units}) + Dense(1, sigmoid), "
         f"{x_train.shape[1]} tokens",
         "protocol": f"validation: the last {n_validation} training reviews; early stopping on validation "
         f"accuracy, patience 3, best epoch kept; batches of {batch}; at most {max_updates} "

@@ -55,8 +55,7 @@ import symtable
 import sys
 from pathlib import Path
 
-from ..paths import repo_root
-from .exercises import lesson_paths
+from ..paths import lesson_notebooks, repo_root
 
 MARKER = re.compile(r"#\s*export:\s*(?P<target>\S+)\s*")
 TARGET = re.compile(r"rnncourse/(?!__init__\.py$)[a-z_][a-z0-9_]*\.py")
@@ -195,7 +194,7 @@ def generate(notebooks_dir=None):
     import nbformat
 
     cells, origin = {}, {}
-    for path in lesson_paths(notebooks_dir):
+    for path in lesson_notebooks(notebooks_dir):
         for index, cell_id, target, code in marked_cells(nbformat.read(path, as_version=4), path.name):
             if target in origin and origin[target] != path.name:
                 raise ExportError(

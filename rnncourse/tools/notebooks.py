@@ -20,18 +20,13 @@ from pathlib import Path
 
 from .. import env
 from ..fileio import write_bytes_atomic
-from ..paths import repo_root
+from ..paths import lesson_notebooks, repo_root
 from .clean import notebook_text
 
 CELL_TIMEOUT = 600
 # The kernel's own log: only errors. Otherwise every kernel start prints ipykernel's warning that it
 # talks to this process over TCP without encryption (it listens on 127.0.0.1 only).
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
-
-
-def lesson_notebooks():
-    """The lesson notebooks in ``notebooks/``, in course order."""
-    return sorted((repo_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def execute(path, timeout=CELL_TIMEOUT):

@@ -29,14 +29,13 @@ import numpy as np
 
 from .. import env
 from ..baseline import tuned_baselines
-from ..data import BUNDLED_NPZ_SHA256, imdb_arrays
+from ..data import BUNDLED_NPZ_SHA256, VALIDATION_FRACTION, imdb_arrays
 from ..glove import glove_matrix
 from ..manifest import ExperimentModelEntry, RecipeEntry, new_entry
 from ..weights import WeightsError
 from . import store
 
 EXPERIMENTS = ("baseline", "long_memory", "glove_curve")
-VALIDATION_SPLIT = 0.1
 QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
 
 
@@ -122,7 +121,7 @@ def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_l
         y_train,
         epochs=epochs,
         batch_size=recipe.batch_size,
-        validation_split=VALIDATION_SPLIT,
+        validation_split=VALIDATION_FRACTION,
         callbacks=callbacks,
         verbose=0,
         shuffle=True,
@@ -138,8 +137,8 @@ def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_l
 
 
 def _validation_slice(n):
-    """The slice of ``n`` training rows that ``fit(validation_split=VALIDATION_SPLIT)`` validates on."""
-    return slice(int(n * (1 - VALIDATION_SPLIT)), n)
+    """The slice of ``n`` training rows that ``fit(validation_split=VALIDATION_FRACTION)`` validates on."""
+    return slice(int(n * (1 - VALIDATION_FRACTION)), n)
 
 
 def seed_ensemble(val_probabilities, test_probabilities, y_val, y_test, seeds):
@@ -244,13 +243,13 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "npz_sha256": BUNDLED_NPZ_SHA256,
             **spec,
             "n_train_used": int(len(x_train)),
-            "validation_split": VALIDATION_SPLIT,
+            "validation_split": VALIDATION_FRACTION,
             "n_test": int(len(x_test)),
             "raw_ids": recipe.raw_ids,
             "glove": "glove.6B.50d" if recipe.glove else None,
         },
         protocol={
-            "validation": f"the last {VALIDATION_SPLIT:.0%} of the training reviews (Keras validation_split)",
+            "validation": f"the last {VALIDATION_FRACTION:.0%} of the training reviews (Keras validation_split)",
             "epochs": (
                 f"early stopping on validation accuracy, patience {recipe.patience}, best epoch kept"
                 if recipe.patience

@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-from rnncourse.paths import repo_root
+from rnncourse.paths import lesson_notebooks, repo_root
 from rnncourse.tools import exercises
 from rnncourse.tools.html import formulas
-from rnncourse.tools.notebooks import lesson_notebooks
 
 NOTEBOOK = "03_embedding_layer.ipynb"  # Exercise V: no data set and no weights to load, the fastest
 EXERCISE = "V"

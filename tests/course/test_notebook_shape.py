@@ -7,9 +7,9 @@ import re
 import nbformat
 import pytest
 
-from rnncourse.paths import repo_root
+from rnncourse.paths import lesson_notebooks
 
-LESSONS = sorted((repo_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = lesson_notebooks()
 CLOSING = ["Going further", "Summary", "Keras 3 notes"]
 
 

@@ -50,6 +50,8 @@ from pathlib import Path
 
 import pytest
 
+from rnncourse.paths import lesson_notebooks
+
 ROOT = Path(__file__).resolve().parents[2]
 MIN_SIGNIFICANT = 3
 SEPARATOR = r"(?:,|\{,\}|\\,|\u2009|\u202f)"
@@ -68,11 +70,6 @@ NOT_PROSE = re.compile(
 )
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\n\s*\n|\n\s*(?:[-*+]|\d+\.|#+|>|\|)\s")
 TEXT_MIMETYPES = ("text/plain", "text/html", "text/markdown", "text/latex")
-
-
-def lesson_paths():
-    """The lesson notebooks ``notebooks/NN_*.ipynb``, sorted."""
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def _text(value):
@@ -270,7 +267,7 @@ def check_notebook(path):
         return problems_of(json.load(handle))
 
 
-@pytest.mark.parametrize("path", lesson_paths(), ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", lesson_notebooks(ROOT / "notebooks"), ids=lambda path: path.stem)
 def test_every_number_the_text_states_is_computed_in_the_notebook(path):
     problems = check_notebook(path)
     assert not problems, report(path, problems)
@@ -410,7 +407,7 @@ def test_exceptions_excuse_one_number_in_their_cell_and_must_stay_needed():
 
 def main(paths):
     total = 0
-    for path in [Path(path).resolve() for path in paths] or lesson_paths():
+    for path in [Path(path).resolve() for path in paths] or lesson_notebooks(ROOT / "notebooks"):
         problems = check_notebook(path)
         total += len(problems)
         print(report(path, problems) if problems else f"{_shown(path)}: every stated number is printed")

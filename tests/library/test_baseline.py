@@ -29,18 +29,6 @@ def _columns(matrix):
     return sorted(tuple(column) for column in np.asarray(matrix.todense()).T)
 
 
-def test_shuffled_order_is_the_order_of_load_imdb():
-    (x_train, _), (x_test, y_test) = data.load_imdb()
-    (texts_train, _), (texts_test, labels_test) = data.load_imdb_texts()
-    word_index = data.get_word_index()
-    train_order, test_order = baseline.shuffled_order(len(texts_train), len(texts_test))
-    for ids, texts, order in ((x_train, texts_train, train_order), (x_test, texts_test, test_order)):
-        for i in (0, 1, len(order) - 1):
-            expected = [1] + [word_index[t] + 3 for t in data.tokenize(texts[order[i]]) if t in word_index]
-            assert list(ids[i]) == expected
-    assert np.array_equal(labels_test[test_order], y_test)
-
-
 @pytest.mark.parametrize("max_n", [1, 2, 3])
 def test_ngram_counts_equal_countvectorizer(max_n):
     from sklearn.feature_extraction.text import CountVectorizer

@@ -324,7 +324,7 @@ def test_exercise_7_wrong_answers(exercise_7_model):
     assert "input_dim=max_vocabulary (= 20000)" in hint(check.exercise_7, model, accuracy, 20000, 200, 50)
     unloaded = models.RECIPES["embedding_simple_rnn"].build()
     assert "not loaded" in hint(check.exercise_7, unloaded, accuracy, 10000, 200, 50)
-    gru = models.embedding_rnn("gru", vocabulary=10000, wordvec_dim=50, seq_len=200)
+    gru = models.embedding_rnn("gru", num_words=10000, wordvec_dim=50, seq_len=200)
     assert "is a GRU, but this exercise needs a SimpleRNN" in hint(
         check.exercise_7, gru, accuracy, 10000, 200, 50
     )

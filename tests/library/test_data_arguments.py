@@ -190,8 +190,8 @@ WORDS = {"good": 1, "movie": 2}
         ((["good"], [("good", 1)]), {}, TypeError, r"word_index must be a dict"),
         ((["good"], WORDS, 0), {}, ValueError, r"num_words=0 is out of range"),
         ((["good"], WORDS, 10.0), {}, TypeError, r"num_words=10.0 is not an integer"),
-        ((["good"], WORDS, 10, 0), {}, ValueError, r"maxlen=0 is out of range; maxlen must be None"),
-        ((["good"], WORDS, 10, "5"), {}, TypeError, r"maxlen='5' is not an integer"),
+        ((["good"], WORDS, 10, 0), {}, ValueError, r"seq_len=0 is out of range; seq_len must be None"),
+        ((["good"], WORDS, 10, "5"), {}, TypeError, r"seq_len='5' is not an integer"),
         ((["good"], WORDS, 10, 5), {"oov_char": 1.0}, TypeError, r"oov_char=1.0 is not an integer"),
         ((["good"], WORDS, 10, 5), {"index_from": -3}, ValueError, r"index_from=-3 is out of range"),
     ],
@@ -203,10 +203,10 @@ def test_encode_texts_rejects_bad_arguments(args, kwargs, error, message):
 
 
 def test_encode_texts_none_keeps_its_load_imdb_meaning():
-    ids = data.encode_texts(["good movie bad"], WORDS, num_words=None, maxlen=None)
+    ids = data.encode_texts(["good movie bad"], WORDS, num_words=None, seq_len=None)
     assert ids.tolist() == [[1, 4, 5, 2]]
     ids = data.encode_texts(
-        ["good movie bad"], WORDS, num_words=np.int64(5), maxlen=np.int32(6), start_char=None, oov_char=None
+        ["good movie bad"], WORDS, num_words=np.int64(5), seq_len=np.int32(6), start_char=None, oov_char=None
     )
     assert ids.tolist() == [[0, 0, 0, 0, 0, 4]]
 

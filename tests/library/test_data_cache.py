@@ -67,7 +67,7 @@ def test_changed_digit_in_word_index_is_detected_and_rebuilt(tiny_bundled):
     with pytest.warns(RuntimeWarning, match=r"imdb_bundled_word_index\.json is damaged: its SHA-256"):
         assert data.get_word_index()["good"] == good
     assert tiny_bundled["word_index"].read_bytes() == before
-    assert data.encode_texts(["good"], data.get_word_index(), num_words=None, maxlen=2)[0, 1] == good + 3
+    assert data.encode_texts(["good"], data.get_word_index(), num_words=None, seq_len=2)[0, 1] == good + 3
 
 
 @pytest.mark.parametrize("part", ["texts", "word_index", "npz"])

@@ -109,10 +109,33 @@ def test_decode_review_round_trip():
 
 def test_encode_texts_uses_the_training_ids():
     word_index = data.get_word_index()
-    ids = data.encode_texts(["The movie was great", "zzzunknownzzz"], word_index, num_words=10000, maxlen=6)
+    ids = data.encode_texts(["The movie was great", "zzzunknownzzz"], word_index, num_words=10000, seq_len=6)
     assert ids.shape == (2, 6) and ids.dtype == np.int32
     assert ids[0, -4:].tolist() == [word_index[w] + 3 for w in ("the", "movie", "was", "great")]
     assert ids[1, -2:].tolist() == [1, 2]
+
+
+def test_word_ids_are_the_ids_load_imdb_keeps():
+    word_index = data.get_word_index()
+    ids = data.word_ids(word_index, num_words=100)
+    assert sorted(ids.values()) == list(range(4, 100))  # 1-3: start, OOV, unused; ids < num_words
+    assert all(ids[word] == word_index[word] + 3 for word in ids)
+    (x_train, _), _ = data.load_imdb(num_words=100)
+    assert {int(i) for x in x_train[:200] for i in x} - set(ids.values()) == {1, 2}
+    assert data.word_ids({"good": 1, "movie": 2}, num_words=None, index_from=0) == {"good": 1, "movie": 2}
+    assert data.word_ids({"good": 1, "movie": 2}, num_words=5) == {"good": 4}
+
+
+def test_shuffled_order_is_the_order_of_load_imdb():
+    (x_train, _), (x_test, y_test) = data.load_imdb()
+    (texts_train, _), (texts_test, labels_test) = data.load_imdb_texts()
+    word_index = data.get_word_index()
+    train_order, test_order = data.shuffled_order(len(texts_train), len(texts_test))
+    for ids, texts, order in ((x_train, texts_train, train_order), (x_test, texts_test, test_order)):
+        for i in (0, 1, len(order) - 1):
+            expected = [1] + [word_index[t] + 3 for t in data.tokenize(texts[order[i]]) if t in word_index]
+            assert list(ids[i]) == expected
+    assert np.array_equal(labels_test[test_order], y_test)
 
 
 def test_imdb_arrays_longest_selects_the_longest_reviews():

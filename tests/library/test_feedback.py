@@ -241,7 +241,7 @@ def test_he_uniform_is_the_class_and_the_course_line_gets_a_hint():
 def test_loading_weights_into_the_wrong_architecture_gets_a_hint(shipped_weights):
     from rnncourse import weights
 
-    model = models.embedding_rnn("simple_rnn", vocabulary=9999, wordvec_dim=50, seq_len=200)
+    model = models.embedding_rnn("simple_rnn", num_words=9999, wordvec_dim=50, seq_len=200)
     with pytest.raises(ValueError) as error:
         model.load_weights(weights.weights_path("embedding_simple_rnn"))
     assert "does not fit this model" in feedback.explain(error.value)

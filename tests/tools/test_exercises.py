@@ -13,7 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from rnncourse import feedback
 from rnncourse.feedback import FillInTheBlank
-from rnncourse.paths import repo_root
+from rnncourse.paths import lesson_notebooks, repo_root
 from rnncourse.tools import exercises
 from rnncourse.tools.exercises import ExerciseError, blank_out, fill_in
 
@@ -232,7 +232,7 @@ def test_exercise_headings_are_numbered_for_the_exercise_notebook():
 def lessons_with_markers():
     """``[(lesson path, lesson, exercise notebook)]`` for the lessons in notebooks/ that have exercises."""
     found = []
-    for path in exercises.lesson_paths():
+    for path in lesson_notebooks():
         notebook = nbformat.read(path, as_version=4)
         generated = exercises.exercise_notebook(notebook, path.name)
         if generated is not None:
@@ -368,7 +368,7 @@ def solved(lesson_notebook, generated, name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [path.name for path in exercises.lesson_paths()])
+@pytest.mark.parametrize("name", [path.name for path in lesson_notebooks()])
 def test_solved_exercise_notebook_runs_and_every_check_passes(name, tmp_path):
     from rnncourse.tools.notebooks import execute
 

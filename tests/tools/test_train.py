@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from rnncourse import weights
+from rnncourse.data import VALIDATION_FRACTION
 from rnncourse.fileio import sha256
 from rnncourse.manifest import MANIFEST_FILE, RecipeEntry
 from rnncourse.tools import store, train
@@ -58,7 +59,7 @@ def test_seed_ensemble_averages_probabilities_and_validation_slice_matches_keras
 
     for n in (10, 18, 20000, 4999):
         rows = np.arange(n)
-        _, (held_out,) = train_validation_split((rows,), validation_split=train.VALIDATION_SPLIT)
+        _, (held_out,) = train_validation_split((rows,), validation_split=VALIDATION_FRACTION)
         assert np.array_equal(np.asarray(held_out), rows[train._validation_slice(n)])
 
 
@@ -200,14 +201,10 @@ def test_several_seeds_ship_the_one_chosen_on_validation(tmp_path, monkeypatch):
 
     tiny = replace(
         models.RECIPES["gru_emb"],
-        kwargs={
-            **models.RECIPES["gru_emb"].kwargs,
-            "vocabulary": 100,
-            "seq_len": 12,
-            "units": 4,
-            "wordvec_dim": 4,
-        },
-        data={"num_words": 100, "seq_len": 12, "n_train": 96},
+        options={**models.RECIPES["gru_emb"].options, "units": 4, "wordvec_dim": 4},
+        num_words=100,
+        seq_len=12,
+        n_train=96,
         epochs=1,
         patience=0,
         seeds=(1, 2, 3),
