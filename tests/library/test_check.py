@@ -279,7 +279,7 @@ def test_exercises_5_and_6_refuse_an_output_without_sigmoid(activation):
 def test_exercises_5_and_6_ask_for_the_gru_units_of_the_recipe(monkeypatch):
     """The GRU the checks expect is recipe glove_gru's (Exercise VI's model), not a number of their own."""
     recipe = models.RECIPES["glove_gru"]
-    changed = dataclasses.replace(recipe, kwargs={**recipe.kwargs, "units": 16})
+    changed = dataclasses.replace(recipe, options={**recipe.options, "units": 16})
     monkeypatch.setitem(models.RECIPES, "glove_gru", changed)
     assert "has 128 units; use `GRU(units=16)`" in hint(
         check.exercise_5, embedding_gru(units=128), VOCABULARY, LENGTH, DIM
