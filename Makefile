@@ -36,10 +36,12 @@ help:
 
 install: $(VENV)/.installed
 
+# requirements.txt ends with `-e .` (the course itself). It is built with the venv's own pinned
+# setuptools (--no-build-isolation), so no separate build environment is downloaded.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
+	$(PY) -m pip install --quiet "$$(grep '^setuptools==' requirements.txt)"
+	$(PY) -m pip install --quiet --no-build-isolation -r requirements.txt
 	touch $@
 
 data: install
