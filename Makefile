@@ -36,11 +36,11 @@ help:
 
 install: $(VENV)/.installed
 
-# requirements.txt ends with `-e .` (the course itself). It is built with the venv's own pinned
-# setuptools (--no-build-isolation), so no separate build environment is downloaded.
+# requirements.txt ends with `-e .` (the course itself). It is built with the pinned setuptools and
+# wheel installed first (--no-build-isolation), so no separate build environment is downloaded.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet "$$(grep '^setuptools==' requirements.txt)"
+	$(PY) -m pip install --quiet $$(grep -E '^(setuptools|wheel)==' requirements.txt)
 	$(PY) -m pip install --quiet --no-build-isolation -r requirements.txt
 	touch $@
 
