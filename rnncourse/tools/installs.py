@@ -27,8 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The oldest supported versions (pyproject.toml's lower bounds): TensorFlow 2.16 is the first whose
-# `tf.keras` is Keras 3; Keras 3.5 and NumPy 1.26 are the matching releases.
-OLDEST = {"python": "3.11", "tensorflow": "2.16.2", "keras": "3.5.0", "numpy": "1.26.4"}
+# `tf.keras` is Keras 3; Keras 3.5 and NumPy 1.26 are the matching releases. pyarrow is pinned too:
+# its newest releases (26.0.1) refuse NumPy 1.26 at import, which their metadata does not say.
+OLDEST = {"python": "3.11", "tensorflow": "2.16.2", "keras": "3.5.0", "numpy": "1.26.4", "pyarrow": "19.0.1"}
 
 
 def step(what, command, cwd, env=None):
