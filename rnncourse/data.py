@@ -606,9 +606,15 @@ def _read_npz(path):
     """The arrays of an ``imdb.npz`` (a path or file object), read as Keras reads its own."""
     try:
         from keras.src.datasets.npz_utils import load_npz  # only numpy arrays are unpickled
-    except ImportError:  # older Keras 3 (3.5 with TensorFlow 2.16): np.load, as its imdb.load_data
-        with np.load(path, allow_pickle=True) as archive:
-            return {key: archive[key] for key in archive.files}
+    except ImportError:  # older Keras 3 (3.5 with TensorFlow 2.16) unpickled them unrestricted
+        with zipfile.ZipFile(path) as archive:
+            return {
+                name[: -len(".npy")]: np.lib.format.read_array(
+                    io.BytesIO(archive.read(name)), allow_pickle=True
+                )
+                for name in archive.namelist()
+                if name.endswith(".npy")
+            }
     return load_npz(path)
 
 

@@ -12,7 +12,8 @@
 
 Both work on a copy of the repository's files (tracked and untracked, not ignored) in a temporary
 folder, so the checkout, its ``.venv`` and its ``data/cache/`` are never touched; they need the
-package index. Each step prints its time; the first failing step stops the run with its exit code.
+package index. Each step prints its time; a failing install step stops the run, a failing test step
+lets the next one run, and the run exits non-zero.
 Uses only the standard library, so any Python 3.10+ can run it.
 """
 
@@ -32,14 +33,20 @@ ROOT = Path(__file__).resolve().parents[2]
 OLDEST = {"python": "3.11", "tensorflow": "2.16.2", "keras": "3.5.0", "numpy": "1.26.4", "pyarrow": "19.0.1"}
 
 
-def step(what, command, cwd, env=None):
-    """Run ``command`` (a list) in ``cwd``; print what it did and how long it took; exit on failure."""
+FAILED = []
+
+
+def step(what, command, cwd, env=None, stop=True):
+    """Run ``command`` (a list) in ``cwd``; print what it did and how long it took. On failure exit
+    (``stop``) or remember ``what`` in :data:`FAILED`."""
     print(f"==> {what}\n    $ {' '.join(map(str, command))}   (in {cwd})", flush=True)
     start = time.perf_counter()
     result = subprocess.run([str(part) for part in command], cwd=cwd, env=env)
     print(f"    {time.perf_counter() - start:.0f} s, exit code {result.returncode}", flush=True)
-    if result.returncode:
+    if result.returncode and stop:
         sys.exit(result.returncode)
+    if result.returncode:
+        FAILED.append(what)
 
 
 def copy_repository(target):
@@ -87,7 +94,7 @@ def test_pip(python, work):
             source = shutil.copy(lesson, repo / lesson.name) if folder == repo else lesson
             command = [bin_dir / "jupyter", "nbconvert", "--to", "notebook", "--execute"]
             command += ["--ExecutePreprocessor.timeout=600", "--output-dir", work / f"executed-{name}"]
-            step(f"{lesson.name} from {folder}", [*command, Path(source).name], folder, env)
+            step(f"{lesson.name} from {folder}", [*command, Path(source).name], folder, env, stop=False)
 
 
 def test_compat(python, work):
@@ -102,9 +109,16 @@ def test_compat(python, work):
     step(f"the course with {', '.join(pins)}", [*pip, "-c", constraints, "-e", ".[dev]"], repo, env)
     step("the data cache", ["bash", "binder/postBuild"], repo, env)
     python_in_venv = bin_dir / "python"
-    step("unit tests", [python_in_venv, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"], repo, env)
+    unit = [python_in_venv, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"]
+    step("unit tests", unit, repo, env, stop=False)
     nbval = ["--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout", "600", "-p", "no:cacheprovider"]
-    step("every lesson, no cell raises", [python_in_venv, "-m", "pytest", *nbval, "notebooks"], repo, env)
+    step(
+        "every lesson, no cell raises",
+        [python_in_venv, "-m", "pytest", *nbval, "notebooks"],
+        repo,
+        env,
+        stop=False,
+    )
 
 
 def main(argv=None):
@@ -130,7 +144,9 @@ def main(argv=None):
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"make test-{args.check}: passed in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
+    outcome = f"failed: {'; '.join(FAILED)}" if FAILED else "passed"
+    print(f"make test-{args.check}: {outcome} ({(time.perf_counter() - start) / 60:.1f} min)", flush=True)
+    sys.exit(1 if FAILED else 0)
 
 
 if __name__ == "__main__":
