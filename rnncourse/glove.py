@@ -8,8 +8,10 @@ The seed's ``get_glove_vectors`` / ``filter_glove`` in corrected form:
 """
 
 import gzip
+import json
 import re
 import sys
+import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_path, verify_sha256
+from .fileio import atomic_path, json_bytes, sha256, verify_sha256, write_bytes_atomic
 from .paths import cache_dir, data_dir, package_file
 
 GLOVE_NPY = "data/glove_6B_50d_emb.npy"
@@ -442,9 +444,83 @@ def bundled_glove():
     return GloveVectors(words, np.load(npy, mmap_mode="r"))
 
 
+def _binary_cache_files(path):
+    """``{part: path}`` of the binary cache of the GloVe text ``path`` in ``data/cache/``."""
+    stem = cache_dir() / Path(path).name
+    return {
+        "vectors": stem.with_name(stem.name + ".vectors.npy"),
+        "words": stem.with_name(stem.name + ".words.json"),
+        "record": stem.with_name(stem.name + ".sha256.json"),
+    }
+
+
+def _read_binary_cache(files, source):
+    """The cached :class:`GloveVectors` (vectors memory-mapped), ``None`` when there is none for
+    ``source`` (the text's name, size and modification time), or ``False`` when it is damaged."""
+    try:
+        record = json.loads(files["record"].read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("source") != source:
+        return None
+    try:
+        if any(sha256(files[part]) != record.get(part) for part in ("vectors", "words")):
+            return False
+        words = json.loads(files["words"].read_bytes())
+        return GloveVectors(words, np.load(files["vectors"], mmap_mode="r"))
+    except (OSError, ValueError):
+        return False
+
+
+def _origin(path, origin):
+    """What a cached text is known by: its name, and the name, size and modification time of the
+    file it came from (``origin``, the zip archive it was extracted from, or the text itself)."""
+    stat = Path(origin).stat()
+    return {
+        "name": Path(path).name,
+        "from": Path(origin).name,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+    }
+
+
+def read_glove_cached(path, progress=None, origin=None):
+    """:func:`read_glove_text` of ``path``, kept as a binary cache in ``data/cache/``.
+
+    The first read parses the text and writes its vectors (``.npy``) and words (``.json``) with
+    their SHA-256; later reads of the same file (same name, size and modification time) check
+    those checksums and memory-map the vectors instead of parsing the text again (``origin``: the
+    archive the text was extracted from, which then identifies it instead). A damaged cache
+    is rebuilt with a warning; where the cache cannot be written, the text is parsed every time.
+    """
+    path = Path(path)
+    source = _origin(path, origin or path)
+    files = _binary_cache_files(path)
+    cached = _read_binary_cache(files, source)
+    if cached:
+        return cached
+    if cached is False:
+        warnings.warn(
+            f"{files['vectors']}: the binary cache of {path} is damaged; rebuilt it from the text.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    glove = read_glove_text(path, progress=progress)
+    try:
+        with atomic_path(files["vectors"]) as tmp, open(tmp, "wb") as handle:
+            np.save(handle, np.asarray(glove.vectors, dtype=np.float32))
+        write_bytes_atomic(files["words"], json.dumps(glove.words, ensure_ascii=False).encode("utf-8"))
+        record = {"source": source, "vectors": sha256(files["vectors"]), "words": sha256(files["words"])}
+        write_bytes_atomic(files["record"], json_bytes(record))
+    except OSError:
+        pass  # a read-only cache: the text is parsed again next time
+    return glove
+
+
 def load_glove_vectors(name="glove.6B.50d", progress=None):
     """GloVe vectors by name: ``data/NAME.txt`` (or ``.zip``/``.gz``, or ``data/glove.6B.zip``) when
-    present, otherwise, for ``glove.6B.50d`` only, the bundled package.
+    present, otherwise, for ``glove.6B.50d`` only, the bundled package. A file of ``data/`` is parsed
+    once and then read from its binary cache (:func:`read_glove_cached`).
     """
     match = _NAME.match(name)
     if not match:
@@ -455,9 +531,13 @@ def load_glove_vectors(name="glove.6B.50d", progress=None):
     for suffix in (".txt", ".txt.gz", ".zip"):
         path = data_dir() / f"{name}{suffix}"
         if path.is_file():
-            return read_glove_text(path, progress=progress)
+            return read_glove_cached(path, progress=progress)
     full_zip = data_dir() / "glove.6B.zip"
     if full_zip.is_file():
+        extracted = cache_dir() / f"{name}.txt"
+        cached = _read_binary_cache(_binary_cache_files(extracted), _origin(extracted, full_zip))
+        if cached:
+            return cached
         try:
             with zipfile.ZipFile(full_zip) as archive:
                 if f"{name}.txt" in archive.namelist():
@@ -466,7 +546,7 @@ def load_glove_vectors(name="glove.6B.50d", progress=None):
                         atomic_path(cache_dir() / f"{name}.txt") as tmp,
                     ):
                         Path(tmp).write_bytes(member.read())
-                    return read_glove_text(cache_dir() / f"{name}.txt", progress=progress)
+                    return read_glove_cached(extracted, progress=progress, origin=full_zip)
         except _DAMAGED as error:
             raise _damaged(full_zip, error) from None
     if match.group(1) == "50":

