@@ -19,7 +19,7 @@ import argparse
 import signal
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .bench_measure import (
     REPEATS,
@@ -54,7 +54,7 @@ def measure(sections=SECTIONS, repeats=REPEATS, log=print):
     for name in order:
         log(f"{name}:")
         started, load = time.perf_counter(), _load()
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
         meta[name] = {
             "measured_at": stamp,
             "load_at_start": load,

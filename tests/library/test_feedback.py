@@ -216,7 +216,7 @@ def test_model_without_input_shape_gets_the_keras_input_hint(shipped_weights):
             layers.Dense(1, activation="sigmoid"),
         ]
     )
-    with pytest.raises(ValueError, match="not yet been built") as error:
+    with pytest.raises(ValueError, match="not yet been built|was never built") as error:  # Keras 3.15 | 3.5
         model.load_weights(weights.weights_path("embedding_simple_rnn"))
     assert "keras.Input(shape=" in feedback.explain(error.value)
 
