@@ -1,12 +1,12 @@
 """For maintainers — benchmarks (``make bench``): notebook run time and memory, the best RNN's accuracy
-against two tuned bag-of-n-grams baselines (TF-IDF, NBSVM), GloVe loading speed — measured on this
-machine, written to ``benchmarks/``.
+against two tuned bag-of-n-grams baselines (TF-IDF, NBSVM), GloVe loading speed, the live explorers'
+update time — measured on this machine, written to ``benchmarks/``.
 
 ``python -m rnncourse.tools.bench``                 measure everything (``make bench``, about 15 minutes
                                               on 2 cores), write ``benchmarks/results.json`` and
                                               ``benchmarks/RESULTS.md``, refresh the README table
 ``python -m rnncourse.tools.bench --only glove``    measure some sections (notebooks, models, baseline,
-                                              glove), merged into the existing results
+                                              glove, explorers), merged into the existing results
 ``python -m rnncourse.tools.bench --readme``        rewrite the README table from ``results.json``
 ``python -m rnncourse.tools.bench --check-readme``  exit 1 when the README table or ``RESULTS.md`` is
                                               stale against ``results.json`` (for CI)
@@ -27,6 +27,7 @@ from .bench_measure import (
     _load,
     machine,
     measure_baseline,
+    measure_explorers,
     measure_glove,
     measure_models,
     measure_notebooks,
@@ -80,6 +81,13 @@ def measure(sections=SECTIONS, repeats=REPEATS, log=print):
                         f"{results[name][key]['test_accuracy']:.4f}"
                         for key in BASELINES
                     )
+                )
+            elif name == "explorers":
+                env.configure()
+                results[name] = measure_explorers(repeats)
+                log(
+                    "  slowest update: "
+                    + ", ".join(f"{key} {value['slowest']:.2f} s" for key, value in results[name].items())
                 )
             else:
                 env.configure()

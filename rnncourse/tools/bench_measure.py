@@ -417,6 +417,57 @@ def measure_models(names=None, log=print):
     return rows
 
 
+#: The redraws ``measure_explorers`` times: settings of the gradient-flow explorer (each a change from
+#: its defaults) and reviews of the review explorer, short to the longest a learner may paste.
+EXPLORER_SETTINGS = (
+    {},
+    {"gain": 0.7},
+    {"gain": 1.3, "activation": "linear"},
+    {"activation": "relu", "input_scale": 0.01},
+    {"length": 400},
+    {"cell": "gru", "length": 250},
+    {"cell": "lstm", "gate_bias": "chrono", "length": 400},
+)
+EXPLORER_REVIEWS = {
+    "8 words": "A wonderful film: the acting is superb.",
+    "400 words": " ".join(["the plot was dull but the acting was superb"] * 40),
+    "5,000 words": " ".join(["the plot was dull but the acting was superb"] * 500),
+}
+
+
+def measure_explorers(repeats=REPEATS):
+    """One update of each live explorer (``rnncourse.explorers``), timed ``repeats`` times per case
+    after the explorer is built: ``{"gradient": {...}, "review": {...}}``, each with ``build_seconds``
+    (models built, graphs traced), ``updates`` ``[{"case", "seconds": summary}]`` and ``slowest``
+    (the largest median, seconds)."""
+    from .. import explorers
+
+    _, build, _ = timed(explorers.warm_up)
+    gradient = [
+        {
+            "case": explorers.describe_settings(explorers.gradient_settings(**settings)),
+            "seconds": summarize([timed(explorers.gradient_update, **settings)[1] for _ in range(repeats)]),
+        }
+        for settings in EXPLORER_SETTINGS
+    ]
+    reader, reader_build, _ = timed(explorers.ReviewReader)
+    review = [
+        {
+            "case": case,
+            "seconds": summarize([timed(explorers.review_update, reader, text)[1] for _ in range(repeats)]),
+        }
+        for case, text in EXPLORER_REVIEWS.items()
+    ]
+    return {
+        name: {
+            "build_seconds": round(seconds, 1),
+            "updates": updates,
+            "slowest": max(update["seconds"]["median"] for update in updates),
+        }
+        for name, seconds, updates in (("gradient", build, gradient), ("review", reader_build, review))
+    }
+
+
 def measure_baseline(limit=None):
     """Both tuned bag-of-n-grams baselines of ``rnncourse.baseline.tuned_baselines``, fitted and scored
     in this run: ``{"tfidf": {...}, "nbsvm": {...}, "seconds"}``. Each baseline's dict is the library's

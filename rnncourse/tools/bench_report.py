@@ -1,6 +1,7 @@
 """For maintainers: ``benchmarks/results.json`` rendered into ``benchmarks/RESULTS.md`` and the
 README's benchmark table, the targets they report (the best RNN against the tuned TF-IDF baseline,
-NBSVM as the stretch; the GloVe reader at 1.5× ``pandas.read_csv``), and the staleness check CI runs.
+NBSVM as the stretch; the GloVe reader at 1.5× ``pandas.read_csv``; every live-explorer update within 1 s),
+and the staleness check CI runs.
 
 Rendering reads only the results JSON; nothing here measures.
 """
@@ -13,8 +14,15 @@ from ..fileio import write_bytes_atomic
 from ..paths import repo_root
 from .bench_measure import BATCH_SIZE, GB
 
-SECTIONS = ("notebooks", "glove", "baseline", "models")
-LIMITS = {"notebook_seconds": 90.0, "notebook_peak_bytes": 3 * GB, "glove_ratio": 1.5}
+SECTIONS = ("notebooks", "glove", "baseline", "models", "explorers")
+LIMITS = {
+    "notebook_seconds": 90.0,
+    "notebook_peak_bytes": 3 * GB,
+    "glove_ratio": 1.5,
+    "explorer_update_seconds": 1.0,
+}
+#: The live explorers of ``rnncourse.explorers``, as the ``explorers`` section names them.
+EXPLORERS = {"gradient": "gradient flow (lesson 01)", "review": "review (lesson 03)"}
 #: The tuned baselines of ``rnncourse.baseline.tuned_baselines`` the best RNN is held against: the
 #: target (TF-IDF), then the stretch (NBSVM).
 BASELINES = {
@@ -77,6 +85,7 @@ def targets(results):
             ("best_rnn_vs_tfidf", None),
             ("best_rnn_vs_nbsvm", None),
             ("glove_ratio", LIMITS["glove_ratio"]),
+            ("explorer_update_seconds", LIMITS["explorer_update_seconds"]),
         )
     }
     notebooks = results.get("notebooks")
@@ -118,6 +127,13 @@ def targets(results):
     glove = results.get("glove")
     if glove is not None:
         out["glove_ratio"].update(measured=glove["ratio"], met=glove["ratio"] >= LIMITS["glove_ratio"])
+    explorers = results.get("explorers")
+    if explorers is not None:
+        slowest = max(EXPLORERS, key=lambda name: explorers[name]["slowest"])
+        seconds = explorers[slowest]["slowest"]
+        out["explorer_update_seconds"].update(
+            measured=seconds, explorer=slowest, met=seconds <= LIMITS["explorer_update_seconds"]
+        )
     return out
 
 
@@ -127,6 +143,7 @@ TARGET_LABELS = {
     "best_rnn_vs_tfidf": "best RNN ≥ tuned TF-IDF baseline",
     "best_rnn_vs_nbsvm": "stretch, best RNN ≥ tuned NBSVM",
     "glove_ratio": f"GloVe reader ≥ {LIMITS['glove_ratio']:g}× pandas speed",
+    "explorer_update_seconds": f"every explorer update ≤ {LIMITS['explorer_update_seconds']:g} s",
 }
 
 
@@ -237,6 +254,12 @@ def render_readme_block(results):
             f"| Bundled GloVe arrays, load (checksums verified) | "
             f"{glove['bundled_seconds']['median']:.2f} s | — |"
         )
+    if "explorers" in results:
+        slowest = " / ".join(f"{results['explorers'][name]['slowest']:.2f} s" for name in EXPLORERS)
+        lines.append(
+            f"| Live explorers, one update (slowest case; {' / '.join(EXPLORERS.values())}) | "
+            f"{slowest} | ≤ {LIMITS['explorer_update_seconds']:g} s |"
+        )
     for name, section in results.get("sections", {}).items():
         if section.get("error"):
             lines.append(f"| {name} | FAILED: {section['error'][:120]} | — |")
@@ -307,6 +330,7 @@ def render_results_md(results):
         "best_rnn_vs_tfidf": "Best RNN test accuracy vs tuned TF-IDF baseline",
         "best_rnn_vs_nbsvm": "Stretch: best RNN test accuracy vs tuned NBSVM",
         "glove_ratio": "GloVe reader speed / pandas speed",
+        "explorer_update_seconds": "Slowest live-explorer update, median",
     }
     formats = {
         "notebook_seconds": (lambda v: f"{v:.1f} s", "≤"),
@@ -314,13 +338,14 @@ def render_results_md(results):
         "best_rnn_vs_tfidf": (lambda v: f"{v:.4f}", "≥"),
         "best_rnn_vs_nbsvm": (lambda v: f"{v:.4f}", "≥"),
         "glove_ratio": (lambda v: f"{v:.2f}×", "≥"),
+        "explorer_update_seconds": (lambda v: f"{v:.2f} s", "≤"),
     }
     for name, goal in goals.items():
         show, relation = formats[name]
         if name.startswith("best_rnn") and goal["measured"] is not None:
             shown = _rnn_measured(goal)
         else:
-            which = goal.get("notebook") or goal.get("model")
+            which = goal.get("notebook") or goal.get("model") or goal.get("explorer")
             shown = "—" if goal["measured"] is None else show(goal["measured"])
             shown += f" (`{which}`)" if which else ""
         limit = "—" if goal["limit"] is None else f"{relation} {show(goal['limit'])}"
@@ -510,6 +535,35 @@ def render_results_md(results):
             "Bundled arrays (`rnncourse.glove.bundled_glove()`: SHA-256 of both files, word list from "
             f"parquet, vectors memory-mapped): median {g['bundled_seconds']['median']:.2f} s; reading "
             f"every vector once more: {g['bundled_read_all_seconds']:.2f} s.",
+            "",
+        ]
+    explorers = results.get("explorers")
+    if explorers is not None:
+        out += [
+            "## Live explorers",
+            "",
+            "One update of each explorer of `rnncourse.explorers`, as its widget runs it, timed "
+            f"{results['sections']['explorers']['repeats']} times per case after the explorer is built "
+            "(models built, graphs traced): the gradient-flow explorer's `gradient_update` (the lesson's "
+            "probe in float64, the figure drawn to PNG), the review explorer's `review_update` (both models, "
+            "the saliency and the update gate, the coloured HTML).",
+            "",
+            "| Explorer | Case | Median s | Min s | Max s |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for name, label in EXPLORERS.items():
+            for update in explorers[name]["updates"]:
+                s = update["seconds"]
+                out.append(
+                    f"| {label} | {update['case']} | {s['median']:.2f} | {s['min']:.2f} | {s['max']:.2f} |"
+                )
+        out += [
+            "",
+            "Building the explorers: "
+            + ", ".join(
+                f"{label} {explorers[name]['build_seconds']:.1f} s" for name, label in EXPLORERS.items()
+            )
+            + ".",
             "",
         ]
     sections = results.get("sections", {})

@@ -4,13 +4,15 @@ nbconvert's ``lab`` template loads require.js, MathJax (and, for diagrams, merma
 offline every equation shows as raw TeX. :class:`OfflineHTMLExporter` renders ``$...$`` and
 ``$$...$$`` (and ``\\begin{...}`` environments, and ``text/latex`` outputs) to MathML at build time
 with ``latex2mathml`` — browsers render MathML natively —, drops those script tags, points links
-between notebooks (``01_name.ipynb``) at their HTML copies and gives every output image an
-alternative text (the figure's title as the cell's code sets it, else its comment).
+between notebooks (``01_name.ipynb``) at their HTML copies, gives every output image an
+alternative text (the figure's title as the cell's code sets it, else its comment) and shows a live
+widget (the explorers, ipywidgets) as a note that it runs in JupyterLab.
 
 ``notebook_html(notebook)`` is the one-call interface; :func:`network_references` lists what a page
 would still fetch from the network (nothing, for the pages this module writes).
 """
 
+import copy
 import html as html_lib
 import re
 import sys
@@ -43,6 +45,12 @@ TEMPLATE = """\
 </div>
 {%- endblock data_latex %}
 """
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LIVE_WIDGET_NOTE = (
+    '<div class="rnncourse-live-widget"><p><em>Live explorer: it runs in JupyterLab (open this notebook '
+    "there and run the cell). The figure under it shows its default state.</em></p></div>"
+)
 
 _TITLE = re.compile(r"""\b(?:set_title|suptitle|title)\(\s*[rRuUfF]?(["'])(.+?)\1""")
 _COMMENT = re.compile(r"^\s*#\s*(?:extra code\s*[–—-]\s*)?(.+?)\s*$", re.MULTILINE)
@@ -217,6 +225,11 @@ class OfflineHTMLExporter(HTMLExporter):
         yield ("with_alt", _with_alt)
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        nb = copy.deepcopy(nb)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if WIDGET_VIEW in output.get("data", {}):  # a widget needs its kernel: say where it runs
+                    output["data"] = {"text/html": LIVE_WIDGET_NOTE}
         page, resources = super().from_notebook_node(nb, resources, **kw)
         soup = BeautifulSoup(page, "html.parser")
         for link in soup.find_all("a", href=True):

@@ -44,6 +44,7 @@ def execute(path, timeout=CELL_TIMEOUT):
         timeout=timeout,
         kernel_name="python3",
         extra_arguments=KERNEL_ARGUMENTS,
+        store_widget_state=False,  # the explorers' widgets live in JupyterLab; no state in the file
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
     started = time.time()

@@ -136,9 +136,20 @@ def browser_binaries():
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     """JupyterLab on a copy of exercises/ (as `make lab` opens it), headless, on 127.0.0.1 with a token."""
+    yield from _serve(tmp_path_factory, "exercises")
+
+
+@pytest.fixture(scope="session")
+def lesson_lab(tmp_path_factory):
+    """JupyterLab on a copy of the lesson notebooks (notebooks/), as `lab` does it."""
+    yield from _serve(tmp_path_factory, "notebooks")
+
+
+def _serve(tmp_path_factory, folder):
+    """Start JupyterLab on a copy of the repository's ``folder``, yield it as a :class:`Lab`, stop it."""
     home = tmp_path_factory.mktemp("lab")
-    root = home / "exercises"
-    shutil.copytree(repo_root() / "exercises", root)  # the learner's edits must not touch the repository
+    root = home / folder
+    shutil.copytree(repo_root() / folder, root)  # the learner's edits must not touch the repository
     runtime = home / "runtime"
     port, token = _free_port(), secrets.token_hex(24)
     environment = dict(
@@ -164,7 +175,7 @@ def lab(tmp_path_factory):
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    log = open(ARTIFACTS / "jupyterlab.log", "w")  # noqa: SIM115 - closed in the teardown
+    log = open(ARTIFACTS / f"jupyterlab-{folder}.log", "w")  # noqa: SIM115 - closed in the teardown
     process = subprocess.Popen(
         command, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -174,14 +185,16 @@ def lab(tmp_path_factory):
         while True:
             if process.poll() is not None:
                 pytest.fail(
-                    f"JupyterLab exited with code {process.returncode}; see {ARTIFACTS / 'jupyterlab.log'}"
+                    f"JupyterLab exited with code {process.returncode}; see {ARTIFACTS / f'jupyterlab-{folder}.log'}"
                 )
             try:
                 server.api("api/status")
                 break
             except OSError:
                 if time.time() > deadline:
-                    pytest.fail(f"JupyterLab did not answer within 90 s; see {ARTIFACTS / 'jupyterlab.log'}")
+                    pytest.fail(
+                        f"JupyterLab did not answer within 90 s; see {ARTIFACTS / f'jupyterlab-{folder}.log'}"
+                    )
                 time.sleep(0.5)
         yield server
     finally:

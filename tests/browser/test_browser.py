@@ -7,6 +7,10 @@
 2. Every build/*.html with the network switched off: each equation is rendered MathML (no raw
    TeX left in the text), every image has an alternative text, links between lessons point at
    pages, and nothing was requested from anywhere but the file itself.
+3. The live explorers in JupyterLab on a copy of notebooks/: lesson 01's gradient-flow explorer redraws
+   its figure when its sequence-length slider is dragged; lesson 03's review explorer shows a new
+   probability when a review is typed into its box. A failing step leaves a screenshot in
+   build/browser-artifacts/.
 
 Not part of `make test`/`pytest tests` (see conftest.py); needs `apt-get install chromium chromium-driver`.
 """
@@ -278,3 +282,132 @@ def test_html_page_works_offline(driver, page):
     assert found["mathml"] == found["drawn"] == found["maths"], found
     assert all(image["alt"].strip() and image["loaded"] for image in found["images"]), found["images"]
     assert not found["notebookLinks"], found["notebookLinks"]
+
+
+# --------------------------------------------------------------------------- the live explorers
+
+GRADIENT_LESSON = "01_vanishing_exploding_gradients.ipynb"
+REVIEW_LESSON = "03_embedding_layer.ipynb"
+
+
+def explorer_cell(notebook, call):
+    """The index of the lesson's code cell that calls ``call`` (e.g. ``explorers.gradient_explorer(``)."""
+    return next(
+        cell["index"] for cell in notebook.cells() if cell["type"] == "code" and call in cell["source"]
+    )
+
+
+def element_text(driver, selector):
+    found = driver.find_elements("css selector", selector)
+    return found[0].text if found else ""
+
+
+class Steps:
+    """Named steps of a browser test; a step that fails leaves its screenshot in build/browser-artifacts/."""
+
+    def __init__(self, driver, test):
+        self.driver, self.test = driver, test
+
+    def __call__(self, name):
+        import contextlib
+
+        @contextlib.contextmanager
+        def step():
+            try:
+                yield
+            except BaseException:
+                artifacts = BUILD / "browser-artifacts"
+                artifacts.mkdir(parents=True, exist_ok=True)
+                self.driver.save_screenshot(str(artifacts / f"{self.test}-{name}.png"))
+                raise
+
+        return step()
+
+
+JS_CLEAR = (
+    JS_PANEL
+    + """
+panel.content.model.sharedModel.transact(() => {
+  for (const cell of panel.content.widgets) {
+    if (cell.model.type === 'code') { cell.model.sharedModel.setOutputs([]); cell.model.executionCount = null; }
+  }
+});
+return panel.content.widgets.filter(c => c.model.type === 'code' && c.model.executionCount !== null).length;
+"""
+)
+
+
+def open_lesson(driver, lab, path):
+    """Open the lesson ``path`` and clear its stored outputs, so that a cell's new run shows as one."""
+    driver.get(lab.url(f"lab/tree/{path}"))
+    wait_for(lambda: driver.execute_script(JS_READY, path), 180, f"JupyterLab, {path} and its kernel")
+    assert driver.execute_script(JS_CLEAR, path) == 0, "the stored execution counts are still there"
+    return Notebook(driver, path)
+
+
+def test_gradient_explorer_redraws_when_a_slider_moves(lesson_lab, driver):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    step = Steps(driver, "gradient_explorer")
+    with step("open"):
+        notebook = open_lesson(driver, lesson_lab, GRADIENT_LESSON)
+    with step("run"):
+        output = notebook.run(explorer_cell(notebook, "explorers.gradient_explorer("), timeout=300)
+        assert "Traceback" not in output and "Error" not in output, output
+        summary = wait_for(
+            lambda: element_text(driver, ".rnncourse-gradient-summary"), 60, "the first drawing"
+        )
+        assert "SimpleRNN (tanh), gain 1.00, input scale 1, 100 steps" in summary, summary
+        figure = driver.find_element("css selector", "img.rnncourse-gradient-figure")
+        before = figure.get_attribute("src")
+        assert before and figure.size["height"] > 100
+    with step("move-slider"):
+        handle = driver.find_element("css selector", ".rnncourse-gradient-length .noUi-handle")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", handle)
+        ActionChains(driver).click_and_hold(handle).move_by_offset(120, 0).release().perform()
+        changed = wait_for(
+            lambda: (text := element_text(driver, ".rnncourse-gradient-summary")) != summary and text,
+            60,
+            "the figure to be redrawn",
+        )
+        assert "100 steps" not in changed and "steps" in changed, changed
+        after = driver.find_element("css selector", "img.rnncourse-gradient-figure").get_attribute("src")
+        assert after != before
+
+
+def test_review_explorer_updates_when_a_review_is_typed(lesson_lab, driver):
+    from selenium.webdriver.common.keys import Keys
+
+    step = Steps(driver, "review_explorer")
+    with step("open"):
+        notebook = open_lesson(driver, lesson_lab, REVIEW_LESSON)
+    with step("run"):
+        index = explorer_cell(notebook, "explorers.review_explorer(")
+        for cell in notebook.cells():  # the cells above it define the examples and load the data
+            if cell["type"] == "code" and cell["index"] < index:
+                notebook.run(cell["index"], timeout=300)
+        output = notebook.run(index, timeout=300)
+        assert "Traceback" not in output and "Error" not in output, output
+        first = wait_for(
+            lambda: element_text(driver, ".rnncourse-review-result .rnncourse-probability"),
+            60,
+            "a probability",
+        )
+    with step("type"):
+        box = driver.find_element("css selector", ".rnncourse-review-text textarea")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+        box.click()
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(Keys.DELETE)
+        box.send_keys("A wonderful, moving film: superb acting and a brilliant story. I loved it.")
+        box.send_keys(Keys.TAB)  # leaving the box sends the text to the kernel
+        typed = wait_for(
+            lambda: (
+                (p := element_text(driver, ".rnncourse-review-result .rnncourse-probability")) != first and p
+            ),
+            60,
+            "the probability to change",
+        )
+        assert float(typed) > 0.9, typed  # the example it replaced was negative
+        words = element_text(driver, ".rnncourse-review-result")
+        assert "wonderful" in words and "superb" in words, words

@@ -117,6 +117,16 @@ def results_fixture():
             "bundled_seconds": {"median": 0.3, "min": 0.3, "max": 0.3},
             "bundled_read_all_seconds": 0.1,
         },
+        "explorers": {
+            name: {
+                "build_seconds": 9.0,
+                "updates": [
+                    {"case": "defaults", "seconds": {"median": slowest, "min": slowest, "max": slowest}}
+                ],
+                "slowest": slowest,
+            }
+            for name, slowest in (("gradient", 0.4), ("review", 0.6))
+        },
         "sections": {
             name: {
                 "measured_at": "2025-01-01 00:00",
@@ -154,6 +164,15 @@ def _seeded(results, accuracies, summary=True):
 def test_targets_met_and_not_met():
     results = results_fixture()
     goals = bench_report.targets(results)
+    assert goals["explorer_update_seconds"] == {
+        "measured": 0.6,
+        "explorer": "review",
+        "limit": 1.0,
+        "met": True,
+    }
+    results["explorers"]["gradient"]["slowest"] = 1.2
+    assert bench_report.targets(results)["explorer_update_seconds"]["met"] is False
+    results["explorers"]["gradient"]["slowest"] = 0.4
     assert goals["notebook_seconds"] == {
         "measured": 60.0,
         "notebook": "01_b.ipynb",
@@ -200,7 +219,7 @@ def test_targets_met_and_not_met():
         "model": None,
     }
     partial = bench_report.targets({"glove": results["glove"]})  # the other targets: not measured
-    assert [goal["met"] for goal in partial.values()] == [None, None, None, None, False]
+    assert [goal["met"] for goal in partial.values()] == [None, None, None, None, False, None]
     with pytest.raises(ValueError, match="--only baseline"):  # results.json from before the tuned baselines
         bench_report.targets({"baseline": {"test_accuracy": 0.8926, "model": "untuned"}})
 
@@ -231,7 +250,8 @@ def test_readme_block_shows_every_notebook_both_baselines_and_the_targets():
     assert (
         "Targets — every notebook ≤ 90 s: **not met**; every notebook ≤ 3 GB: **not met**; "
         "best RNN ≥ tuned TF-IDF baseline (one seed): **not met**; stretch, best RNN ≥ tuned NBSVM "
-        "(one seed): **not met**; GloVe reader ≥ 1.5× pandas speed: **not met**."
+        "(one seed): **not met**; GloVe reader ≥ 1.5× pandas speed: **not met**; "
+        "every explorer update ≤ 1 s: met."
     ) in block
     assert bench_report.README_START not in block and bench_report.README_END not in block
     seeded = bench_report.render_readme_block(_seeded(results_fixture(), [0.90, 0.92, 0.94]))
@@ -381,8 +401,8 @@ def test_merge_keeps_sections_not_measured_again_and_their_machine():
     assert bench.merge(merged, new) == merged  # a recorded machine is kept as it is
     block = bench_report.render_readme_block(merged)
     assert (
-        "Measured by `make bench` on 2 cores of Test CPU (notebooks, baseline, models) and 4 cores of "
-        "Other (glove);"
+        "Measured by `make bench` on 2 cores of Test CPU (notebooks, baseline, models, explorers) and 4 "
+        "cores of Other (glove);"
     ) in block
     assert "| glove | later | 4 cores of Other |" in bench_report.render_results_md(merged)
     assert "Measured by `make bench` on 2 cores of Test CPU;" in bench_report.render_readme_block(old)

@@ -111,3 +111,22 @@ def test_run_writes_offline_html_without_the_kernel_transport_warning(tmp_path, 
     executed = nbformat.read(tmp_path / "build" / "00_tiny.ipynb", as_version=4)
     assert executed.cells[1].outputs[0]["text"] == "42\n"
     assert "<math" in (tmp_path / "build" / "00_tiny.html").read_text()
+
+
+def test_a_live_widget_shows_as_a_note_that_it_runs_in_jupyterlab():
+    widget = new_output(
+        "display_data",
+        data={
+            "application/vnd.jupyter.widget-view+json": {
+                "model_id": "abc",
+                "version_major": 2,
+                "version_minor": 0,
+            },
+            "text/plain": "VBox(children=(...))",
+        },
+    )
+    notebook = new_notebook(cells=[new_code_cell("explorers.gradient_explorer()", outputs=[widget])])
+    page = BeautifulSoup(notebook_html(notebook), "html.parser")
+    note = page.find(class_="rnncourse-live-widget")
+    assert note is not None and "runs in JupyterLab" in note.get_text()
+    assert not page.find("script", attrs={"type": "application/vnd.jupyter.widget-view+json"})
