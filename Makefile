@@ -21,7 +21,7 @@ unexport MPLBACKEND
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
 	--nbval-cell-timeout 600 --nbval-kernel-startup-timeout 120 -p no:cacheprovider
 
-.PHONY: help install data run test lint format unit notebooks refresh weights exercises exercises-check export export-check test-portable test-pip test-compat lab test-browser bench clean
+.PHONY: help install data run test lint format unit notebooks refresh weights exercises exercises-check export export-check test-portable test-pip test-compat lab test-browser bench clean-notebooks clean
 
 help:
 	@echo "make run        set up, then execute every notebook into build/ (with HTML copies)"
@@ -35,6 +35,7 @@ help:
 	@echo "make refresh    re-execute notebooks in place (NB=path for one) to update stored outputs"
 	@echo "make weights    retrain every pre-trained model and experiment into weights/ (about 2 h 5 min on 2 cores)"
 	@echo "make exercises  regenerate exercises/ from the lesson notebooks"
+	@echo "make clean-notebooks  strip volatile metadata (execution timestamps) from notebooks/ and exercises/"
 	@echo "make export     regenerate the library modules taught in the lessons (# export: cells)"
 	@echo "make bench      measure notebooks, models and loaders into benchmarks/"
 
@@ -92,6 +93,10 @@ exercises-check: install
 
 export: install
 	$(PY) -m rnncourse.tools.export
+
+# refresh and exercises already write clean notebooks; this cleans notebooks saved from JupyterLab.
+clean-notebooks: install
+	$(PY) -m rnncourse.tools.clean
 
 export-check: install
 	$(PY) -m rnncourse.tools.export --check
