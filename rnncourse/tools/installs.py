@@ -14,10 +14,13 @@ Both work on a copy of the repository's files (tracked and untracked, not ignore
 folder, so the checkout, its ``.venv`` and its ``data/cache/`` are never touched; they need the
 package index. Each step prints its time; a failing install step stops the run, a failing test step
 lets the next one run, and the run exits non-zero.
-Uses only the standard library, so any Python 3.10+ can run it.
+``make test-pip`` takes about 20 minutes, so CI runs it only when the files that decide the install
+changed (``--if-changed``): a passing run records their SHA-256 in :data:`RECORD`, committed with them.
+Uses only the standard library, so any Python 3.11+ can run it.
 """
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -25,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from ..paths import lesson_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 # The oldest supported versions (pyproject.toml's lower bounds): TensorFlow 2.16 is the first whose
@@ -34,6 +39,30 @@ OLDEST = {"python": "3.11", "tensorflow": "2.16.2", "keras": "3.5.0", "numpy": "
 
 
 FAILED = []
+# What decides how the course installs; `make test-pip` records their digest in RECORD when it passes.
+INSTALL_FILES = (
+    "requirements.txt",
+    "pyproject.toml",
+    "binder/requirements.txt",
+    "binder/postBuild",
+    "binder/runtime.txt",
+    "environment.yml",
+)
+RECORD = ROOT / ".ci" / "test-pip.sha256"
+
+
+def install_files_digest(root=ROOT):
+    """SHA-256 over :data:`INSTALL_FILES` (each name, its length and its bytes)."""
+    digest = hashlib.sha256()
+    for name in INSTALL_FILES:
+        data = (root / name).read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
+def recorded_digest(record=RECORD):
+    """The digest a passing ``make test-pip`` recorded, or ``None``."""
+    return record.read_text().split()[0] if record.is_file() else None
 
 
 def step(what, command, cwd, env=None, stop=True):
@@ -76,7 +105,7 @@ def fresh_venv(python, folder, repo):
 
 
 def lessons(repo):
-    return sorted((repo / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return lesson_notebooks(repo / "notebooks")
 
 
 def test_pip(python, work):
@@ -130,7 +159,15 @@ def main(argv=None):
         f"for compat: python{OLDEST['python']} when found)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
+    parser.add_argument(
+        "--if-changed",
+        action="store_true",
+        help=f"pip only: skip when the install files are those of the last passing run ({RECORD.name})",
+    )
     args = parser.parse_args(argv)
+    if args.check == "pip" and args.if_changed and recorded_digest() == install_files_digest():
+        print(f"make test-pip: skipped, the install files are those it last passed with ({RECORD.name})")
+        return
     python = (
         args.python
         or (args.check == "compat" and shutil.which(f"python{OLDEST['python']}"))
@@ -145,6 +182,9 @@ def main(argv=None):
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     outcome = f"failed: {'; '.join(FAILED)}" if FAILED else "passed"
+    if args.check == "pip" and not FAILED:
+        stamp = time.strftime("%Y-%m-%d", time.gmtime())
+        RECORD.write_text(f"{install_files_digest()}  passed {stamp}; commit this file with the install files\n")
     print(f"make test-{args.check}: {outcome} ({(time.perf_counter() - start) / 60:.1f} min)", flush=True)
     sys.exit(1 if FAILED else 0)
 
