@@ -3,17 +3,15 @@ stops with the command to run, not a traceback; with it, it runs and shows nothi
 
 import sys
 import warnings
-from pathlib import Path
 
 import nbformat
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from rnncourse import check
+from rnncourse.paths import lesson_notebooks
 from rnncourse.tools import exercises
 
-ROOT = Path(__file__).resolve().parents[2]
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = lesson_notebooks()
 
 
 def first_code_cell(path):
@@ -28,8 +26,7 @@ FIRST_CELLS["exercises.ENVIRONMENT_CELL"] = exercises.ENVIRONMENT_CELL
 def shell():
     shell = InteractiveShell.instance()
     yield shell
-    InteractiveShell.clear_instance()
-    check.reset_state()
+    InteractiveShell.clear_instance()  # the feedback's state lives on the shell, and goes with it
 
 
 @pytest.mark.parametrize("name", sorted(FIRST_CELLS))
