@@ -14,8 +14,10 @@ Both work on a copy of the repository's files (tracked and untracked, not ignore
 folder, so the checkout, its ``.venv`` and its ``data/cache/`` are never touched; they need the
 package index. Each step prints its time; a failing install step stops the run, a failing test step
 lets the next one run, and the run exits non-zero.
-``make test-pip`` takes about 20 minutes, so CI runs it only when the files that decide the install
-changed (``--if-changed``): a passing run records their SHA-256 in :data:`RECORD`, committed with them.
+Together they take about half an hour, which would double CI's time, so CI runs each only when the
+files that decide the install changed since it last passed (``--if-changed``): a passing run records
+their SHA-256 in ``.ci/test-pip.sha256`` or ``.ci/test-compat.sha256`` (:func:`record_path`), and
+that file is committed with them.
 Uses only the standard library, so any Python 3.11+ can run it.
 """
 
@@ -39,7 +41,7 @@ OLDEST = {"python": "3.11", "tensorflow": "2.16.2", "keras": "3.5.0", "numpy": "
 
 
 FAILED = []
-# What decides how the course installs; `make test-pip` records their digest in RECORD when it passes.
+# What decides how the course installs; a passing `make test-pip` / `make test-compat` records their digest.
 INSTALL_FILES = (
     "requirements.txt",
     "pyproject.toml",
@@ -48,7 +50,11 @@ INSTALL_FILES = (
     "binder/runtime.txt",
     "environment.yml",
 )
-RECORD = ROOT / ".ci" / "test-pip.sha256"
+
+
+def record_path(check):
+    """Where a passing ``make test-<check>`` records the digest of :data:`INSTALL_FILES`."""
+    return ROOT / ".ci" / f"test-{check}.sha256"
 
 
 def install_files_digest(root=ROOT):
@@ -60,8 +66,9 @@ def install_files_digest(root=ROOT):
     return digest.hexdigest()
 
 
-def recorded_digest(record=RECORD):
-    """The digest a passing ``make test-pip`` recorded, or ``None``."""
+def recorded_digest(check):
+    """The digest a passing ``make test-<check>`` recorded, or ``None``."""
+    record = record_path(check)
     return record.read_text().split()[0] if record.is_file() else None
 
 
@@ -162,11 +169,12 @@ def main(argv=None):
     parser.add_argument(
         "--if-changed",
         action="store_true",
-        help=f"pip only: skip when the install files are those of the last passing run ({RECORD.name})",
+        help="skip when the install files are those of the last passing run (.ci/test-CHECK.sha256)",
     )
     args = parser.parse_args(argv)
-    if args.check == "pip" and args.if_changed and recorded_digest() == install_files_digest():
-        print(f"make test-pip: skipped, the install files are those it last passed with ({RECORD.name})")
+    if args.if_changed and recorded_digest(args.check) == install_files_digest():
+        record = record_path(args.check).relative_to(ROOT)
+        print(f"make test-{args.check}: skipped, the install files are those it last passed with ({record})")
         return
     python = (
         args.python
@@ -182,9 +190,9 @@ def main(argv=None):
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     outcome = f"failed: {'; '.join(FAILED)}" if FAILED else "passed"
-    if args.check == "pip" and not FAILED:
+    if not FAILED:
         stamp = time.strftime("%Y-%m-%d", time.gmtime())
-        RECORD.write_text(
+        record_path(args.check).write_text(
             f"{install_files_digest()}  passed {stamp}; commit this file with the install files\n"
         )
     print(f"make test-{args.check}: {outcome} ({(time.perf_counter() - start) / 60:.1f} min)", flush=True)
