@@ -552,14 +552,15 @@ def _origin(path, origin):
     }
 
 
-def read_glove_cached(path, progress=None, origin=None, cache=None, verify="fast"):
+def read_glove_cached(path, progress=None, origin=None, cache=None, verify="fast", workers=None):
     """:func:`read_glove_text` of ``path``, kept as a binary cache in ``cache`` (default ``data/cache/``).
 
     The first read parses the text and writes its vectors (``.npy``), its words (``.json``) and a
     record: the text's name, size and modification time (``mtime_ns``), and the SHA-256 of each
     cache file, of the ``.npy`` header, and the vectors file's own size and ``mtime_ns``. Later
     reads of the same text memory-map the vectors instead of parsing it again (``origin``: the
-    archive the text was extracted from, which then identifies it instead).
+    archive the text was extracted from, which then identifies it instead; ``workers=1``: parse on
+    this thread only, as :func:`read_glove_text`).
 
     What a later read checks, and so detects:
 
@@ -593,7 +594,7 @@ def read_glove_cached(path, progress=None, origin=None, cache=None, verify="fast
             RuntimeWarning,
             stacklevel=3,
         )
-    glove = read_glove_text(path, progress=progress)
+    glove = read_glove_text(path, progress=progress, workers=workers)
     try:
         _write_binary_cache(files, source, glove)
     except OSError:
