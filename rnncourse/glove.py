@@ -8,6 +8,7 @@ The seed's ``get_glove_vectors`` / ``filter_glove`` in corrected form:
 """
 
 import gzip
+import hashlib
 import json
 import re
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_path, json_bytes, sha256, verify_sha256, write_bytes_atomic
+from .fileio import atomic_path, json_bytes, sha256, sha256_bytes, verify_sha256, write_bytes_atomic
 from .paths import cache_dir, data_dir, package_file
 
 GLOVE_NPY = "data/glove_6B_50d_emb.npy"
@@ -444,9 +445,14 @@ def bundled_glove():
     return GloveVectors(words, np.load(npy, mmap_mode="r"))
 
 
-def _binary_cache_files(path):
-    """``{part: path}`` of the binary cache of the GloVe text ``path`` in ``data/cache/``."""
-    stem = cache_dir() / Path(path).name
+#: The layout of the binary cache's record; a record of another layout is rebuilt, silently.
+CACHE_FORMAT = 2
+
+
+def _binary_cache_files(path, cache=None):
+    """``{part: path}`` of the binary cache of the GloVe text ``path`` in ``cache`` (default
+    ``data/cache/``)."""
+    stem = Path(cache or cache_dir()) / Path(path).name
     return {
         "vectors": stem.with_name(stem.name + ".vectors.npy"),
         "words": stem.with_name(stem.name + ".words.json"),
@@ -454,22 +460,84 @@ def _binary_cache_files(path):
     }
 
 
-def _read_binary_cache(files, source):
+def _npy_header(vectors):
+    """The ``.npy`` header (format 1.0) that :func:`numpy.save` writes before ``vectors``."""
+    import io
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(vectors))
+    return header.getvalue()
+
+
+def _read_binary_cache(files, source, verify="fast"):
     """The cached :class:`GloveVectors` (vectors memory-mapped), ``None`` when there is none for
-    ``source`` (the text's name, size and modification time), or ``False`` when it is damaged."""
+    ``source`` (the text's name, size and modification time), or ``False`` when it is damaged.
+
+    Always checked: the SHA-256 of the word list and of the ``.npy`` header, the shape against
+    the word count. The vectors themselves are hashed in full when ``verify="full"``, or when
+    their file's size or modification time differs from the recorded one, or when that time is
+    not strictly earlier than the record's (a write in the same clock tick would not show).
+    """
     try:
+        written = files["record"].stat().st_mtime_ns
         record = json.loads(files["record"].read_bytes())
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("source") != source:
+    if not isinstance(record, dict) or record.get("format") != CACHE_FORMAT or record.get("source") != source:
         return None
     try:
-        if any(sha256(files[part]) != record.get(part) for part in ("vectors", "words")):
+        expected = record["vectors"]
+        words_bytes = files["words"].read_bytes()
+        if sha256_bytes(words_bytes) != record["words"]:
             return False
-        words = json.loads(files["words"].read_bytes())
-        return GloveVectors(words, np.load(files["vectors"], mmap_mode="r"))
-    except (OSError, ValueError):
+        stat = files["vectors"].stat()
+        vectors = np.load(files["vectors"], mmap_mode="r")
+        with open(files["vectors"], "rb") as handle:
+            header = handle.read(vectors.offset)
+        if sha256_bytes(header) != expected["header_sha256"] or list(vectors.shape) != record["shape"]:
+            return False
+        unchanged = (stat.st_size, stat.st_mtime_ns) == (expected["size"], expected["mtime_ns"])
+        if verify == "full" or not unchanged or expected["mtime_ns"] >= written:
+            if sha256(files["vectors"]) != expected["sha256"]:
+                return False
+        words = json.loads(words_bytes)
+        if not isinstance(words, list) or len(words) != vectors.shape[0]:
+            return False
+        return GloveVectors(words, vectors)
+    except (OSError, ValueError, KeyError, TypeError):
         return False
+
+
+def _write_binary_cache(files, source, glove):
+    """Write the binary cache of ``glove`` (read from ``source``) to ``files``, each file
+    atomically; the record goes last (and the old one first), so a cache cut short has none.
+    The vectors are written and hashed at once (two threads) from memory."""
+    vectors = np.ascontiguousarray(glove.vectors, dtype=np.float32)
+    header = _npy_header(vectors)
+    files["record"].unlink(missing_ok=True)
+    with atomic_path(files["vectors"]) as tmp, open(tmp, "wb") as handle:
+        digest = hashlib.sha256(header)
+        with ThreadPoolExecutor(1) as pool:
+            hashed = pool.submit(digest.update, memoryview(vectors).cast("B"))
+            handle.write(header)
+            handle.write(memoryview(vectors).cast("B"))
+            hashed.result()
+    stat = files["vectors"].stat()
+    words = json.dumps(glove.words, ensure_ascii=False).encode("utf-8")
+    write_bytes_atomic(files["words"], words)
+    record = {
+        "format": CACHE_FORMAT,
+        "source": source,
+        "shape": list(vectors.shape),
+        "vectors": {
+            "sha256": digest.hexdigest(),
+            "header_sha256": sha256_bytes(header),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+        },
+        "words": sha256_bytes(words),
+    }
+    write_bytes_atomic(files["record"], json_bytes(record))
 
 
 def _origin(path, origin):
@@ -484,19 +552,40 @@ def _origin(path, origin):
     }
 
 
-def read_glove_cached(path, progress=None, origin=None):
-    """:func:`read_glove_text` of ``path``, kept as a binary cache in ``data/cache/``.
+def read_glove_cached(path, progress=None, origin=None, cache=None, verify="fast", workers=None):
+    """:func:`read_glove_text` of ``path``, kept as a binary cache in ``cache`` (default ``data/cache/``).
 
-    The first read parses the text and writes its vectors (``.npy``) and words (``.json``) with
-    their SHA-256; later reads of the same file (same name, size and modification time) check
-    those checksums and memory-map the vectors instead of parsing the text again (``origin``: the
-    archive the text was extracted from, which then identifies it instead). A damaged cache
-    is rebuilt with a warning; where the cache cannot be written, the text is parsed every time.
+    The first read parses the text and writes its vectors (``.npy``), its words (``.json``) and a
+    record: the text's name, size and modification time (``mtime_ns``), and the SHA-256 of each
+    cache file, of the ``.npy`` header, and the vectors file's own size and ``mtime_ns``. Later
+    reads of the same text memory-map the vectors instead of parsing it again (``origin``: the
+    archive the text was extracted from, which then identifies it instead; ``workers=1``: parse on
+    this thread only, as :func:`read_glove_text`).
+
+    What a later read checks, and so detects:
+
+    - the text: its size and ``mtime_ns`` against the record (not its 1 GB content). A changed,
+      truncated or replaced text has another size or modification time and is parsed again;
+      only a rewrite to the same size that restores the old ``mtime_ns`` (or lands in the same
+      clock tick as the first read) would pass.
+    - the cache: the SHA-256 of the word list and of the ``.npy`` header, and the shape, every
+      time. The 480 MB of vectors are hashed in full (``verify="full"`` always does) when the
+      vectors file's size or ``mtime_ns`` differs from the recorded one, or when that time is not
+      strictly earlier than the record's (a change within the same clock tick would not show).
+      So every change made through the file system (a write, a truncation, a copy put in its
+      place) is caught; what the default, ``verify="fast"``, cannot see is damage that leaves the
+      size and modification time alone (the disk itself flipping bits, an edit that restores
+      ``mtime_ns``): ``verify="full"`` catches that too.
+
+    A damaged cache is rebuilt with a warning, never used; where the cache cannot be written,
+    the text is parsed every time.
     """
+    if verify not in ("fast", "full"):
+        raise ValueError(f"verify={verify!r}: use 'fast' (the default) or 'full' (hash the vectors too).")
     path = Path(path)
     source = _origin(path, origin or path)
-    files = _binary_cache_files(path)
-    cached = _read_binary_cache(files, source)
+    files = _binary_cache_files(path, cache)
+    cached = _read_binary_cache(files, source, verify)
     if cached:
         return cached
     if cached is False:
@@ -505,13 +594,9 @@ def read_glove_cached(path, progress=None, origin=None):
             RuntimeWarning,
             stacklevel=3,
         )
-    glove = read_glove_text(path, progress=progress)
+    glove = read_glove_text(path, progress=progress, workers=workers)
     try:
-        with atomic_path(files["vectors"]) as tmp, open(tmp, "wb") as handle:
-            np.save(handle, np.asarray(glove.vectors, dtype=np.float32))
-        write_bytes_atomic(files["words"], json.dumps(glove.words, ensure_ascii=False).encode("utf-8"))
-        record = {"source": source, "vectors": sha256(files["vectors"]), "words": sha256(files["words"])}
-        write_bytes_atomic(files["record"], json_bytes(record))
+        _write_binary_cache(files, source, glove)
     except OSError:
         pass  # a read-only cache: the text is parsed again next time
     return glove

@@ -1,12 +1,14 @@
 """For maintainers — benchmarks (``make bench``): notebook run time and memory, the best RNN's accuracy
-against two tuned bag-of-n-grams baselines (TF-IDF, NBSVM), GloVe loading speed, the live explorers'
+against two tuned bag-of-n-grams baselines (TF-IDF, NBSVM), GloVe loading speed (50d, and a generated
+300d file of the real size with the binary cache), the live explorers'
 update time — measured on this machine, written to ``benchmarks/``.
 
 ``python -m rnncourse.tools.bench``                 measure everything (``make bench``, about 15 minutes
                                               on 2 cores), write ``benchmarks/results.json`` and
                                               ``benchmarks/RESULTS.md``, refresh the README table
-``python -m rnncourse.tools.bench --only glove``    measure some sections (notebooks, models, baseline,
-                                              glove, explorers), merged into the existing results
+``python -m rnncourse.tools.bench --only glove``    measure some sections (notebooks, glove, glove_300d,
+                                              baseline, models, explorers), merged into the existing
+                                              results
 ``python -m rnncourse.tools.bench --readme``        rewrite the README table from ``results.json``
 ``python -m rnncourse.tools.bench --check-readme``  exit 1 when the README table or ``RESULTS.md`` is
                                               stale against ``results.json`` (for CI)
@@ -29,6 +31,7 @@ from .bench_measure import (
     measure_baseline,
     measure_explorers,
     measure_glove,
+    measure_glove_300d,
     measure_models,
     measure_notebooks,
 )
@@ -71,6 +74,14 @@ def measure(sections=SECTIONS, repeats=REPEATS, log=print):
                 log(
                     f"  reader {results[name]['reader']['seconds']['median']:.2f} s, pandas "
                     f"{results[name]['pandas']['seconds']['median']:.2f} s: ratio {results[name]['ratio']:.2f}"
+                )
+            elif name == "glove_300d":
+                results[name] = large = measure_glove_300d(repeats=repeats)
+                log(
+                    f"  pandas {large['pandas']['seconds']['median']:.2f} s, first read "
+                    f"{large['first_read']['seconds']['median']:.2f} s ({large['first_ratio']:.2f}× pandas), "
+                    f"repeat read {large['repeat_read']['seconds']['median']:.3f} s "
+                    f"({large['repeat_speedup']:.1f}× faster than pandas)"
                 )
             elif name == "baseline":
                 results[name] = measure_baseline()

@@ -324,6 +324,123 @@ def measure_glove(path=None, repeats=REPEATS, reference=None):
     }
 
 
+#: The generated stand-in for ``glove.6B.300d.txt``: its size (400,000 words × 300 values, about
+#: 1 GB), values normal with sd 0.4 written with 5 decimals (``-0.12345``) like Stanford's text.
+SYNTHETIC_GLOVE = {"words": 400_000, "dim": 300, "seed": 0, "sd": 0.4}
+
+
+def synthetic_word(i):
+    """The ``i``-th word of the generated file: ``a`` .. ``z``, ``aa``, ``ab``, ... (all distinct)."""
+    letters = []
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        letters.append(chr(97 + rest))
+    return "".join(reversed(letters))
+
+
+def write_synthetic_glove(path, words, dim, seed=0, sd=0.4, block_rows=5000):
+    """Write a GloVe text of ``words`` lines (``word v1 ... vdim``, values formatted ``%.5f``,
+    single spaces) to ``path`` atomically; the same arguments always give the same bytes.
+
+    Built block by block with NumPy: each value takes a fixed 9-byte cell (sign, digit, point,
+    5 decimals, separator) whose unused sign byte is then dropped."""
+    import numpy as np
+
+    from ..fileio import atomic_path
+
+    rng = np.random.default_rng(seed)
+    digits = np.frombuffer(b"0123456789", np.uint8)
+    with atomic_path(path) as tmp, open(tmp, "wb") as out:
+        for start in range(0, words, block_rows):
+            rows = min(block_rows, words - start)
+            names = [synthetic_word(i).encode("ascii") for i in range(start, start + rows)]
+            scaled = np.rint(rng.normal(0.0, sd, (rows, dim)) * 1e5).astype(np.int64)
+            scaled = np.clip(scaled, -999_999, 999_999)  # |value| < 10: one digit before the point
+            size = np.abs(scaled)
+            cells = np.zeros((rows, dim, 9), np.uint8)
+            cells[:, :, 0] = np.where(scaled < 0, ord("-"), 0)
+            cells[:, :, 1] = digits[size // 100_000]
+            cells[:, :, 2] = ord(".")
+            for k in range(5):
+                cells[:, :, 3 + k] = digits[size // 10 ** (4 - k) % 10]
+            cells[:, :, 8] = ord(" ")
+            cells[:, -1, 8] = ord("\n")
+            width = max(map(len, names))
+            heads = np.zeros((rows, width + 1), np.uint8)
+            for row, name in enumerate(names):
+                heads[row, : len(name)] = np.frombuffer(name, np.uint8)
+            heads[:, width] = ord(" ")
+            block = np.concatenate([heads, cells.reshape(rows, -1)], axis=1).ravel()
+            out.write(block[block != 0].tobytes())
+
+
+def measure_glove_300d(repeats=REPEATS, words=None, dim=None, seed=None):
+    """The course's cached reader (``rnncourse.glove.read_glove_cached``) against ``pandas.read_csv``
+    on a generated GloVe text of the real ``glove.6B.300d.txt`` size (:data:`SYNTHETIC_GLOVE`),
+    interleaved in one run: pandas; the first read (parse and write the binary cache: the cache
+    is deleted before each); a repeat read (the memory-mapped cache, verified as by default);
+    a repeat read with ``verify="full"`` (the vectors hashed too); the first read parsing on one
+    thread (``workers=1``), which can win on a busy machine.
+
+    The text and its cache live in a temporary folder, removed afterwards. ``words``, ``dim``,
+    ``seed``: a smaller file (tests)."""
+    import numpy as np
+
+    from .. import glove
+
+    spec = {
+        **SYNTHETIC_GLOVE,
+        **{k: v for k, v in (("words", words), ("dim", dim), ("seed", seed)) if v is not None},
+    }
+    with tempfile.TemporaryDirectory(prefix="rnncourse-glove-300d-") as folder:
+        path = Path(folder) / f"glove.synthetic.{spec['dim']}d.txt"
+        cache = Path(folder) / "cache"
+        _, generate, _ = timed(
+            write_synthetic_glove, path, spec["words"], spec["dim"], spec["seed"], spec["sd"]
+        )
+        files = glove._binary_cache_files(path, cache)
+
+        def first_read(workers=None):
+            for file in files.values():
+                file.unlink(missing_ok=True)
+            return glove.read_glove_cached(path, progress=False, cache=cache, workers=workers)
+
+        readers = {
+            "pandas": lambda: pandas_read_glove(path),
+            "first_read": first_read,
+            "first_read_1_thread": lambda: first_read(workers=1),
+            "repeat_read": lambda: glove.read_glove_cached(path, progress=False, cache=cache),
+            "repeat_read_full": lambda: glove.read_glove_cached(
+                path, progress=False, cache=cache, verify="full"
+            ),
+        }
+        timings, last = interleaved(readers, repeats)
+        first, repeat = last["first_read"], last["repeat_read"]
+        exact = {name: timing.pop("median_exact") for name, timing in timings.items()}
+        result = {
+            "file": "generated",
+            **spec,
+            "format": "%.5f",
+            "bytes": path.stat().st_size,
+            "lines": len(first),
+            "generate_seconds": round(generate, 1),
+            "cache_bytes": sum(files[part].stat().st_size for part in ("vectors", "words")),
+            **timings,
+            "first_ratio": round(exact["first_read"] / exact["pandas"], 2),
+            "first_ratio_1_thread": round(exact["first_read_1_thread"] / exact["pandas"], 2),
+            "reader_threads": _reader_threads(),
+            "repeat_speedup": round(exact["pandas"] / exact["repeat_read"], 1),
+            "repeat_full_speedup": round(exact["pandas"] / exact["repeat_read_full"], 1),
+            "repeat_memory_mapped": isinstance(repeat.vectors, np.memmap),
+            "pandas_rows": int(len(last["pandas"])),
+            "repeat_matches_first": bool(
+                repeat.words == first.words and np.array_equal(repeat.vectors, first.vectors)
+            ),
+        }
+    return result
+
+
 def _reader_threads():
     import pyarrow
 

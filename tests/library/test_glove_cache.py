@@ -66,3 +66,118 @@ def test_text_from_the_full_zip_is_extracted_once(user_text, tmp_path, monkeypat
     for _ in range(2):
         assert glove.load_glove_vectors("glove.6B.300d").words == list(TINY)
     assert len(calls) == 1
+
+
+def cache_file(tmp_path, part):
+    return tmp_path / "data" / "cache" / f"glove.6B.100d.txt.{part}"
+
+
+def record_written_later(tmp_path, seconds=5):
+    """Date the cache's record ``seconds`` after its vectors file, as a record written in a later
+    clock tick than the vectors is (a test writes both within one tick)."""
+    vectors = cache_file(tmp_path, "vectors.npy").stat().st_mtime_ns
+    os.utime(cache_file(tmp_path, "sha256.json"), ns=(vectors, vectors + seconds * 10**9))
+
+
+def damage_keeping_the_mtime(path):
+    """Change the last vector's bytes in place, then put back the file's modification time."""
+    stat = path.stat()
+    path.write_bytes(path.read_bytes()[:-4] + b"\0\0\0\0")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def hashed_files(monkeypatch):
+    """The names of the files the cache hashes in full, in order."""
+    names, real = [], glove.sha256
+    monkeypatch.setattr(glove, "sha256", lambda path: names.append(path.name) or real(path))
+    return names
+
+
+def test_repeat_read_hashes_the_vectors_only_when_asked_or_their_file_changed(
+    user_text, tmp_path, monkeypatch
+):
+    glove.load_glove_vectors("glove.6B.100d")
+    record_written_later(tmp_path)
+    hashed, calls = hashed_files(monkeypatch), parses(monkeypatch)
+    assert isinstance(glove.load_glove_vectors("glove.6B.100d").vectors, np.memmap) and hashed == []
+    full = glove.read_glove_cached(user_text, verify="full")
+    assert hashed == ["glove.6B.100d.txt.vectors.npy"] and full.words == list(TINY) and calls == []
+    vectors = cache_file(tmp_path, "vectors.npy")
+    os.utime(vectors, ns=(0, vectors.stat().st_mtime_ns + 1))  # touched: hashed, found intact, used
+    assert glove.load_glove_vectors("glove.6B.100d").words == list(TINY) and len(hashed) == 2 and calls == []
+
+
+def test_damage_in_the_same_clock_tick_as_the_record_is_caught(user_text, tmp_path):
+    glove.load_glove_vectors("glove.6B.100d")
+    record_written_later(tmp_path, seconds=0)  # vectors and record share a modification time
+    damage_keeping_the_mtime(cache_file(tmp_path, "vectors.npy"))
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        vectors = glove.load_glove_vectors("glove.6B.100d")
+    np.testing.assert_array_equal(vectors["queen"], np.float32(TINY["queen"]))
+
+
+def test_damage_that_keeps_size_and_mtime_is_caught_by_full_verification(user_text, tmp_path, monkeypatch):
+    glove.load_glove_vectors("glove.6B.100d")
+    record_written_later(tmp_path)
+    damage_keeping_the_mtime(cache_file(tmp_path, "vectors.npy"))
+    calls = parses(monkeypatch)
+    glove.load_glove_vectors("glove.6B.100d")  # the default check does not read the vectors
+    assert calls == []
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        rebuilt = glove.read_glove_cached(user_text, verify="full")
+    assert len(calls) == 1
+    np.testing.assert_array_equal(rebuilt["queen"], np.float32(TINY["queen"]))
+
+
+@pytest.mark.parametrize(
+    ("part", "damage"),
+    [
+        ("vectors.npy", lambda data: data[:-4]),  # truncated
+        ("vectors.npy", lambda data: data.replace(b"(3, 3)", b"(1, 9)")),  # header: another shape
+        ("words.json", lambda data: data.replace(b"king", b"kong")),
+    ],
+    ids=["truncated vectors", "changed header", "changed words"],
+)
+def test_damaged_part_of_the_cache_is_rebuilt_never_used(user_text, tmp_path, monkeypatch, part, damage):
+    glove.load_glove_vectors("glove.6B.100d")
+    record_written_later(tmp_path)
+    path = cache_file(tmp_path, part)
+    good = path.read_bytes()
+    assert damage(good) != good
+    path.write_bytes(damage(good))
+    calls = parses(monkeypatch)
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        assert glove.load_glove_vectors("glove.6B.100d").words == list(TINY)
+    assert len(calls) == 1 and path.read_bytes() == good
+
+
+def test_text_replaced_by_one_of_the_same_size_is_parsed_again(user_text, monkeypatch):
+    glove.load_glove_vectors("glove.6B.100d")
+    stat = user_text.stat()
+    user_text.write_text(user_text.read_text().replace("king", "kong"))
+    os.utime(user_text, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    calls = parses(monkeypatch)
+    assert glove.load_glove_vectors("glove.6B.100d").words == ["the", "kong", "queen"] and len(calls) == 1
+
+
+def test_cache_of_another_layout_is_rebuilt_without_a_warning(user_text, tmp_path, monkeypatch, recwarn):
+    glove.load_glove_vectors("glove.6B.100d")
+    record = cache_file(tmp_path, "sha256.json")
+    record.write_text(record.read_text().replace('"format": 2', '"format": 1'))
+    calls = parses(monkeypatch)
+    assert glove.load_glove_vectors("glove.6B.100d").words == list(TINY) and len(calls) == 1
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_cache_folder_can_be_chosen(user_text, tmp_path):
+    folder = tmp_path / "elsewhere"
+    glove.read_glove_cached(user_text, cache=folder)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "glove.6B.100d.txt.sha256.json",
+        "glove.6B.100d.txt.vectors.npy",
+        "glove.6B.100d.txt.words.json",
+    ]
+    assert not (tmp_path / "data" / "cache").exists()
+    assert isinstance(glove.read_glove_cached(user_text, cache=folder).vectors, np.memmap)
+    with pytest.raises(ValueError, match=r"verify='quick': use 'fast' .* or 'full'"):
+        glove.read_glove_cached(user_text, cache=folder, verify="quick")
