@@ -184,7 +184,9 @@ def main(argv=None):
     outcome = f"failed: {'; '.join(FAILED)}" if FAILED else "passed"
     if args.check == "pip" and not FAILED:
         stamp = time.strftime("%Y-%m-%d", time.gmtime())
-        RECORD.write_text(f"{install_files_digest()}  passed {stamp}; commit this file with the install files\n")
+        RECORD.write_text(
+            f"{install_files_digest()}  passed {stamp}; commit this file with the install files\n"
+        )
     print(f"make test-{args.check}: {outcome} ({(time.perf_counter() - start) / 60:.1f} min)", flush=True)
     sys.exit(1 if FAILED else 0)
 
