@@ -539,8 +539,9 @@ def _word_spans(words, values, known, colour_of, describe):
     spans = []
     for word, value, is_known in zip(words, values, known):
         if not is_known:
+            title = html.escape(f"[unknown]: read as the out-of-vocabulary id; {describe(value)}")
             spans.append(
-                '<span class="rnncourse-unknown" title="[unknown]: read as the out-of-vocabulary id" '
+                f'<span class="rnncourse-unknown" title="{title}" '
                 'style="color:#888;text-decoration:line-through;padding:1px 3px">'
                 f"{html.escape(word)}</span>"
             )
@@ -590,7 +591,7 @@ def review_html(reading, names=("best", "gru_emb")):
         f'padding:1px 4px">{label}</span>'
         for cmap, value, label in (
             (SALIENCY_CMAP, 0.0, "pushes towards negative"),
-            (SALIENCY_CMAP, 0.5, "no effect"),
+            (SALIENCY_CMAP, 0.5, "≈ 0 (first order)"),
             (SALIENCY_CMAP, 1.0, "pushes towards positive"),
         )
     )
@@ -605,9 +606,10 @@ def review_html(reading, names=("best", "gru_emb")):
         '<div class="rnncourse-review" style="line-height:1.9">'
         f"<div>{badge(reading.probability, classifier)} &nbsp; {badge(reading.gru_probability, gated)}</div>"
         f"<div><b>{classifier}, saliency</b> (gradient × input of the log-odds, scaled to the largest "
-        f"|value| {scale:.3g}): {legend}</div><div>{skipped}{saliency}</div>"
+        f"|value| among known words, {scale:.3g}): {legend}</div><div>{skipped}{saliency}</div>"
         f"<div><b>{gated}, update gate</b> (mean z over {reading.gate_units} units; 1 keeps the state, "
-        f"0 overwrites it): {gate_legend}</div><div>{skipped}{gate}</div>"
+        f"0 overwrites it: dark = the state barely changes, light = this word rewrites the state): "
+        f"{gate_legend}</div><div>{skipped}{gate}</div>"
         '<div><span style="color:#888;text-decoration:line-through">struck grey</span>: [unknown], '
         "not in that model's vocabulary (read as the out-of-vocabulary id)</div>"
         f"{notes}</div>"
@@ -653,14 +655,15 @@ def plot_review(reading, names=("best", "gru_emb"), width=100):
     rows = (
         (
             f"{classifier}: P(positive) = {reading.probability:.3f}; saliency = gradient × input of the log-odds "
-            f"(scaled to its largest |value|)",
+            "(scaled to its largest |value| among known words)",
             reading.saliency / scale * 0.5 + 0.5,
             reading.known,
             SALIENCY_CMAP,
             "saliency",
         ),
         (
-            f"{gated}: P(positive) = {reading.gru_probability:.3f}; mean update gate z over its units",
+            f"{gated}: P(positive) = {reading.gru_probability:.3f}; mean update gate z over its units "
+            "(dark: the state barely changes; light: this word rewrites the state)",
             reading.gate,
             reading.gru_known,
             GATE_CMAP,
@@ -686,7 +689,8 @@ def plot_review(reading, names=("best", "gru_emb"), width=100):
         norm = matplotlib.colors.Normalize(0, 1)
         figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar, label=label)
         if cmap == SALIENCY_CMAP:
-            bar.set_yticks([0, 0.5, 1], ["-max", "0", "+max"])
+            bar.set_yticks([0, 0.5, 1], [f"−{scale:.2g}", "0", f"+{scale:.2g}"], fontsize=8)
+            bar.set_ylabel("saliency (log-odds)")
     if reading.first_read:
         figure.text(0.01, 0.01, f"{reading.first_read:,} earlier words not read.", fontsize=9)
     figure.text(
