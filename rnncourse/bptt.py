@@ -48,6 +48,8 @@ def _per_step_norms_graph(stack, loss):
         gradient = tape.gradient(total_loss, inputs)    # dL/dx_t for every review and step
         if gradient.shape.rank == 2:                    # one feature per step, given as (batch, time)
             gradient = gradient[..., None]
-        return tf.norm(gradient, axis=-1)               # (batch, time)
+        largest = tf.reduce_max(tf.abs(gradient), axis=-1, keepdims=True)
+        scaled = gradient / tf.where(largest > 0, largest, tf.ones_like(largest))
+        return largest[..., 0] * tf.norm(scaled, axis=-1)  # (batch, time); rescaled: tiny squares would be 0
 
     return per_step_norms

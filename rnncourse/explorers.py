@@ -1,10 +1,10 @@
 """For learners: the live explorers of lessons 01 and 03, and the static pictures of their default state.
 
-* **Gradient flow** (lesson 01): :func:`gradient_curve` measures the mean ``||dL/dx_t||`` against the
-  distance from the end with the lesson's own probe (:func:`rnncourse.bptt.input_step_gradient_norms`),
+* **Gradient flow** (lesson 01): :func:`gradient_curve` measures the mean ``||dL/dx_{T-k}||`` against the
+  distance ``k`` from the end with the lesson's own probe (:func:`rnncourse.bptt.input_step_gradient_norms`),
   in float64, for one small recurrent model and chosen cell, recurrent gain, activation, input scale,
-  LSTM gate bias and sequence length; :func:`plot_gradient_curve` draws it with the σ_max bound of
-  Pascanu, Mikolov & Bengio (2013) for a SimpleRNN.
+  LSTM gate bias and sequence length; :func:`plot_gradient_curve` draws it, for a SimpleRNN with the
+  upper bound of Pascanu, Mikolov & Bengio (2013) and the slope ``(γ σ_max)^k`` of that bound.
 * **Review** (lesson 03): :class:`ReviewReader` reads a typed review with the shipped models ``best``
   (probability of "positive" and a saliency per word) and ``gru_emb`` (probability and the GRU's update
   gate per word); :func:`review_html` draws them as coloured words, :func:`plot_review` as a figure.
@@ -122,7 +122,7 @@ def probe_data(length, input_scale):
     return x[:, :length] * input_scale, y
 
 
-_probes = {}  # {(cell, activation): (model, its recurrent kernel at gain 1)}
+_probes = {}  # {(cell, activation): (model, its recurrent kernel at gain 1, its compiled forward pass)}
 
 
 def _cached_probe(cell, gain, activation, gate_bias, length):
@@ -130,9 +130,12 @@ def _cached_probe(cell, gain, activation, gate_bias, length):
     the gain-1 recurrent kernel (what ``Orthogonal(gain)`` does) and the LSTM bias is set in place."""
     key = (cell, activation if cell == "simple_rnn" else "tanh")
     if key not in _probes:
+        import tensorflow as tf
+
         model = probe_model(cell, activation=key[1], gate_bias="zero")
-        _probes[key] = (model, np.array(model.layers[0].get_weights()[1]))
-    model, unit_gain_kernel = _probes[key]
+        forward = tf.function(lambda x: model(x, training=False)[:, 0], reduce_retracing=True)
+        _probes[key] = (model, np.array(model.layers[0].get_weights()[1]), forward)
+    model, unit_gain_kernel, _ = _probes[key]
     layer = model.layers[0]
     kernel, _, bias = layer.get_weights()
     if cell == "lstm":
@@ -143,17 +146,20 @@ def _cached_probe(cell, gain, activation, gate_bias, length):
 
 @dataclass
 class GradientCurve:
-    """One measurement: ``norms[k]`` is the mean ``||dL/dx_t||`` at distance ``k`` from the end.
+    """One measurement: ``norms[k]`` is the mean ``||dL/dx_{T-k}||`` at distance ``k`` from the end.
 
-    ``zero`` marks the distances whose gradient is exactly 0 (underflow); for a SimpleRNN
-    ``sigma_max`` is the largest singular value of its recurrent kernel and ``bound`` is
-    ``norms[0] * (gamma * sigma_max) ** k`` (both ``None`` for gated cells).
+    ``zero`` marks the distances whose gradient is exactly 0. For a SimpleRNN (``None`` for gated
+    cells): ``sigma_max`` is the largest singular value of its recurrent kernel ``W_a``; ``bound`` is
+    the upper bound ``||W_x||_2 * mean_i |p_i - y_i| * ||w_out|| * (gamma * sigma_max) ** k`` of the
+    curve; ``slope`` is ``norms[0] * (gamma * sigma_max) ** k``, the bound's rate through distance 0
+    (``None`` when ``norms[0]`` is 0).
     """
 
     settings: dict
     norms: np.ndarray
     sigma_max: float = None
     bound: np.ndarray = None
+    slope: np.ndarray = None
 
     @property
     def distance(self):
@@ -169,8 +175,9 @@ def gradient_curve(**settings):
     probe :func:`rnncourse.bptt.input_step_gradient_norms` on :func:`probe_data`, in float64.
 
     For a SimpleRNN the bound of Pascanu, Mikolov & Bengio (2013):
-    ``||prod diag(f'(z_t)) W|| <= (gamma * sigma_max(W)) ** k``, with ``gamma = 1`` (the largest slope
-    of tanh, ReLU and the identity), drawn through the curve's value at distance 0.
+    ``||prod diag(f'(z_t)) W_a|| <= (gamma * sigma_max(W_a)) ** k``, with ``gamma = 1`` (the largest slope
+    of tanh, ReLU and the identity). With sigmoid + binary cross-entropy ``dL/da_T = (p - y) w_out``, so
+    ``||dL/dx_{T-k}|| <= ||W_x||_2 |p - y| ||w_out|| (gamma sigma_max) ** k`` for every sequence.
     """
     from .bptt import input_step_gradient_norms
 
@@ -178,12 +185,17 @@ def gradient_curve(**settings):
     model = _cached_probe(s["cell"], s["gain"], s["activation"], s["gate_bias"], s["length"])
     x, y = probe_data(s["length"], s["input_scale"])
     norms = input_step_gradient_norms(model, x, y)[::-1]
-    sigma_max, bound = None, None
-    if s["cell"] == "simple_rnn":
-        sigma_max = float(np.linalg.svd(model.layers[0].get_weights()[1], compute_uv=False)[0])
-        if norms[0] > 0:
-            bound = norms[0] * sigma_max ** np.arange(len(norms), dtype=np.float64)
-    return GradientCurve(settings=s, norms=norms, sigma_max=sigma_max, bound=bound)
+    if s["cell"] != "simple_rnn":
+        return GradientCurve(settings=s, norms=norms)
+    input_kernel, recurrent_kernel, _ = model.layers[0].get_weights()
+    sigma_max = float(np.linalg.svd(recurrent_kernel, compute_uv=False)[0])
+    rate = sigma_max ** np.arange(len(norms), dtype=np.float64)
+    forward = _probes[(s["cell"], s["activation"])][2]
+    error = np.abs(np.asarray(forward(x)) - y).mean()
+    w_out = np.linalg.norm(model.layers[1].get_weights()[0])
+    bound = np.linalg.norm(input_kernel, 2) * error * w_out * rate
+    slope = norms[0] * rate if norms[0] > 0 else None
+    return GradientCurve(settings=s, norms=norms, sigma_max=sigma_max, bound=bound, slope=slope)
 
 
 def describe_settings(settings):
@@ -195,9 +207,10 @@ def describe_settings(settings):
 
 
 def plot_gradient_curve(curve, ax=None):
-    """Draw ``curve`` on ``ax`` (a new 8 × 4.5 in figure if ``None``): the mean ``||dL/dx_t||``
-    against the distance from the end on a log axis, exact zeros as markers on the axis floor
-    (counted in the legend), and the σ_max bound as a dashed line for a SimpleRNN. Returns the figure."""
+    """Draw ``curve`` on ``ax`` (a new 8 × 4.5 in figure if ``None``): the mean ``||dL/dx_{T-k}||``
+    against the distance ``k`` from the end on a log axis, exact zeros as markers on the axis floor
+    (counted in the legend), and for a SimpleRNN the upper bound (solid grey) and its slope
+    ``(γ σ_max)^k`` through distance 0 (dashed). Returns the figure."""
     from matplotlib.ticker import LogFormatter, NullFormatter
 
     if ax is None:
@@ -206,8 +219,10 @@ def plot_gradient_curve(curve, ax=None):
         _, ax = plt.subplots(figsize=(8, 4.5))
     distance, norms, zero = curve.distance, curve.norms, curve.zero
     positive = norms[norms > 0]
+    if curve.bound is not None:
+        positive = np.concatenate([positive, curve.bound[curve.bound > 0]])
     low, high = (positive.min() / 10, positive.max() * 10) if len(positive) else (1e-300, 1.0)
-    ax.plot(distance, np.where(zero, np.nan, norms), color="C0", label="mean ||dL/dx_t|| (float64)")
+    ax.plot(distance, np.where(zero, np.nan, norms), color="C0", label="mean ‖∂L/∂x_{T−k}‖ (float64)")
     if zero.any():
         ax.plot(
             distance[zero],
@@ -216,16 +231,23 @@ def plot_gradient_curve(curve, ax=None):
             marker="v",
             color="C3",
             clip_on=False,
-            label=f"exactly 0 (underflow): {zero.sum()} of {len(norms)} steps",
+            label=f"exactly 0: {zero.sum()} of {len(norms)} steps",
         )
-    if curve.bound is not None:
+    if curve.settings["cell"] == "simple_rnn":
         ax.plot(
             distance,
             curve.bound,
             color="grey",
-            linestyle="--",
-            label=f"(γ σ_max(W))^k = {curve.sigma_max:.2f}^k, γ = 1, through distance 0",
+            label=f"bound ‖W_x‖ mean|p − y| ‖w_out‖ (γ σ_max(W_a))^k, σ_max = {curve.sigma_max:.2f}, γ = 1",
         )
+        if curve.slope is not None:
+            ax.plot(
+                distance,
+                curve.slope,
+                color="grey",
+                linestyle="--",
+                label="slope (γ σ_max)^k through mean ‖∂L/∂x_T‖ (a rate, not a bound)",
+            )
     else:
         ax.plot([], [], " ", label="σ_max bound: not for gated cells (their Jacobians hold the gates)")
     ax.set_yscale("log")
@@ -234,7 +256,7 @@ def plot_gradient_curve(curve, ax=None):
     ax.set_ylim(low, high)
     ax.set_xlim(0, len(norms) - 1)
     ax.set_xlabel("distance from the last step k (steps)")
-    ax.set_ylabel("mean ||dL/dx_t|| (log scale)")
+    ax.set_ylabel("mean ‖∂L/∂x_{T−k}‖ (log scale)")
     ax.set_title(describe_settings(curve.settings), fontsize=10)
     ax.legend(fontsize=8, loc="lower left")
     return ax.figure
@@ -263,7 +285,7 @@ def gradient_update(**settings):
     zeros = int(curve.zero.sum())
     far = curve.norms[-1]
     summary = (
-        f"{describe_settings(curve.settings)}: ||dL/dx|| {curve.norms[0]:.2e} at the last step, "
+        f"{describe_settings(curve.settings)}: mean ||dL/dx|| {curve.norms[0]:.2e} at the last step, "
         f"{far:.2e} {len(curve.norms) - 1} steps back; exactly 0 at {zeros} steps; "
         f"redrawn in {time.perf_counter() - started:.2f} s"
     )
@@ -398,18 +420,18 @@ class ReviewReader:
         self._gated_probability = tf.function(lambda ids: self.gated(ids, training=False)[:, 0])
         self.read("a film")  # traces the compiled functions once
 
-    def encode(self, text, name, maxlen="trained"):
+    def encode(self, text, name, seq_len="trained"):
         """``text``'s word ids for model ``name``, as :func:`rnncourse.data.encode_texts` gives them:
-        ``(1, seq_len)`` padded as in training, or every word's id (``maxlen=None``, no start marker)."""
+        ``(1, seq_len)`` padded as in training, or every word's id (``seq_len=None``, no start marker)."""
         from . import data
 
         spec = self.specs[name]
-        if maxlen == "trained":
+        if seq_len == "trained":
             return data.encode_texts(
-                [text], self.word_index, num_words=spec["num_words"], maxlen=spec["seq_len"]
+                [text], self.word_index, num_words=spec["num_words"], seq_len=spec["seq_len"]
             )
         return data.encode_texts(
-            [text], self.word_index, num_words=spec["num_words"], maxlen=None, start_char=None
+            [text], self.word_index, num_words=spec["num_words"], seq_len=None, start_char=None
         )[0]
 
     def read(self, text):
@@ -440,8 +462,8 @@ class ReviewReader:
         gate = cells.gate_activations(self.gru, embedded, "update")[0].mean(axis=1)
         gru_probability = float(np.asarray(self._gated_probability(gru_ids))[0])
         oov = 2  # encode_texts's oov_char
-        known = self.encode(text, classifier, maxlen=None)[first_read:] != oov
-        gru_known = self.encode(text, gated, maxlen=None)[first_read:] != oov
+        known = self.encode(text, classifier, seq_len=None)[first_read:] != oov
+        gru_known = self.encode(text, gated, seq_len=None)[first_read:] != oov
         notes = []
         if first_read:
             notes.append(
@@ -521,8 +543,9 @@ def _word_spans(words, values, known, colour_of, describe):
     spans = []
     for word, value, is_known in zip(words, values, known):
         if not is_known:
+            title = html.escape(f"[unknown]: read as the out-of-vocabulary id; {describe(value)}")
             spans.append(
-                '<span class="rnncourse-unknown" title="[unknown]: read as the out-of-vocabulary id" '
+                f'<span class="rnncourse-unknown" title="{title}" '
                 'style="color:#888;text-decoration:line-through;padding:1px 3px">'
                 f"{html.escape(word)}</span>"
             )
@@ -572,7 +595,7 @@ def review_html(reading, names=("best", "gru_emb")):
         f'padding:1px 4px">{label}</span>'
         for cmap, value, label in (
             (SALIENCY_CMAP, 0.0, "pushes towards negative"),
-            (SALIENCY_CMAP, 0.5, "no effect"),
+            (SALIENCY_CMAP, 0.5, "≈ 0 (first order)"),
             (SALIENCY_CMAP, 1.0, "pushes towards positive"),
         )
     )
@@ -587,9 +610,10 @@ def review_html(reading, names=("best", "gru_emb")):
         '<div class="rnncourse-review" style="line-height:1.9">'
         f"<div>{badge(reading.probability, classifier)} &nbsp; {badge(reading.gru_probability, gated)}</div>"
         f"<div><b>{classifier}, saliency</b> (gradient × input of the log-odds, scaled to the largest "
-        f"|value| {scale:.3g}): {legend}</div><div>{skipped}{saliency}</div>"
+        f"|value| among known words, {scale:.3g}): {legend}</div><div>{skipped}{saliency}</div>"
         f"<div><b>{gated}, update gate</b> (mean z over {reading.gate_units} units; 1 keeps the state, "
-        f"0 overwrites it): {gate_legend}</div><div>{skipped}{gate}</div>"
+        f"0 overwrites it: dark = the state barely changes, light = this word rewrites the state): "
+        f"{gate_legend}</div><div>{skipped}{gate}</div>"
         '<div><span style="color:#888;text-decoration:line-through">struck grey</span>: [unknown], '
         "not in that model's vocabulary (read as the out-of-vocabulary id)</div>"
         f"{notes}</div>"
@@ -635,14 +659,15 @@ def plot_review(reading, names=("best", "gru_emb"), width=100):
     rows = (
         (
             f"{classifier}: P(positive) = {reading.probability:.3f}; saliency = gradient × input of the log-odds "
-            f"(scaled to its largest |value|)",
+            "(scaled to its largest |value| among known words)",
             reading.saliency / scale * 0.5 + 0.5,
             reading.known,
             SALIENCY_CMAP,
             "saliency",
         ),
         (
-            f"{gated}: P(positive) = {reading.gru_probability:.3f}; mean update gate z over its units",
+            f"{gated}: P(positive) = {reading.gru_probability:.3f}; mean update gate z over its units "
+            "(dark: the state barely changes; light: this word rewrites the state)",
             reading.gate,
             reading.gru_known,
             GATE_CMAP,
@@ -668,7 +693,8 @@ def plot_review(reading, names=("best", "gru_emb"), width=100):
         norm = matplotlib.colors.Normalize(0, 1)
         figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar, label=label)
         if cmap == SALIENCY_CMAP:
-            bar.set_yticks([0, 0.5, 1], ["-max", "0", "+max"])
+            bar.set_yticks([0, 0.5, 1], [f"−{scale:.2g}", "0", f"+{scale:.2g}"], fontsize=8)
+            bar.set_ylabel("saliency (log-odds)")
     if reading.first_read:
         figure.text(0.01, 0.01, f"{reading.first_read:,} earlier words not read.", fontsize=9)
     figure.text(

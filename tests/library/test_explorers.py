@@ -2,6 +2,8 @@
 probe on a freshly built model, the review reader encodes as the course does, the saliency has the right
 sign, and bad input gives a one-line message. The widgets themselves are driven by tests/browser."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -36,26 +38,93 @@ def test_the_probe_computes_in_float64():
     assert norms[0] > 0 and norms[0] < 1e-40  # far below float32's smallest number (1.4e-45 is denormal)
 
 
-def test_the_bound_is_sigma_max_to_the_k_through_distance_zero_for_a_simple_rnn_only():
+def test_the_slope_is_sigma_max_to_the_k_through_distance_zero_for_a_simple_rnn_only():
     curve = explorers.gradient_curve(gain=1.2, activation="linear", length=30)
     assert curve.sigma_max == pytest.approx(1.2, rel=1e-9)  # an orthogonal matrix times its gain
-    np.testing.assert_allclose(curve.bound, curve.norms[0] * 1.2 ** np.arange(30), rtol=1e-9)
+    np.testing.assert_allclose(curve.slope, curve.norms[0] * 1.2 ** np.arange(30), rtol=1e-9)
+    np.testing.assert_allclose(curve.bound[1:] / curve.bound[:-1], 1.2, rtol=1e-9)
     gated = explorers.gradient_curve(cell="gru", length=30)
-    assert gated.bound is None and gated.sigma_max is None
+    assert gated.bound is None and gated.slope is None and gated.sigma_max is None
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"input_scale": 0.01},
+        {"activation": "linear"},
+        {"activation": "linear", "length": 400},
+        {"activation": "relu", "gain": 1.5, "input_scale": 3.0, "length": 200},
+        {"gain": 0.5, "input_scale": 0.1, "length": 50},
+    ],
+)
+def test_the_curve_stays_at_or_below_the_bound(settings):
+    curve = explorers.gradient_curve(**settings)
+    assert np.all(curve.norms <= curve.bound * (1 + 1e-9))
+
+
+def test_the_probes_norm_is_exact_far_below_the_square_root_of_the_smallest_double():
+    import keras
+    import tensorflow as tf
+
+    model = keras.Sequential([keras.Input((3, 4), dtype="float64"), keras.layers.Identity(dtype="float64")])
+    x = np.ones((2, 3, 4))
+    x[:, 1] = 0.0  # the gradient at step 1 is exactly 0
+
+    def tiny_loss(targets, outputs):  # dL/dx = 1e-160 * x: squares of its entries underflow
+        return 0.5e-160 * tf.reduce_sum(outputs**2, axis=[1, 2])
+
+    norms = input_step_gradient_norms(model, x, np.zeros(2), loss=tiny_loss)
+    expected = math.hypot(*[1e-160] * 4)  # 2e-160; numpy's norm squares too (denormal: 1.99999e-160)
+    np.testing.assert_allclose(norms, [expected, 0.0, expected], rtol=1e-12)
+    assert norms[1] == 0
 
 
 def test_exact_zeros_are_counted_and_drawn_on_the_axis_floor():
     import matplotlib
 
     matplotlib.use("Agg")
-    curve = explorers.gradient_curve(gain=0.5, activation="relu", length=400)
-    assert curve.zero.sum() > 0  # ReLU units switched off everywhere: the gradient is exactly 0
-    figure = explorers.plot_gradient_curve(curve)
-    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
-    assert any(f"exactly 0 (underflow): {curve.zero.sum()} of 400 steps" in label for label in labels)
-    gated = explorers.plot_gradient_curve(explorers.gradient_curve(cell="lstm", length=30))
-    labels = [text.get_text() for text in gated.axes[0].get_legend().get_texts()]
+    norms = np.array([1e-3, 1e-5, 0.0, 0.0, 1e-9])  # exactly 0 only where the gradient itself is 0
+    curve = explorers.GradientCurve(settings=explorers.gradient_settings(cell="gru", length=10), norms=norms)
+    labels = [
+        text.get_text() for text in explorers.plot_gradient_curve(curve).axes[0].get_legend().get_texts()
+    ]
+    assert any("exactly 0: 2 of 5 steps" in label for label in labels)
     assert any("not for gated cells" in label for label in labels)
+
+
+def test_a_simple_rnn_with_a_zero_last_step_still_draws_its_bound():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    measured = explorers.gradient_curve(length=10)
+    norms = measured.norms.copy()
+    norms[0] = 0.0
+    curve = explorers.GradientCurve(measured.settings, norms, measured.sigma_max, measured.bound, slope=None)
+    labels = [
+        text.get_text() for text in explorers.plot_gradient_curve(curve).axes[0].get_legend().get_texts()
+    ]
+    assert any(label.startswith("bound ") for label in labels)
+    assert not any("gated" in label or "slope" in label for label in labels)
+
+
+@pytest.mark.parametrize("length", [10, 50, 400])
+def test_the_explorers_lstm_bias_is_chrono(length):
+    units = explorers.UNITS
+    bias = explorers._cached_probe("lstm", 1.0, "tanh", "chrono", length).layers[0].get_weights()[2]
+    input_gate, forget_gate, rest = bias[:units], bias[units : 2 * units], bias[2 * units :]
+    assert np.all(forget_gate >= 0) and np.all(forget_gate <= np.log(length - 1))
+    assert forget_gate.std() > 0  # drawn, not one constant
+    np.testing.assert_array_equal(input_gate, -forget_gate)
+    assert np.all(rest == 0)
+
+
+@pytest.mark.parametrize("gate_bias, forget", [("zero", 0.0), ("forget1", 1.0)])
+def test_the_explorers_lstm_bias_is_constant_for_zero_and_forget1(gate_bias, forget):
+    units = explorers.UNITS
+    bias = explorers._cached_probe("lstm", 1.0, "tanh", gate_bias, 20).layers[0].get_weights()[2]
+    np.testing.assert_array_equal(bias[units : 2 * units], forget)
+    assert np.all(np.delete(bias, np.s_[units : 2 * units]) == 0)
 
 
 @pytest.mark.parametrize(
@@ -91,11 +160,11 @@ def test_the_models_read_exactly_what_encode_texts_gives(reader):
     for name, known in (("best", reading.known), ("gru_emb", reading.gru_known)):
         spec = reader.specs[name]
         ids = data.encode_texts(
-            [text], reader.word_index, num_words=spec["num_words"], maxlen=spec["seq_len"]
+            [text], reader.word_index, num_words=spec["num_words"], seq_len=spec["seq_len"]
         )
-        words = data.encode_texts([text], reader.word_index, spec["num_words"], maxlen=None, start_char=None)[
-            0
-        ]
+        words = data.encode_texts(
+            [text], reader.word_index, spec["num_words"], seq_len=None, start_char=None
+        )[0]
         np.testing.assert_array_equal(ids[0, -len(words) :], words)
         np.testing.assert_array_equal(known, words != 2)
     assert reading.read == data.tokenize(data.clean_text(text)) and "zzqxv" in reading.read
