@@ -1,0 +1,147 @@
+"""The course's one statistical convention, in one place.
+
+- A spread over seeds is the sample standard deviation (ddof = 1), always with n stated: `spread`.
+- With n <= 5, a plot shows every seed plus the median and the min-max range, never +-sd bars: `plot_seeds`.
+- Two models scored on the same test reviews are compared by a paired bootstrap interval of the difference
+  in accuracy (the same resampled reviews for both): `paired_difference`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SMALL_N = 5  # up to this many seeds, plots show every seed with median and min-max
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Summary of one quantity measured once per seed."""
+
+    values: tuple[float, ...]
+    mean: float
+    sd: float  # sample standard deviation, ddof = 1 (nan for a single value)
+    median: float
+    min: float
+    max: float
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    def format(self, digits: int = 2) -> str:
+        """'0.30 ± 0.16 (sd, n = 3)': the mean, the sample sd and the number of seeds."""
+        return f"{self.mean:.{digits}f} ± {self.sd:.{digits}f} (sd, n = {self.n})"
+
+    def seeds(self, digits: int = 2) -> str:
+        """Every value, as '0.23, 0.18, 0.48'."""
+        return ", ".join(f"{value:.{digits}f}" for value in self.values)
+
+    __str__ = format
+
+
+def spread(values) -> Spread:
+    """Mean, sample sd (ddof = 1), median, min and max of one value per seed."""
+    array = np.asarray(list(values), dtype=np.float64)
+    if array.ndim != 1 or len(array) == 0:
+        raise ValueError(f"spread() needs a non-empty list of numbers, one per seed; got shape {array.shape}")
+    sd = float(np.std(array, ddof=1)) if len(array) > 1 else float("nan")
+    return Spread(
+        values=tuple(float(value) for value in array),
+        mean=float(array.mean()),
+        sd=sd,
+        median=float(np.median(array)),
+        min=float(array.min()),
+        max=float(array.max()),
+    )
+
+
+def plot_seeds(ax, x, runs, *, label: str, color=None, marker: str = "o"):
+    """Every seed as a point, the median as a line and the min-max range as a band.
+
+    `x` holds the positions (for example lengths); `runs` holds one list of per-seed values per position.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    spreads = [spread(values) for values in runs]
+    (line,) = ax.plot(x, [s.median for s in spreads], color=color, label=f"{label}, median")
+    color = line.get_color()
+    ax.fill_between(
+        x,
+        [s.min for s in spreads],
+        [s.max for s in spreads],
+        color=color,
+        alpha=0.15,
+        label=f"{label}, min-max",
+    )
+    for position, s in zip(x, spreads):
+        ax.scatter([position] * s.n, s.values, color=color, marker=marker, s=14, zorder=3)
+    n = {s.n for s in spreads}
+    ax.scatter(
+        [],
+        [],
+        color=color,
+        marker=marker,
+        s=14,
+        label=f"{label}, each seed (n = {', '.join(map(str, sorted(n)))})",
+    )
+    return line
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Accuracy of model A minus model B on the same reviews, with a paired bootstrap interval."""
+
+    difference: float
+    low: float
+    high: float
+    level: float
+    n_reviews: int
+    n_resamples: int
+
+    def format(self, digits: int = 4) -> str:
+        return (
+            f"{self.difference:+.{digits}f} ({self.level:.0%} paired bootstrap interval "
+            f"{self.low:+.{digits}f} to {self.high:+.{digits}f}, {self.n_reviews:,} reviews)"
+        )
+
+    __str__ = format
+
+
+def paired_difference(
+    correct_a, correct_b, *, n_resamples: int = 10_000, level: float = 0.95, seed: int = 0
+) -> PairedDifference:
+    """Paired bootstrap interval for accuracy(A) - accuracy(B) on the same test reviews.
+
+    `correct_a` and `correct_b` say, review by review, whether each model was right (booleans, same order).
+    Each resample draws reviews with replacement and scores both models on the same draw, so the interval
+    reflects the reviews' shared difficulty, not two independent samples.
+    """
+    a = np.asarray(correct_a, dtype=bool)
+    b = np.asarray(correct_b, dtype=bool)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
+        raise ValueError(
+            f"paired_difference() needs two equal-length 1-D arrays of per-review correctness; "
+            f"got shapes {a.shape} and {b.shape}"
+        )
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    per_review = a.astype(np.int8) - b.astype(np.int8)  # +1, 0 or -1 for each review
+    rng = np.random.default_rng(seed)
+    resampled = np.empty(n_resamples)
+    for start in range(
+        0, n_resamples, 500
+    ):  # in chunks, so 10,000 x 5,000 indices never sit in memory at once
+        stop = min(start + 500, n_resamples)
+        draws = rng.integers(0, len(per_review), size=(stop - start, len(per_review)))
+        resampled[start:stop] = per_review[draws].mean(axis=1)
+    tail = (1 - level) / 2
+    low, high = np.quantile(resampled, [tail, 1 - tail])
+    return PairedDifference(
+        difference=float(per_review.mean()),
+        low=float(low),
+        high=float(high),
+        level=level,
+        n_reviews=len(per_review),
+        n_resamples=n_resamples,
+    )

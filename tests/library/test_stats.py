@@ -1,0 +1,59 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.collections  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from rnncourse import stats  # noqa: E402
+
+
+def test_spread_uses_the_sample_sd_and_states_n():
+    s = stats.spread([0.23, 0.18, 0.48])
+    assert s.sd == pytest.approx(np.std([0.23, 0.18, 0.48], ddof=1))
+    assert s.n == 3 and s.median == 0.23 and (s.min, s.max) == (0.18, 0.48)
+    assert s.format() == "0.30 ± 0.16 (sd, n = 3)"
+    assert s.seeds() == "0.23, 0.18, 0.48"
+
+
+def test_spread_of_one_value_has_no_sd_and_empty_input_is_refused():
+    assert np.isnan(stats.spread([0.5]).sd)
+    with pytest.raises(ValueError, match="one per seed"):
+        stats.spread([])
+
+
+def test_paired_difference_of_identical_models_is_exactly_zero():
+    correct = np.array([True, False, True, True])
+    result = stats.paired_difference(correct, correct, n_resamples=200)
+    assert (result.difference, result.low, result.high) == (0.0, 0.0, 0.0)
+
+
+def test_paired_difference_interval_holds_the_difference_and_is_narrower_than_unpaired():
+    rng = np.random.default_rng(1)
+    hard = rng.random(2000) < 0.5  # reviews both models find hard
+    a = ~hard | (rng.random(2000) < 0.1)
+    b = a & (rng.random(2000) > 0.05)  # B is A with 5 % more mistakes
+    result = stats.paired_difference(a, b, n_resamples=2000, seed=0)
+    assert result.low <= result.difference <= result.high
+    assert result.difference == pytest.approx(a.mean() - b.mean())
+    unpaired_se = np.sqrt(a.var() / len(a) + b.var() / len(b))
+    assert (result.high - result.low) < 2 * 1.96 * unpaired_se / 2
+    assert "paired bootstrap interval" in result.format() and "2,000 reviews" in result.format()
+
+
+def test_paired_difference_refuses_unequal_lengths():
+    with pytest.raises(ValueError, match="equal-length"):
+        stats.paired_difference([True, False], [True])
+
+
+def test_plot_seeds_draws_every_seed_and_the_median():
+    fig, ax = plt.subplots()
+    stats.plot_seeds(ax, [50, 100], [[0.2, 0.3, 0.5], [0.1, 0.2, 0.2]], label="SimpleRNN")
+    scatters = [c for c in ax.collections if isinstance(c, matplotlib.collections.PathCollection)]
+    points = np.concatenate([c.get_offsets() for c in scatters if c.get_offsets().size])
+    assert len(points) == 6
+    assert list(ax.lines[0].get_ydata()) == [0.3, 0.2]
+    labels = ax.get_legend_handles_labels()[1]
+    assert "SimpleRNN, each seed (n = 3)" in labels and "SimpleRNN, min-max" in labels
+    plt.close(fig)
