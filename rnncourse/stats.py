@@ -1,4 +1,4 @@
-"""The course's one statistical convention, in one place.
+"""For learners: the course's one statistical convention, in one place.
 
 - A spread over seeds is the sample standard deviation (ddof = 1), always with n stated: `spread`.
 - With n <= 5, a plot shows every seed plus the median and the min-max range, never +-sd bars: `plot_seeds`.
