@@ -45,7 +45,7 @@ The rules:
   ``6.947e-05`` matches ``6.94712e-05`` and ``0.0000694712``; ``1,377`` matches ``1377``; an integer is
   exact (``150`` does not match ``142.8``). The printed number must be written at least as precisely
   as the stated one: ``0.500`` does not match a ``0.5``. A percentage matches only a printed percentage
-  (``42.0%``) or a printed fraction a hundred times smaller (``87.2 %`` or ``+3.51 points`` against
+  (``42.0%``, ``-1.15 points``) or a printed fraction a hundred times smaller (``87.2 %`` or ``+3.51 points`` against
   ``0.872`` or ``0.0351``), never a bare printed count: ``10 %`` does not match the ``10`` of
   ``||W^10||``. A bare power of ten states an order of magnitude: ``10^{-5}`` matches a printed number
   within half a decade of it (``2e-05`` or ``5e-06``, not ``5e-05``).
@@ -95,7 +95,7 @@ POWER_OF_TEN = re.compile(
 )
 PERCENT_AFTER = re.compile(r"\s*(?:\\?%|percent\b|per cent\b|(?:percentage )?points?\b)")
 OUTPUT_NUMBER = re.compile(r"(?<![A-Za-z_])(?<![A-Za-z]-)\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?")
-OUTPUT_PERCENT = re.compile(r"\s*%")
+OUTPUT_PERCENT = re.compile(r"\s*(?:%|percent\b|per cent\b|(?:percentage )?points?\b)")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 EXCEPTION = re.compile(r"<!--\s*prose-(?P<kind>ok|recall):\s*(?P<body>.*?)-->", re.DOTALL)
 # Spans that are not prose; blanked out (same length, so positions stay valid) before numbers are read.
@@ -235,7 +235,7 @@ def parse_number(token):
 
 def printed_numbers(text, percent=False):
     """The numbers in output or code text ``text``, each as a ``Decimal`` that keeps its written precision
-    (with ``percent=True``, only those followed by ``%``).
+    (with ``percent=True``, only those followed by ``%``, ``percent`` or ``points``).
 
     A number written with commas gives both readings: ``1,377`` is 1377, and also 1 and 377 (a list).
     Digits glued to a name (``float32``, ``SHA-256``) are not read; terminal colour codes are removed.
@@ -593,6 +593,8 @@ def test_names_years_references_headings_and_versions_are_not_checked():
         ("They vary by about 150.", "standard deviation 142.8", False),
         ("It scores 87.2 % here.", "0.8720", True),
         ("It scores 87.2 % here.", "score 87.2%", True),
+        ("It trails by 1.15 points.", "mean minus the baseline: -1.15 points", True),
+        ("It trails by 1.15 points.", "1.15 minutes", False),
         ("It wins by +3.51 points.", "gap 0.0351", True),
         ("It scores 87.2 here.", "0.8720", False),
         ("They differ by 10 % in scale.", "||W^10|| = 6.777", False),
