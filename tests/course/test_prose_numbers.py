@@ -444,7 +444,9 @@ def problems_of(notebook):
                         (index, number.text, "prose-recall: nothing in the notebook prints this number")
                     )
                 continue
-            problems.append((index, number.text, sentence_around(prose, number.start, number.end)))
+            problem = (index, number.text, sentence_around(prose, number.start, number.end))
+            if problem not in problems:  # the same number twice in one sentence is listed once
+                problems.append(problem)
         for value, (kind, written) in excused.items():
             if not used.get(value):
                 problems.append(
@@ -697,6 +699,11 @@ def test_unmatched_numbers_are_listed_with_cell_and_sentence():
     text = "## Results\n\nThe GRU scores 0.8720. The SimpleRNN scores\n0.8374 on the same reviews. Done."
     problems = problems_of(notebook(text, "gru 0.8720"))
     assert problems == [(0, "0.8374", "The SimpleRNN scores 0.8374 on the same reviews.")]
+    twice = problems_of(notebook("Both score 0.8374 (0.8374 each). Then 0.8374 again.", ""))
+    assert twice == [
+        (0, "0.8374", "Both score 0.8374 (0.8374 each)."),
+        (0, "0.8374", "Then 0.8374 again."),
+    ]
     assert "cell  0: 0.8374     The SimpleRNN scores 0.8374 on the same reviews." in report(
         "nb.ipynb", problems
     )
