@@ -44,11 +44,11 @@ The rules:
   stated precision: ``0.872`` matches ``0.872``, ``0.8720`` and ``0.87204``, not ``0.8726`` or ``0.87``;
   ``6.947e-05`` matches ``6.94712e-05`` and ``0.0000694712``; ``1,377`` matches ``1377``; an integer is
   exact (``150`` does not match ``142.8``). The printed number must be written at least as precisely
-  as the stated one: ``0.500`` does not match a ``0.5``. A percentage matches only a printed percentage
-  (``42.0%``, ``-1.15 points``) or a printed fraction a hundred times smaller (``87.2 %`` or ``+3.51 points`` against
-  ``0.872`` or ``0.0351``), never a bare printed count: ``10 %`` does not match the ``10`` of
-  ``||W^10||``. A bare power of ten states an order of magnitude: ``10^{-5}`` matches a printed number
-  within half a decade of it (``2e-05`` or ``5e-06``, not ``5e-05``).
+  as the stated one: ``0.500`` does not match a ``0.5``. A percentage matches only a printed
+  percentage (``42.0%``, ``-1.15 points``) or a printed fraction a hundred times smaller (``87.2 %`` or
+  ``+3.51 points`` against ``0.872`` or ``0.0351``), never a bare printed count: ``10 %`` does not
+  match the ``10`` of ``||W^10||``. A bare power of ten states an order of magnitude: ``10^{-5}``
+  matches a printed number within half a decade of it (``2e-05`` or ``5e-06``, not ``5e-05``).
 * **Exceptions** are marked in the markdown cell, with a reason that a reader would accept::
 
       <!-- prose-ok: 0.167 the MSE of always predicting 1.0, computed in the text -->
