@@ -774,6 +774,18 @@ def test_the_old_lesson_1_fails_on_its_prose_number_mismatches():
 # --------------------------------------------------------------------------- as a script
 
 
+def test_the_script_checks_the_notebooks_of_the_current_directory(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notebooks").mkdir()
+    for name, text in (("00_good.ipynb", "It scores 0.8720."), ("01_bad.ipynb", "It scores 0.8374.")):
+        (tmp_path / "notebooks" / name).write_text(json.dumps(notebook(text, "0.8720")), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 1
+    listing = capsys.readouterr().out
+    assert "notebooks/00_good.ipynb: every stated number is printed near it" in listing
+    assert "notebooks/01_bad.ipynb: 1 number(s)" in listing and listing.endswith("1 unmatched number(s)\n")
+    assert main(["notebooks/00_good.ipynb"]) == 0
+
+
 def main(paths):
     total = 0
     for path in [Path(path) for path in paths] or lesson_notebooks(Path.cwd() / "notebooks"):
