@@ -9,11 +9,11 @@ Rendering reads only the results JSON; nothing here measures.
 """
 
 import json
-import statistics
 from pathlib import Path
 
 from ..fileio import write_bytes_atomic
 from ..paths import repo_root
+from ..stats import spread
 from .bench_measure import BATCH_SIZE, GB
 
 SECTIONS = ("notebooks", "glove", "glove_300d", "baseline", "models", "explorers")
@@ -65,10 +65,12 @@ def rnn_score(row):
     weights, one seed (``sd`` ``None``)."""
     seeds = row.get("seeds") or []
     if len(seeds) >= 2:
-        accuracies = [seed["test_accuracy"] for seed in seeds]
-        mean = row["test_accuracy_mean"] if "test_accuracy_mean" in row else statistics.mean(accuracies)
-        sd = row["test_accuracy_sd"] if "test_accuracy_sd" in row else statistics.stdev(accuracies)
-        return mean, len(seeds), sd
+        summary = spread(
+            seed["test_accuracy"] for seed in seeds
+        )  # sample sd (ddof = 1), the course's convention
+        mean = row.get("test_accuracy_mean", summary.mean)
+        sd = row.get("test_accuracy_sd", summary.sd)
+        return mean, summary.n, sd
     return row["accuracy"], 1, None
 
 
