@@ -486,6 +486,21 @@ def render_results_md(results):
                         f"{ensemble['val_accuracy']:.4f} | {ensemble['test_accuracy']:.4f} | — | — |"
                     )
             out.append("")
+        paired = {pair: gap for row in models.values() for pair, gap in row.get("paired", {}).items()}
+        if paired:
+            out += [
+                "Shipped models the lessons compare, scored on the same test reviews: the difference in "
+                "accuracy with its paired bootstrap interval (`rnncourse.stats.paired_difference`).",
+                "",
+                "| Models | Difference | Interval | Reviews |",
+                "| --- | --- | --- | --- |",
+            ]
+            for pair, gap in paired.items():
+                out.append(
+                    f"| `{pair}` | {100 * gap['difference']:+.2f} points | {gap['level']:.0%}: "
+                    f"{100 * gap['low']:+.2f} to {100 * gap['high']:+.2f} | {gap['n_reviews']:,} |"
+                )
+            out.append("")
     tuned = baselines(results)
     if tuned is not None:
         out += [
