@@ -447,11 +447,12 @@ def _reader_threads():
     return pyarrow.cpu_count()  # the threads of pyarrow's CSV reader, the reader's fast path
 
 
-def evaluate_predictions(predict, x, y, batch_size=BATCH_SIZE):
+def evaluate_predictions(predict, x, y, batch_size=BATCH_SIZE, per_review=False):
     """Accuracy and inference throughput of ``predict(x, batch_size)`` (probabilities of the
     positive class). A first call on one full and one partial batch warms up tracing; the
     timed call then predicts all of ``x``. Returns ``{"accuracy", "reviews_per_second",
-    "predict_seconds", "n"}``."""
+    "predict_seconds", "n"}``; with ``per_review=True``, ``(that dict, correct)`` where ``correct``
+    says review by review whether the prediction was right."""
     import numpy as np
 
     remainder = len(x) % batch_size
@@ -459,18 +460,47 @@ def evaluate_predictions(predict, x, y, batch_size=BATCH_SIZE):
     predict(x[:warm], batch_size)
     probabilities, seconds, _ = timed(predict, x, batch_size)
     predicted = np.asarray(probabilities).reshape(-1) > 0.5
-    return {
-        "accuracy": round(float(np.mean(predicted == (np.asarray(y).reshape(-1) > 0.5))), 4),
+    correct = predicted == (np.asarray(y).reshape(-1) > 0.5)
+    result = {
+        "accuracy": round(float(np.mean(correct)), 4),
         "reviews_per_second": round(len(x) / seconds, 1),
         "predict_seconds": round(seconds, 2),
         "n": int(len(x)),
     }
+    return (result, correct) if per_review else result
+
+
+#: The pairs of shipped models the lessons compare on the same test reviews (first minus second): lesson 02's
+#: Exercise III and fair comparison, lesson 03's Exercise VII. Each gets a paired bootstrap interval.
+PAIRED_MODELS = (("gru", "simple_rnn"), ("gru_emb", "simple_rnn_emb"), ("embedding_simple_rnn", "simple_rnn"))
+
+
+def paired_comparisons(correct, pairs=PAIRED_MODELS):
+    """``{"a - b": {"difference", "low", "high", "level", "n_reviews"}}`` for every pair in ``pairs`` whose
+    two models were both scored: accuracy(a) - accuracy(b) on the same reviews with its 95% paired
+    bootstrap interval (:func:`rnncourse.stats.paired_difference`). ``correct`` maps a model's name to
+    its per-review correctness, in the test set's order."""
+    from ..stats import paired_difference
+
+    out = {}
+    for a, b in pairs:
+        if a in correct and b in correct and len(correct[a]) == len(correct[b]):
+            gap = paired_difference(correct[a], correct[b])
+            out[f"{a} - {b}"] = {
+                "difference": round(gap.difference, 4),
+                "low": round(gap.low, 4),
+                "high": round(gap.high, 4),
+                "level": gap.level,
+                "n_reviews": gap.n_reviews,
+            }
+    return out
 
 
 def measure_models(names=None, log=print):
     """Every shipped model of ``rnncourse.models.RECIPES``: held-out accuracy on the bundled
-    test split, seconds per training epoch (from the manifest) and reviews/s at batch 256, and the
-    manifest's per-seed test accuracies (``SEED_KEYS``) where it has them.
+    test split, seconds per training epoch (from the manifest) and reviews/s at batch 256, the
+    manifest's per-seed test accuracies (``SEED_KEYS``) where it has them, and under ``"paired"`` the
+    paired bootstrap intervals of :data:`PAIRED_MODELS` (:func:`paired_comparisons`).
     A model without a manifest entry or with unusable weights is reported, not skipped."""
     import keras
 
@@ -487,7 +517,7 @@ def measure_models(names=None, log=print):
     else:
         manifest_error = None
     weights_folder = weights_dir().name
-    rows, cache = {}, {}
+    rows, cache, correct = {}, {}, {}
     for name in names or list(RECIPES) + sorted(set(shipped) - set(RECIPES)):
         recipe = RECIPES.get(name)
         if name not in shipped or recipe is None:
@@ -522,15 +552,19 @@ def measure_models(names=None, log=print):
         x_test, y_test = cache[key]
         if recipe.raw_ids:
             x_test = x_test[..., None].astype("float32")
-        row.update(
-            evaluate_predictions(
-                lambda x, batch, model=model: model.predict(x, batch_size=batch, verbose=0), x_test, y_test
-            )
+        measured, correct[name] = evaluate_predictions(
+            lambda x, batch, model=model: model.predict(x, batch_size=batch, verbose=0),
+            x_test,
+            y_test,
+            per_review=True,
         )
+        row.update(measured)
         rows[name] = {**row, "status": "ok"}
         log(f"  {name}: accuracy {row['accuracy']:.4f}, {row['reviews_per_second']:.0f} reviews/s")
         del model
         keras.backend.clear_session()
+    for pair, gap in paired_comparisons(correct).items():  # stored with the first model of the pair
+        rows[pair.split(" - ")[0]].setdefault("paired", {})[pair] = gap
     return rows
 
 

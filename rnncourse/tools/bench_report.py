@@ -9,11 +9,11 @@ Rendering reads only the results JSON; nothing here measures.
 """
 
 import json
-import statistics
 from pathlib import Path
 
 from ..fileio import write_bytes_atomic
 from ..paths import repo_root
+from ..stats import spread
 from .bench_measure import BATCH_SIZE, GB
 
 SECTIONS = ("notebooks", "glove", "glove_300d", "baseline", "models", "explorers")
@@ -65,10 +65,12 @@ def rnn_score(row):
     weights, one seed (``sd`` ``None``)."""
     seeds = row.get("seeds") or []
     if len(seeds) >= 2:
-        accuracies = [seed["test_accuracy"] for seed in seeds]
-        mean = row["test_accuracy_mean"] if "test_accuracy_mean" in row else statistics.mean(accuracies)
-        sd = row["test_accuracy_sd"] if "test_accuracy_sd" in row else statistics.stdev(accuracies)
-        return mean, len(seeds), sd
+        summary = spread(
+            seed["test_accuracy"] for seed in seeds
+        )  # sample sd (ddof = 1), the course's convention
+        mean = row.get("test_accuracy_mean", summary.mean)
+        sd = row.get("test_accuracy_sd", summary.sd)
+        return mean, summary.n, sd
     return row["accuracy"], 1, None
 
 
@@ -483,6 +485,21 @@ def render_results_md(results):
                         f"| `{name}` | ensemble of {len(ensemble['seeds'])} (mean probability) | "
                         f"{ensemble['val_accuracy']:.4f} | {ensemble['test_accuracy']:.4f} | — | — |"
                     )
+            out.append("")
+        paired = {pair: gap for row in models.values() for pair, gap in row.get("paired", {}).items()}
+        if paired:
+            out += [
+                "Shipped models the lessons compare, scored on the same test reviews: the difference in "
+                "accuracy with its paired bootstrap interval (`rnncourse.stats.paired_difference`).",
+                "",
+                "| Models | Difference | Interval | Reviews |",
+                "| --- | --- | --- | --- |",
+            ]
+            for pair, gap in paired.items():
+                out.append(
+                    f"| `{pair}` | {100 * gap['difference']:+.2f} points | {gap['level']:.0%}: "
+                    f"{100 * gap['low']:+.2f} to {100 * gap['high']:+.2f} | {gap['n_reviews']:,} |"
+                )
             out.append("")
     tuned = baselines(results)
     if tuned is not None:

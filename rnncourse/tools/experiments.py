@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from ..models import embedding_rnn
+from ..stats import spread
 from ..tasks import ADDING_BASELINE_MSE, ADDING_TOLERANCE, adding_model, adding_problem
 
 MEMORY_VARIANTS = ("simple_rnn", "gru", "lstm", "lstm_chrono")
@@ -260,7 +261,9 @@ def glove_curve(
     size gets the same protocol: batches of 64, early stopping on validation accuracy (patience 3,
     best epoch kept) and at most ``max_updates`` updates (between 4 and 60 epochs). The test reviews
     are scored once per run. Returns ``{"config", "runs": {variant: {n: {seed: run}}}, "mean"}``;
-    a run is ``{"test_accuracy", "val_accuracy", "best_epoch", "epochs_run", "updates", "seconds"}``.
+    a run is ``{"test_accuracy", "val_accuracy", "best_epoch", "epochs_run", "updates", "seconds"}``,
+    and ``mean[variant][n]`` is ``{"test_accuracy", "sd", "n"}``: the mean over the seeds and the sample
+    sd (ddof = 1, :func:`rnncourse.stats.spread`) of ``n`` seeds.
     """
     (x_train, y_train), (x_test, y_test) = arrays
     x_pool, y_pool = x_train[:-n_validation], y_train[:-n_validation]
@@ -316,13 +319,7 @@ def glove_curve(
                     f"(best epoch {best} of {len(val)}), {seconds:.0f}s"
                 )
     mean = {
-        variant: {
-            n: {
-                "test_accuracy": round(float(np.mean([r["test_accuracy"] for r in by_seed.values()])), 4),
-                "sd": round(float(np.std([r["test_accuracy"] for r in by_seed.values()])), 4),
-            }
-            for n, by_seed in by_size.items()
-        }
+        variant: {n: _seed_summary(by_seed) for n, by_seed in by_size.items()}
         for variant, by_size in runs.items()
     }
     config = {
@@ -342,3 +339,10 @@ def glove_curve(
         },
     }
     return {"config": config, "runs": runs, "mean": mean}
+
+
+def _seed_summary(by_seed):
+    """``{"test_accuracy", "sd", "n"}`` over the runs of one point: the course's convention (sample sd, n stated)."""
+    summary = spread(run["test_accuracy"] for run in by_seed.values())
+    sd = None if summary.n == 1 else round(summary.sd, 4)  # one seed has no spread (JSON has no NaN)
+    return {"test_accuracy": round(summary.mean, 4), "sd": sd, "n": summary.n}

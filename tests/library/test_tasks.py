@@ -168,6 +168,8 @@ def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
             assert set(by_seed) == {"0", "1"}
             scores = [run["test_accuracy"] for run in by_seed.values()]
             assert result["mean"][variant][size]["test_accuracy"] == round(float(np.mean(scores)), 4)
+            assert result["mean"][variant][size]["sd"] == round(float(np.std(scores, ddof=1)), 4)
+            assert result["mean"][variant][size]["n"] == 2
             assert all(
                 4 <= run["epochs_run"] <= 60 and 1 <= run["best_epoch"] <= run["epochs_run"]
                 for run in by_seed.values()

@@ -478,6 +478,43 @@ def test_evaluate_predictions_accuracy_and_warm_up():
     assert result["accuracy"] == 0.75 and result["n"] == 600 and result["reviews_per_second"] > 0
 
 
+def test_evaluate_predictions_returns_each_reviews_result_when_asked():
+    x = np.arange(8, dtype=np.float32)
+    y = np.array([1, 0, 1, 0, 1, 0, 1, 0], dtype=np.float32)
+    result, correct = bench_measure.evaluate_predictions(
+        lambda batch, size: np.full((len(batch), 1), 0.9), x, y, batch_size=4, per_review=True
+    )
+    assert correct.tolist() == [True, False] * 4 and result["accuracy"] == 0.5
+
+
+def test_paired_comparisons_score_both_models_on_the_same_reviews_and_skip_missing_pairs():
+    a = np.array([True] * 60 + [False] * 40)
+    b = np.array([True] * 50 + [False] * 50)
+    gaps = bench_measure.paired_comparisons(
+        {"gru": a, "simple_rnn": b}, pairs=(("gru", "simple_rnn"), ("x", "gru"))
+    )
+    assert set(gaps) == {"gru - simple_rnn"}
+    gap = gaps["gru - simple_rnn"]
+    assert gap["difference"] == 0.1 and gap["low"] <= 0.1 <= gap["high"] and gap["n_reviews"] == 100
+
+
+def test_results_md_lists_the_paired_differences():
+    results = results_fixture()
+    results["models"]["gru"]["paired"] = {
+        "gru - simple_rnn": {
+            "difference": 0.02,
+            "low": 0.005,
+            "high": 0.035,
+            "level": 0.95,
+            "n_reviews": 5000,
+        }
+    }
+    assert (
+        "| `gru - simple_rnn` | +2.00 points | 95%: +0.50 to +3.50 | 5,000 |"
+        in bench_report.render_results_md(results)
+    )
+
+
 def test_readme_rows_of_the_generated_300d_file():
     block = bench_report.render_readme_block(results_fixture())
     what = "| GloVe 300d text (generated, 400,000 lines, 1.02 GB)"
