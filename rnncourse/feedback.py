@@ -4,10 +4,11 @@
 still contains a ``____`` blank in its code (not in a comment or a string) stop before running
 with a "fill in the blank" message, shows a :class:`CheckFailed` hint without a traceback, and
 turns the errors that Keras 2 habits raise under Keras 3 into one-line remedies (:func:`explain`).
-It also records which cell of which exercise ran last, how it ended and which names it set, so
-that a check run too early, after a failed exercise cell, or on objects left over from another
-exercise says so in one line (:func:`not_ready`) instead of checking the wrong objects or showing
-a traceback.
+It also records which cell of which exercise ran last, how it ended, which names it set and
+which figures it showed, so that a check run too early, after a failed exercise cell, or on
+objects left over from another exercise says so in one line (:func:`not_ready`) instead of
+checking the wrong objects or showing a traceback, and a check can look at a plot that Jupyter
+has already closed (:func:`shown_figures`).
 
 The answer checks themselves live in :mod:`rnncourse.check`, which imports this module (never the
 other way round). All that the feedback remembers lives in one :class:`Feedback` object per IPython
@@ -18,6 +19,7 @@ import ast
 import io
 import json
 import re
+import sys
 import tokenize
 import traceback
 from dataclasses import dataclass
@@ -365,12 +367,43 @@ def _fingerprint(value):
 @dataclass(frozen=True)
 class _Run:
     """How one cell run ended: its exercise ``label`` (``None``: no exercise's cell) and ``role``,
-    the ``error`` it raised (``None``: it ran to its end) and ``where`` in the cell."""
+    the ``error`` it raised (``None``: it ran to its end), ``where`` in the cell, and the
+    :class:`ShownFigure` records of the figures it showed."""
 
     label: object
     role: object
     error: object
     where: str
+    figures: tuple = ()
+
+
+@dataclass(frozen=True)
+class ShownFigure:
+    """A figure as it was shown: ``curves``, the y values of each line of each of its axes in
+    drawing order (tuples of floats), and ``by_code``, whether the cell's own code showed it
+    (``plt.show()``) rather than Jupyter at the end of the cell."""
+
+    curves: tuple
+    by_code: bool
+
+
+def _in_cell_code():
+    """Whether a frame of the running cell's own code is on the call stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith("<ipython-input") or "ipykernel_" in name:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _shown_figure(figure):
+    """The :class:`ShownFigure` record of a matplotlib ``figure`` being shown now."""
+    curves = tuple(
+        tuple(float(value) for value in line.get_ydata()) for axes in figure.axes for line in axes.get_lines()
+    )
+    return ShownFigure(curves, _in_cell_code())
 
 
 class Feedback:
@@ -390,6 +423,7 @@ class Feedback:
         self.runs = {}  # an exercise label, or ("setup", numeral), -> the _Run of its cell's last run
         self.bound = {}  # name -> (id(value), label, role) of the cell that last bound it
         self.setup_values = {}  # (numeral, name) -> _fingerprint of what that exercise's setup set
+        self.figures = []  # ShownFigure records of the figures the running cell showed
 
     @classmethod
     def of(cls, shell):
@@ -415,6 +449,12 @@ class Feedback:
                     shell.events.unregister(event, registered)
             shell.events.register(event, getattr(self, event))
         shell.set_custom_exc((Exception,), self.handle_exception)
+        formatter = shell.display_formatter.formatters["text/plain"]
+        figure_type = getattr(sys.modules.get("matplotlib.figure"), "Figure", None)
+        if figure_type is not None:  # already imported: replace any earlier Feedback's printer
+            formatter.for_type(figure_type, self.figure_text)
+        else:
+            formatter.for_type_by_name("matplotlib.figure", "Figure", self.figure_text)
 
     # ------------------------------------------------------------------ the hooks
 
@@ -433,6 +473,15 @@ class Feedback:
 
     transform_blanks.has_side_effects = True  # IPython skips it when it only checks whether input is complete
 
+    def figure_text(self, figure, printer, cycle):
+        """The plain-text form of a matplotlib figure being shown (its ``repr``, as IPython would
+        print it); records what the figure shows, for :meth:`shown_figures`."""
+        try:
+            self.figures.append(_shown_figure(figure))
+        except Exception:  # noqa: BLE001 - never break the learner's plot
+            pass
+        printer.text(repr(figure))
+
     def _user_names(self):
         return {name: id(value) for name, value in self.shell.user_ns.items() if not name.startswith("_")}
 
@@ -442,6 +491,8 @@ class Feedback:
             source = getattr(info, "raw_cell", "") or ""
             self.cell = source
             self.snapshot = None if _is_check_cell(source) else self._user_names()
+            if self.snapshot is not None:
+                self.figures = []
         except Exception:  # noqa: BLE001 - never break the learner's cell
             self.snapshot = None
 
@@ -464,7 +515,7 @@ class Feedback:
             info = result.info
             name, role = self.cells.identify(info.raw_cell or "", getattr(info, "cell_id", None))
             error = result.error_before_exec or result.error_in_exec
-            run = _Run(name, role, error, _where(error) if error is not None else "")
+            run = _Run(name, role, error, _where(error) if error is not None else "", tuple(self.figures))
             names = self._user_names()
             changed = {key for key, identity in names.items() if snapshot.get(key) != identity}
             if error is None:  # `x = 50` binds x even when 50 is the very object x held before
@@ -561,6 +612,11 @@ class Feedback:
                 return problem
         return None
 
+    def shown_figures(self, exercise):
+        """See :func:`shown_figures`."""
+        run = self._exercise_run(exercise)
+        return None if run is None else run.figures
+
     def _missing_name_message(self, error):
         """The one-line message for a ``NameError`` raised by a check cell."""
         exercise = _check_label(self.cell) or "?"
@@ -597,6 +653,22 @@ def not_ready(exercise, objects):
     shell = _running_shell()
     feedback = Feedback.of(shell) if shell is not None else None
     return feedback.not_ready(exercise, objects) if feedback is not None else None
+
+
+def shown_figures(exercise):
+    """The :class:`ShownFigure` records of the figures the last run of ``exercise``'s cell showed
+    (as :func:`not_ready` finds that run), or ``None`` where :func:`enable_feedback` is off or
+    that cell has not run."""
+    shell = _running_shell()
+    feedback = Feedback.of(shell) if shell is not None else None
+    return feedback.shown_figures(exercise) if feedback is not None else None
+
+
+def learner_namespace():
+    """The names the learner's cells defined (the running IPython shell's ``user_ns``), or an
+    empty dict outside IPython."""
+    shell = _running_shell()
+    return getattr(shell, "user_ns", None) or {}
 
 
 def enable_feedback(shell=None):
