@@ -12,6 +12,7 @@ with it on, a check first refuses, in one line, an exercise whose cell did not r
 objects another exercise's cell made.
 """
 
+import ast
 import inspect
 import math
 from functools import cache
@@ -334,14 +335,22 @@ EXERCISE_1 = {"hidden_units": 25, "learning_rate": 0.01, "momentum": 0.9, "clipv
 
 
 def _mse(model, X, y):
-    """``model``'s MSE on ``(X, y)``, as ``evaluate`` computes it (500 rows: a few milliseconds)."""
-    result = model.evaluate(X, y, verbose=0)
-    return float(result[0] if isinstance(result, (list, tuple)) else result)
+    """``model``'s MSE on ``(X, y)`` as ``evaluate`` computes it (in float32), from one forward pass:
+    milliseconds for Exercise I's 500 rows, where an ``evaluate`` call takes a few tenths of a second.
+    An infinite or huge MSE, where float32 overflow depends on how the sum is split, is ``evaluate``'s own."""
+    predictions = np.asarray(model(np.asarray(X, dtype="float32"), training=False)).reshape(len(X), -1)
+    errors = np.square(predictions - np.asarray(y, dtype="float32").reshape(len(y), -1))
+    mse = float(np.mean(errors, dtype="float32"))
+    if math.isinf(mse) or abs(mse) > 1e30:
+        result = model.evaluate(X, y, verbose=0)
+        mse = float(result[0] if isinstance(result, (list, tuple)) else result)
+    return mse
 
 
-def _expect_validation_on_test_set(exercise, model, history, data):
-    """``fit`` must have trained on all of ``X_train`` and validated on ``(X_test, y_test)``."""
-    fix = "pass the test set instead: `validation_data=(X_test, y_test)`"
+def _expect_validation_on_test_set(exercise, history, data, measured):
+    """``fit`` must have trained on all of ``X_train`` and validated on ``(X_test, y_test)``
+    (``measured``: the model's MSEs on ``"train"`` and ``"test"``)."""
+    fix = _VALIDATION_FIX
     params = getattr(history, "params", None)
     steps = params.get("steps") if isinstance(params, dict) else None
     full = math.ceil(len(data["X_train"]) / 32)
@@ -352,8 +361,8 @@ def _expect_validation_on_test_set(exercise, model, history, data):
             f"{full} batches of 32: `validation_split=` holds part of X_train out of training; {fix}.",
         )
     last_val_loss = float(history.history["val_loss"][-1])
-    if not _same(last_val_loss, _mse(model, data["X_test"], data["y_test"])):
-        if _same(last_val_loss, _mse(model, data["X_train"], data["y_train"])):
+    if not _same(last_val_loss, measured["test"]):
+        if _same(last_val_loss, measured["train"]):
             _fail(exercise, f"`fit` validated on the training set; {fix}.")
         _fail(
             exercise,
@@ -362,11 +371,25 @@ def _expect_validation_on_test_set(exercise, model, history, data):
         )
 
 
-def _expect_mses(exercise, model, history, train_mse, test_mse, data):
-    """``train_mse`` and ``test_mse`` must be ``model``'s MSEs on the training and the test set
-    (recomputed here; a nan MSE must be reported as nan)."""
-    on_train = _mse(model, data["X_train"], data["y_train"])
-    on_test = _mse(model, data["X_test"], data["y_test"])
+_MSE_FIX = {
+    "train_mse": "`train_mse = model.evaluate(X_train, y_train, verbose=0)`",
+    "test_mse": "`test_mse = model.evaluate(X_test, y_test, verbose=0)`",
+}
+_OTHER_SET = {
+    "train_mse": "the MSE on the test set, not on the training set",
+    "test_mse": "the MSE on the training set, not on the test set",
+}
+_FROM_HISTORY = (
+    "`train_mse` is `history.history['loss'][-1]`, the mean loss over the last epoch's batches "
+    "while the weights were still changing, not the trained model's MSE"
+)
+_VALIDATION_FIX = "pass the test set instead: `validation_data=(X_test, y_test)`"
+
+
+def _expect_mses(exercise, history, train_mse, test_mse, measured):
+    """``train_mse`` and ``test_mse`` must be the model's MSEs ``measured`` on the training and the
+    test set (a nan MSE must be reported as nan)."""
+    on_train, on_test = measured["train"], measured["test"]
     if _same(train_mse, on_train) and _same(test_mse, on_test):
         return
     if _same(train_mse, on_test) and _same(test_mse, on_train):
@@ -376,26 +399,72 @@ def _expect_mses(exercise, model, history, train_mse, test_mse, data):
             "`train_mse = model.evaluate(X_train, y_train, verbose=0)`, then the same on the test set.",
         )
     if not _same(train_mse, on_train):
-        fix = "`train_mse = model.evaluate(X_train, y_train, verbose=0)`"
+        fix = _MSE_FIX["train_mse"]
         if _same(train_mse, on_test):
-            _fail(exercise, f"`train_mse` is the MSE on the test set, not on the training set: {fix}.")
+            _fail(exercise, f"`train_mse` is {_OTHER_SET['train_mse']}: {fix}.")
         if _same(train_mse, float(history.history["loss"][-1])):
-            _fail(
-                exercise,
-                f"`train_mse` is `history.history['loss'][-1]`, the mean loss over the last epoch's batches "
-                f"while the weights were still changing, not the trained model's MSE: {fix}.",
-            )
+            _fail(exercise, f"{_FROM_HISTORY}: {fix}.")
         _fail(
             exercise,
             f"`train_mse` ({train_mse:.4g}) is not this model's MSE on the training set ({on_train:.4g}): {fix}.",
         )
-    fix = "`test_mse = model.evaluate(X_test, y_test, verbose=0)`"
+    fix = _MSE_FIX["test_mse"]
     if _same(test_mse, on_train):
-        _fail(exercise, f"`test_mse` is the MSE on the training set, not on the test set: {fix}.")
+        _fail(exercise, f"`test_mse` is {_OTHER_SET['test_mse']}: {fix}.")
     _fail(
         exercise,
         f"`test_mse` ({test_mse:.4g}) is not this model's MSE on the test set ({on_test:.4g}): {fix}.",
     )
+
+
+def _assignments(tree, name):
+    """The expressions the top level of ``tree`` assigns to ``name``, last one last."""
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            found.append(node.value)
+    return found
+
+
+def _evaluated_on(expression):
+    """The name of the array an ``….evaluate(X, …)`` call evaluates on, or ``None``."""
+    for node in ast.walk(expression):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "evaluate"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+        ):
+            return node.args[0].id
+    return None
+
+
+def _expect_mse_code(exercise, source):
+    """What the values cannot tell apart when every MSE is nan (step 1): the exercise cell's own code
+    (``source``, recorded by the feedback) must evaluate ``train_mse`` on ``X_train`` and ``test_mse``
+    on ``X_test``, not read the history, and fit with ``validation_data``, not ``validation_split``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython syntax, or a cell being typed: nothing to read
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "validation_split":
+            _fail(
+                exercise,
+                f"`validation_split=` holds part of X_train out of training and validates on it; {_VALIDATION_FIX}.",
+            )
+    for name, own in (("train_mse", "X_train"), ("test_mse", "X_test")):
+        values = _assignments(tree, name)
+        if not values:
+            continue
+        other = _evaluated_on(values[-1])
+        if other is not None and other != own and other in ("X_train", "X_test"):
+            _fail(exercise, f"`{name}` is {_OTHER_SET[name]}: {_MSE_FIX[name]}.")
+        if name == "train_mse" and "history" in ast.unparse(values[-1]):
+            _fail(exercise, f"{_FROM_HISTORY}: {_MSE_FIX[name]}.")
 
 
 def exercise_1(
@@ -489,14 +558,21 @@ def exercise_1(
         )
     }
     _start(exercise, **data)
-    _expect_validation_on_test_set(exercise, model, history, data)
+    measured = {
+        "train": _mse(model, data["X_train"], data["y_train"]),
+        "test": _mse(model, data["X_test"], data["y_test"]),
+    }
+    _expect_validation_on_test_set(exercise, history, data, measured)
     if part == 2 and not (math.isfinite(train_mse) and math.isfinite(test_mse)):
         _fail(
             exercise,
             "the MSE is still not finite although clipvalue is set: build a fresh model in this cell "
             "(a model whose weights already exploded stays broken), then compile and fit it.",
         )
-    _expect_mses(exercise, model, history, train_mse, test_mse, data)
+    _expect_mses(exercise, history, train_mse, test_mse, measured)
+    source = feedback.exercise_source(exercise)
+    if source:
+        _expect_mse_code(exercise, source)
     if part == 1:
         _passed(exercise, "plain SGD with momentum; look at how large (or nan) the MSE printed above is.")
     else:

@@ -367,14 +367,15 @@ def _fingerprint(value):
 @dataclass(frozen=True)
 class _Run:
     """How one cell run ended: its exercise ``label`` (``None``: no exercise's cell) and ``role``,
-    the ``error`` it raised (``None``: it ran to its end), ``where`` in the cell, and the
-    :class:`ShownFigure` records of the figures it showed."""
+    the ``error`` it raised (``None``: it ran to its end), ``where`` in the cell, the
+    :class:`ShownFigure` records of the figures it showed, and its ``source``."""
 
     label: object
     role: object
     error: object
     where: str
     figures: tuple = ()
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -515,7 +516,8 @@ class Feedback:
             info = result.info
             name, role = self.cells.identify(info.raw_cell or "", getattr(info, "cell_id", None))
             error = result.error_before_exec or result.error_in_exec
-            run = _Run(name, role, error, _where(error) if error is not None else "", tuple(self.figures))
+            where = _where(error) if error is not None else ""
+            run = _Run(name, role, error, where, tuple(self.figures), info.raw_cell or "")
             names = self._user_names()
             changed = {key for key, identity in names.items() if snapshot.get(key) != identity}
             if error is None:  # `x = 50` binds x even when 50 is the very object x held before
@@ -617,6 +619,11 @@ class Feedback:
         run = self._exercise_run(exercise)
         return None if run is None else run.figures
 
+    def exercise_source(self, exercise):
+        """See :func:`exercise_source`."""
+        run = self._exercise_run(exercise)
+        return None if run is None else run.source
+
     def _missing_name_message(self, error):
         """The one-line message for a ``NameError`` raised by a check cell."""
         exercise = _check_label(self.cell) or "?"
@@ -662,6 +669,14 @@ def shown_figures(exercise):
     shell = _running_shell()
     feedback = Feedback.of(shell) if shell is not None else None
     return feedback.shown_figures(exercise) if feedback is not None else None
+
+
+def exercise_source(exercise):
+    """The code of the last run of ``exercise``'s cell (as :func:`not_ready` finds that run), or
+    ``None`` where :func:`enable_feedback` is off or that cell has not run."""
+    shell = _running_shell()
+    feedback = Feedback.of(shell) if shell is not None else None
+    return feedback.exercise_source(exercise) if feedback is not None else None
 
 
 def learner_namespace():

@@ -483,3 +483,32 @@ def test_exercise_2_checks_the_plot_its_cell_showed(exercise_shell, capsys):
         capsys.readouterr()
         exercise_shell.run_cell(CHECK_II)
         assert expected in shown(capsys)
+
+
+EXPLODED_I = """model = dense_model()
+model.set_weights([weight * float("nan") for weight in model.get_weights()])
+history = {fit}
+train_mse = {train}
+test_mse = model.evaluate(X_test, y_test, verbose=0)"""
+
+
+@pytest.mark.parametrize(
+    "fit, train, expected",
+    [
+        ("fit(model)", "model.evaluate(X_train, y_train, verbose=0)", "Exercise I (step 1): correct"),
+        ("fit(model)", "model.evaluate(X_test, y_test, verbose=0)", "`train_mse` is the MSE on the test set"),
+        ("fit(model)", "history.history['loss'][-1]", "`train_mse` is `history.history['loss'][-1]`"),
+        (
+            "model.fit(X_train, y_train, validation_split=0.02, epochs=1, verbose=0)",
+            "model.evaluate(X_train, y_train, verbose=0)",
+            "`validation_split=` holds part of X_train out of training",
+        ),
+    ],
+)
+def test_exercise_1_nan_step_reads_what_the_numbers_cannot_tell(exercise_shell, capsys, fit, train, expected):
+    """Every MSE of an exploded model is nan: the exercise cell's own code tells the mistakes apart."""
+    source = EXPLODED_I.format(fit=fit, train=train)
+    assert exercise_shell.run_cell(source, cell_id="cell-04-i-solution").success
+    capsys.readouterr()
+    exercise_shell.run_cell(CHECK_I1)
+    assert expected in shown(capsys)
