@@ -388,12 +388,14 @@ class ShownFigure:
     by_code: bool
 
 
+_CELL_FILE = re.compile(r"^<ipython-input-|[/\\]ipykernel_\d+[/\\]")  # IPython's, ipykernel's cell files
+
+
 def _in_cell_code():
-    """Whether a frame of the running cell's own code is on the call stack."""
+    """Whether a frame of the running cell's own code is on the call stack (not ipykernel_launcher.py's)."""
     frame = sys._getframe(1)
     while frame is not None:
-        name = frame.f_code.co_filename
-        if name.startswith("<ipython-input") or "ipykernel_" in name:
+        if _CELL_FILE.search(frame.f_code.co_filename):
             return True
         frame = frame.f_back
     return False
@@ -450,12 +452,14 @@ class Feedback:
                     shell.events.unregister(event, registered)
             shell.events.register(event, getattr(self, event))
         shell.set_custom_exc((Exception,), self.handle_exception)
-        formatter = shell.display_formatter.formatters["text/plain"]
+        # The mime-bundle formatter sees every figure displayed; the inline backend removes figure
+        # printers from the per-type formatters (text/plain, image/png, ...), not from this one.
+        formatter = shell.display_formatter.mimebundle_formatter
         figure_type = getattr(sys.modules.get("matplotlib.figure"), "Figure", None)
         if figure_type is not None:  # already imported: replace any earlier Feedback's printer
-            formatter.for_type(figure_type, self.figure_text)
+            formatter.for_type(figure_type, self.record_figure)
         else:
-            formatter.for_type_by_name("matplotlib.figure", "Figure", self.figure_text)
+            formatter.for_type_by_name("matplotlib.figure", "Figure", self.record_figure)
 
     # ------------------------------------------------------------------ the hooks
 
@@ -474,14 +478,13 @@ class Feedback:
 
     transform_blanks.has_side_effects = True  # IPython skips it when it only checks whether input is complete
 
-    def figure_text(self, figure, printer, cycle):
-        """The plain-text form of a matplotlib figure being shown (its ``repr``, as IPython would
-        print it); records what the figure shows, for :meth:`shown_figures`."""
+    def record_figure(self, figure):
+        """Mime-bundle printer of matplotlib figures: records what a figure being shown shows, for
+        :meth:`shown_figures`, and returns ``None``, so the figure is shown exactly as without it."""
         try:
             self.figures.append(_shown_figure(figure))
         except Exception:  # noqa: BLE001 - never break the learner's plot
             pass
-        printer.text(repr(figure))
 
     def _user_names(self):
         return {name: id(value) for name, value in self.shell.user_ns.items() if not name.startswith("_")}
