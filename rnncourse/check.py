@@ -12,6 +12,7 @@ with it on, a check first refuses, in one line, an exercise whose cell did not r
 objects another exercise's cell made.
 """
 
+import ast
 import inspect
 import math
 from functools import cache
@@ -243,9 +244,61 @@ def _close(a, b):
     return math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6)
 
 
-def _expect_accuracy(exercise, name, value, model, model_name, other=None):
-    """``value`` must be the accuracy of ``model``'s last evaluation (``other``: ``(model, name)``
-    of the model whose accuracy it might have been swapped with)."""
+def _same(a, b):
+    """``a`` and ``b`` are the same number up to round-off; two nans are the same."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return _close(a, b)
+
+
+def _setup_value(exercise, name, given):
+    """``given``, else the value the learner's cells bound to ``name`` (the exercise's setup cell)."""
+    if given is not None:
+        return given
+    namespace = feedback.learner_namespace()
+    if name not in namespace:
+        _fail(
+            exercise,
+            f"`{name}` is not defined: run this exercise's setup cell, then the exercise cell, then this check.",
+        )
+    return namespace[name]
+
+
+def _evaluated_count(model):
+    """How many examples ``model``'s last ``evaluate`` (or ``fit``) call scored, or ``None``.
+
+    Read from the state of its compiled metrics (``count`` is the number of examples a
+    ``Mean``-type metric such as accuracy averaged over), so the check need not evaluate again.
+    """
+    try:
+        counts = [
+            int(round(float(variable.numpy())))
+            for metric in model.metrics
+            if metric.name != "loss"
+            for variable in metric.variables
+            if variable.name == "count"
+        ]
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return counts[0] if counts else None
+
+
+def _expect_evaluated_on(exercise, model, model_name, X_test, result="the accuracy"):
+    """``model``'s last evaluation must have scored the whole test set ``X_test`` (checked by size:
+    a second evaluation of a recurrent model on the test set would take seconds)."""
+    count, size = _evaluated_count(model), len(X_test)
+    if count is not None and count != size:
+        _fail(
+            exercise,
+            f"{result} comes from an evaluation of {count:,} reviews, but the test set `X_test` has "
+            f"{size:,}: evaluate on the whole test set: `{model_name}.evaluate(X_test, y_test, verbose=0)`.",
+        )
+
+
+def _expect_accuracy(exercise, name, value, model, model_name, X_test, other=None):
+    """``value`` must be the accuracy of ``model``'s last evaluation, and that evaluation must have
+    scored the whole test set ``X_test`` (``other``: ``(model, name)`` of the model whose accuracy
+    it might have been swapped with)."""
     value = _as_float(exercise, name, value)
     evaluation = _last_evaluation(model)
     if evaluation is None:
@@ -256,6 +309,7 @@ def _expect_accuracy(exercise, name, value, model, model_name, other=None):
         )
     loss, accuracy = evaluation
     if _close(value, accuracy):
+        _expect_evaluated_on(exercise, model, model_name, X_test, result=f"`{name}`")
         return value
     if _close(value, loss):
         _fail(
@@ -280,13 +334,150 @@ def _expect_accuracy(exercise, name, value, model, model_name, other=None):
 EXERCISE_1 = {"hidden_units": 25, "learning_rate": 0.01, "momentum": 0.9, "clipvalue": 3.0}
 
 
-def exercise_1(model, history, train_mse, test_mse, part):
+def _mse(model, X, y):
+    """``model``'s MSE on ``(X, y)`` as ``evaluate`` computes it (in float32), from one forward pass:
+    milliseconds for Exercise I's 500 rows, where an ``evaluate`` call takes a few tenths of a second.
+    An infinite or huge MSE, where float32 overflow depends on how the sum is split, is ``evaluate``'s own."""
+    predictions = np.asarray(model(np.asarray(X, dtype="float32"), training=False)).reshape(len(X), -1)
+    errors = np.square(predictions - np.asarray(y, dtype="float32").reshape(len(y), -1))
+    mse = float(np.mean(errors, dtype="float32"))
+    if math.isinf(mse) or abs(mse) > 1e30:
+        result = model.evaluate(X, y, verbose=0)
+        mse = float(result[0] if isinstance(result, (list, tuple)) else result)
+    return mse
+
+
+def _expect_validation_on_test_set(exercise, history, data, measured):
+    """``fit`` must have trained on all of ``X_train`` and validated on ``(X_test, y_test)``
+    (``measured``: the model's MSEs on ``"train"`` and ``"test"``)."""
+    fix = _VALIDATION_FIX
+    params = getattr(history, "params", None)
+    steps = params.get("steps") if isinstance(params, dict) else None
+    full = math.ceil(len(data["X_train"]) / 32)
+    if isinstance(steps, int) and steps < full:
+        _fail(
+            exercise,
+            f"`fit` trained on {steps} batches an epoch, but the {len(data['X_train'])} rows of X_train make "
+            f"{full} batches of 32: `validation_split=` holds part of X_train out of training; {fix}.",
+        )
+    last_val_loss = float(history.history["val_loss"][-1])
+    if not _same(last_val_loss, measured["test"]):
+        if _same(last_val_loss, measured["train"]):
+            _fail(exercise, f"`fit` validated on the training set; {fix}.")
+        _fail(
+            exercise,
+            f"`fit`'s validation loss is not this model's MSE on the test set (did you use "
+            f"`validation_split=`?); {fix}.",
+        )
+
+
+_MSE_FIX = {
+    "train_mse": "`train_mse = model.evaluate(X_train, y_train, verbose=0)`",
+    "test_mse": "`test_mse = model.evaluate(X_test, y_test, verbose=0)`",
+}
+_OTHER_SET = {
+    "train_mse": "the MSE on the test set, not on the training set",
+    "test_mse": "the MSE on the training set, not on the test set",
+}
+_FROM_HISTORY = (
+    "`train_mse` is `history.history['loss'][-1]`, the mean loss over the last epoch's batches "
+    "while the weights were still changing, not the trained model's MSE"
+)
+_VALIDATION_FIX = "pass the test set instead: `validation_data=(X_test, y_test)`"
+
+
+def _expect_mses(exercise, history, train_mse, test_mse, measured):
+    """``train_mse`` and ``test_mse`` must be the model's MSEs ``measured`` on the training and the
+    test set (a nan MSE must be reported as nan)."""
+    on_train, on_test = measured["train"], measured["test"]
+    if _same(train_mse, on_train) and _same(test_mse, on_test):
+        return
+    if _same(train_mse, on_test) and _same(test_mse, on_train):
+        _fail(
+            exercise,
+            "`train_mse` and `test_mse` look swapped: "
+            "`train_mse = model.evaluate(X_train, y_train, verbose=0)`, then the same on the test set.",
+        )
+    if not _same(train_mse, on_train):
+        fix = _MSE_FIX["train_mse"]
+        if _same(train_mse, on_test):
+            _fail(exercise, f"`train_mse` is {_OTHER_SET['train_mse']}: {fix}.")
+        if _same(train_mse, float(history.history["loss"][-1])):
+            _fail(exercise, f"{_FROM_HISTORY}: {fix}.")
+        _fail(
+            exercise,
+            f"`train_mse` ({train_mse:.4g}) is not this model's MSE on the training set ({on_train:.4g}): {fix}.",
+        )
+    fix = _MSE_FIX["test_mse"]
+    if _same(test_mse, on_train):
+        _fail(exercise, f"`test_mse` is {_OTHER_SET['test_mse']}: {fix}.")
+    _fail(
+        exercise,
+        f"`test_mse` ({test_mse:.4g}) is not this model's MSE on the test set ({on_test:.4g}): {fix}.",
+    )
+
+
+def _assignments(tree, name):
+    """The expressions the top level of ``tree`` assigns to ``name``, last one last."""
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            found.append(node.value)
+    return found
+
+
+def _evaluated_on(expression):
+    """The name of the array an ``….evaluate(X, …)`` call evaluates on, or ``None``."""
+    for node in ast.walk(expression):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "evaluate"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+        ):
+            return node.args[0].id
+    return None
+
+
+def _expect_mse_code(exercise, source):
+    """What the values cannot tell apart when every MSE is nan (step 1): the exercise cell's own code
+    (``source``, recorded by the feedback) must evaluate ``train_mse`` on ``X_train`` and ``test_mse``
+    on ``X_test``, not read the history, and fit with ``validation_data``, not ``validation_split``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython syntax, or a cell being typed: nothing to read
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "validation_split":
+            _fail(
+                exercise,
+                f"`validation_split=` holds part of X_train out of training and validates on it; {_VALIDATION_FIX}.",
+            )
+    for name, own in (("train_mse", "X_train"), ("test_mse", "X_test")):
+        values = _assignments(tree, name)
+        if not values:
+            continue
+        other = _evaluated_on(values[-1])
+        if other is not None and other != own and other in ("X_train", "X_test"):
+            _fail(exercise, f"`{name}` is {_OTHER_SET[name]}: {_MSE_FIX[name]}.")
+        if name == "train_mse" and "history" in ast.unparse(values[-1]):
+            _fail(exercise, f"{_FROM_HISTORY}: {_MSE_FIX[name]}.")
+
+
+def exercise_1(
+    model, history, train_mse, test_mse, part, X_train=None, y_train=None, X_test=None, y_test=None
+):
     """Exercise I, step ``part`` (1: plain SGD, 2: SGD with ``clipvalue=3.0``).
 
     Checks the two Dense layers, the MSE loss, ``SGD(learning_rate=0.01, momentum=0.9)`` with no
     clipping (step 1) or ``clipvalue=3.0`` (step 2) (the numbers of :data:`EXERCISE_1`), that
-    ``history`` comes from ``fit`` with validation data, and that ``train_mse``/``test_mse`` are the
-    floats ``evaluate`` returned.
+    ``history`` comes from ``fit`` on all of ``X_train`` with ``validation_data=(X_test, y_test)``,
+    and that ``train_mse``/``test_mse`` are the model's MSEs on the two sets, recomputed here (nan
+    where the model's is nan). The data default to the learner's ``X_train``, ``y_train``,
+    ``X_test`` and ``y_test`` (the setup cell's).
     """
     import keras
 
@@ -357,33 +548,109 @@ def exercise_1(model, history, train_mse, test_mse, part):
         _fail(exercise, "`fit` ran without validation data: pass `validation_data=(X_test, y_test)`.")
     train_mse = _as_float(exercise, "train_mse", train_mse)
     test_mse = _as_float(exercise, "test_mse", test_mse)
+    data = {
+        name: _setup_value(exercise, name, value)
+        for name, value in (
+            ("X_train", X_train),
+            ("y_train", y_train),
+            ("X_test", X_test),
+            ("y_test", y_test),
+        )
+    }
+    _start(exercise, **data)
+    measured = {
+        "train": _mse(model, data["X_train"], data["y_train"]),
+        "test": _mse(model, data["X_test"], data["y_test"]),
+    }
+    _expect_validation_on_test_set(exercise, history, data, measured)
     if part == 2 and not (math.isfinite(train_mse) and math.isfinite(test_mse)):
         _fail(
             exercise,
             "the MSE is still not finite although clipvalue is set: build a fresh model in this cell "
             "(a model whose weights already exploded stays broken), then compile and fit it.",
         )
-    last_val_loss = float(history.history["val_loss"][-1])
-    if math.isfinite(last_val_loss) and not math.isclose(test_mse, last_val_loss, rel_tol=1e-3):
-        if math.isclose(train_mse, last_val_loss, rel_tol=1e-3):
-            _fail(
-                exercise,
-                "`train_mse` and `test_mse` look swapped: "
-                "`train_mse = model.evaluate(X_train, y_train, verbose=0)`, then the same on the test set.",
-            )
-        _fail(
-            exercise,
-            "`test_mse` is not the MSE of this model on the test set: "
-            "`test_mse = model.evaluate(X_test, y_test, verbose=0)`.",
-        )
+    _expect_mses(exercise, history, train_mse, test_mse, measured)
+    source = feedback.exercise_source(exercise)
+    if source:
+        _expect_mse_code(exercise, source)
     if part == 1:
         _passed(exercise, "plain SGD with momentum; look at how large (or nan) the MSE printed above is.")
     else:
         _passed(exercise, f"SGD with clipvalue={clipvalue} keeps the gradients, and so the MSE, finite.")
 
 
-def exercise_2(model, weights_name="simple_rnn_raw"):
-    """Exercise II: ``SimpleRNN`` on raw ids ``(None, 1)`` + ``Dense(1, sigmoid)``, pre-trained weights loaded."""
+def _figure_to_check(exercise):
+    """The :class:`~rnncourse.feedback.ShownFigure` the exercise cell showed (``plt.show()``, or
+    Jupyter at the end of the cell), else the current matplotlib figure of a backend that keeps
+    figures open; ``None`` when neither can be known (the plot is then not checked)."""
+    import sys
+
+    shown = feedback.shown_figures(exercise)
+    if shown:
+        return next((figure for figure in shown if figure.curves), shown[0])
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None and pyplot.get_fignums():
+        figure = pyplot.gcf()
+        curves = tuple(
+            tuple(float(value) for value in line.get_ydata())
+            for axes in figure.axes
+            for line in axes.get_lines()
+        )
+        return feedback.ShownFigure(curves, by_code=True)
+    if shown is not None and pyplot is not None and "inline" in pyplot.get_backend():
+        _fail(
+            exercise,
+            "the exercise cell showed no plot: plot the two accuracy curves and end the cell with "
+            "`plt.show()` (not `plt.close()`).",
+        )
+    return None
+
+
+def _curve_name(curve, history):
+    """The key of ``history`` whose values ``curve`` plots, or ``None``."""
+    for key, values in history.items():
+        if len(values) == len(curve) and np.allclose(np.asarray(values, dtype=float), curve, equal_nan=True):
+            return key
+    return None
+
+
+def _expect_accuracy_plot(exercise, figure, history):
+    """``figure``'s first two curves must be ``history``'s ``'accuracy'`` then ``'val_accuracy'``,
+    and the cell's own ``plt.show()`` must have shown it."""
+    for number, (key, what) in enumerate(
+        (("accuracy", "training accuracy"), ("val_accuracy", "validation accuracy"))
+    ):
+        position = ("first", "second")[number]
+        fix = f"plot the {what}: `plt.plot(history.history['{key}'])`"
+        if len(figure.curves) <= number:
+            _fail(exercise, f"the plot has no {position} curve; {fix}.")
+        plotted = _curve_name(figure.curves[number], history)
+        if plotted == key:
+            continue
+        if plotted is None:
+            _fail(exercise, f"the {position} curve of the plot is none of `history.history`'s curves; {fix}.")
+        kind = "loss" if "loss" in plotted else "accuracy"
+        split = "validation" if plotted.startswith("val_") else "training"
+        _fail(
+            exercise,
+            f"the {position} curve plots `history.history['{plotted}']`, the {split} {kind}; {fix}.",
+        )
+    if not figure.by_code:
+        _fail(
+            exercise,
+            "the plot was not shown by your code: Jupyter drew it only because the cell ended. End the "
+            "cell with `plt.show()`, which shows the figure (outside Jupyter nothing would appear).",
+        )
+
+
+def exercise_2(model, weights_name="simple_rnn_raw", history=None):
+    """Exercise II: ``SimpleRNN`` on raw ids ``(None, 1)`` + ``Dense(1, sigmoid)``, pre-trained weights
+    loaded, and the plot the cell showed: ``history``'s (default: the learner's ``history``)
+    ``'accuracy'`` then ``'val_accuracy'``, shown by ``plt.show()``.
+
+    The plot is checked where it can be seen: in a kernel with :func:`rnncourse.feedback.enable_feedback`
+    on (the exercise notebooks), or while the figure is still open (a backend other than inline).
+    """
     exercise = "II"
     _start(exercise, model=model)
     units = _recipe(weights_name, "units")
@@ -398,14 +665,26 @@ def exercise_2(model, weights_name="simple_rnn_raw"):
     _expect_input(exercise, model, (None, 1), "keras.Input(shape=(None, 1))")
     _expect_output(exercise, model)
     _expect_weights(exercise, model, weights_name)
+    figure = _figure_to_check(exercise)
+    if figure is not None:
+        history = _setup_value(exercise, "history", history)
+        _start(exercise, history=history)
+        curves = getattr(history, "history", None)
+        if not isinstance(curves, dict):
+            _fail(
+                exercise,
+                "`history` should be the stored history of the setup cell: run the setup cell again.",
+            )
+        _expect_accuracy_plot(exercise, figure, curves)
     _passed(
         exercise,
         f"SimpleRNN({units}) with the pre-trained weights loaded; now read the accuracy curves in the plot.",
     )
 
 
-def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU):
-    """Exercise III: both accuracies are floats from each model's own ``evaluate`` (not the loss, not swapped)."""
+def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU, X_test=None):
+    """Exercise III: both accuracies are floats from each model's own ``evaluate`` (not the loss, not
+    swapped) on the whole test set ``X_test`` (default: the learner's ``X_test``)."""
     exercise = "III"
     _start(
         exercise,
@@ -414,6 +693,8 @@ def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU):
         acc_simpleRNN=acc_simpleRNN,
         acc_GRU=acc_GRU,
     )
+    X_test = _setup_value(exercise, "X_test", X_test)
+    _start(exercise, X_test=X_test)
     for model, name, kind in (
         (SimpleRNN_model, "SimpleRNN_model", "SimpleRNN"),
         (gru_model, "gru_model", "GRU"),
@@ -431,16 +712,24 @@ def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU):
         acc_simpleRNN,
         SimpleRNN_model,
         "SimpleRNN_model",
+        X_test,
         other=(gru_model, "gru_model"),
     )
     _expect_accuracy(
-        exercise, "acc_GRU", acc_GRU, gru_model, "gru_model", other=(SimpleRNN_model, "SimpleRNN_model")
+        exercise,
+        "acc_GRU",
+        acc_GRU,
+        gru_model,
+        "gru_model",
+        X_test,
+        other=(SimpleRNN_model, "SimpleRNN_model"),
     )
     _passed(exercise, "both accuracies come from evaluating each model on the test set.")
 
 
-def exercise_4(model, weights_name="lstm_stack"):
-    """Exercise IV: three stacked ``LSTM`` layers (sequences, sequences, last vector), weights loaded, evaluated."""
+def exercise_4(model, weights_name="lstm_stack", X_test=None):
+    """Exercise IV: three stacked ``LSTM`` layers (sequences, sequences, last vector), weights loaded,
+    evaluated on the whole test set ``X_test`` (default: the learner's ``X_test``)."""
     exercise = "IV"
     _start(exercise, model=model)
     units, depth = _recipe(weights_name, "units"), _recipe(weights_name, "depth")
@@ -470,6 +759,9 @@ def exercise_4(model, weights_name="lstm_stack"):
         _fail(
             exercise, "print the loss and accuracy: `model.evaluate(X_test, y_test, verbose=0)` returns both."
         )
+    X_test = _setup_value(exercise, "X_test", X_test)
+    _start(exercise, X_test=X_test)
+    _expect_evaluated_on(exercise, model, "model", X_test, result="the printed loss and accuracy")
     _passed(
         exercise,
         f"{depth} stacked LSTM({units}) layers, only the last one returning a single vector, "
@@ -523,12 +815,13 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim, recipe_name="g
     )
 
 
-def exercise_6(model, glove_matrix, recipe_name="glove_gru"):
-    """Exercise VI: a frozen ``Embedding`` holding ``glove_matrix``, a recurrent layer, ``Dense(1, sigmoid)``.
-
-    The hint for a missing recurrent layer names the units of the recipe ``recipe_name``."""
+def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
+    """Exercise VI: ``sentence_len`` ids (default: the learner's ``sentence_len``), a frozen
+    ``Embedding`` holding ``glove_matrix``, the ``GRU`` of the recipe ``recipe_name``, ``Dense(1, sigmoid)``."""
     exercise = "VI"
     _start(exercise, model=model, glove_matrix=glove_matrix)
+    sentence_len = _setup_value(exercise, "sentence_len", sentence_len)
+    _start(exercise, sentence_len=sentence_len)
     if not isinstance(glove_matrix, np.ndarray) or glove_matrix.ndim != 2:
         _fail(
             exercise,
@@ -568,10 +861,12 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru"):
             "the Embedding is still trainable, so fit would change the GloVe vectors: set `trainable=False` "
             "(the summary then counts them as non-trainable parameters).",
         )
-    if not _recurrent(model):
-        _fail(
-            exercise, f"add the recurrent layer after the embedding: `GRU({_recipe(recipe_name, 'units')})`."
-        )
+    _expect_input(exercise, model, (sentence_len,), "keras.Input(shape=(sentence_len,))")
+    units = _recipe(recipe_name, "units")
+    recurrent = _recurrent(model)
+    if not recurrent:
+        _fail(exercise, f"add the recurrent layer after the embedding: `GRU({units})`.")
+    _expect_recurrent(exercise, recurrent[0], "GRU", units)
     _expect_output(exercise, model)
     _expect_compiled(exercise, model)
     trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
@@ -580,10 +875,17 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru"):
 
 
 def exercise_7(
-    model, acc_embeddings, max_vocabulary, max_len, wordvec_dim, weights_name="embedding_simple_rnn"
+    model,
+    acc_embeddings,
+    max_vocabulary,
+    max_len,
+    wordvec_dim,
+    weights_name="embedding_simple_rnn",
+    X_test=None,
 ):
     """Exercise VII: ``Embedding(max_vocabulary, wordvec_dim)`` on ``max_len`` ids, ``SimpleRNN``,
-    ``Dense(1, sigmoid)``, pre-trained weights loaded, ``acc_embeddings`` from ``evaluate``."""
+    ``Dense(1, sigmoid)``, pre-trained weights loaded, ``acc_embeddings`` from ``evaluate`` on the
+    whole test set ``X_test`` (default: the learner's ``X_test``)."""
     exercise = "VII"
     _start(
         exercise,
@@ -603,7 +905,9 @@ def exercise_7(
     _expect_recurrent(exercise, recurrent[0], "SimpleRNN", units)
     _expect_output(exercise, model)
     _expect_weights(exercise, model, weights_name)
-    _expect_accuracy(exercise, "acc_embeddings", acc_embeddings, model, "model")
+    X_test = _setup_value(exercise, "X_test", X_test)
+    _start(exercise, X_test=X_test)
+    _expect_accuracy(exercise, "acc_embeddings", acc_embeddings, model, "model", X_test)
     _passed(
         exercise,
         "the embedding model with its pre-trained weights; compare the two accuracies printed above.",

@@ -4,10 +4,11 @@
 still contains a ``____`` blank in its code (not in a comment or a string) stop before running
 with a "fill in the blank" message, shows a :class:`CheckFailed` hint without a traceback, and
 turns the errors that Keras 2 habits raise under Keras 3 into one-line remedies (:func:`explain`).
-It also records which cell of which exercise ran last, how it ended and which names it set, so
-that a check run too early, after a failed exercise cell, or on objects left over from another
-exercise says so in one line (:func:`not_ready`) instead of checking the wrong objects or showing
-a traceback.
+It also records which cell of which exercise ran last, how it ended, which names it set and
+which figures it showed, so that a check run too early, after a failed exercise cell, or on
+objects left over from another exercise says so in one line (:func:`not_ready`) instead of
+checking the wrong objects or showing a traceback, and a check can look at a plot that Jupyter
+has already closed (:func:`shown_figures`).
 
 The answer checks themselves live in :mod:`rnncourse.check`, which imports this module (never the
 other way round). All that the feedback remembers lives in one :class:`Feedback` object per IPython
@@ -18,6 +19,7 @@ import ast
 import io
 import json
 import re
+import sys
 import tokenize
 import traceback
 from dataclasses import dataclass
@@ -365,12 +367,46 @@ def _fingerprint(value):
 @dataclass(frozen=True)
 class _Run:
     """How one cell run ended: its exercise ``label`` (``None``: no exercise's cell) and ``role``,
-    the ``error`` it raised (``None``: it ran to its end) and ``where`` in the cell."""
+    the ``error`` it raised (``None``: it ran to its end), ``where`` in the cell, the
+    :class:`ShownFigure` records of the figures it showed, and its ``source``."""
 
     label: object
     role: object
     error: object
     where: str
+    figures: tuple = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ShownFigure:
+    """A figure as it was shown: ``curves``, the y values of each line of each of its axes in
+    drawing order (tuples of floats), and ``by_code``, whether the cell's own code showed it
+    (``plt.show()``) rather than Jupyter at the end of the cell."""
+
+    curves: tuple
+    by_code: bool
+
+
+_CELL_FILE = re.compile(r"^<ipython-input-|[/\\]ipykernel_\d+[/\\]")  # IPython's, ipykernel's cell files
+
+
+def _in_cell_code():
+    """Whether a frame of the running cell's own code is on the call stack (not ipykernel_launcher.py's)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if _CELL_FILE.search(frame.f_code.co_filename):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _shown_figure(figure):
+    """The :class:`ShownFigure` record of a matplotlib ``figure`` being shown now."""
+    curves = tuple(
+        tuple(float(value) for value in line.get_ydata()) for axes in figure.axes for line in axes.get_lines()
+    )
+    return ShownFigure(curves, _in_cell_code())
 
 
 class Feedback:
@@ -390,6 +426,7 @@ class Feedback:
         self.runs = {}  # an exercise label, or ("setup", numeral), -> the _Run of its cell's last run
         self.bound = {}  # name -> (id(value), label, role) of the cell that last bound it
         self.setup_values = {}  # (numeral, name) -> _fingerprint of what that exercise's setup set
+        self.figures = []  # ShownFigure records of the figures the running cell showed
 
     @classmethod
     def of(cls, shell):
@@ -415,6 +452,14 @@ class Feedback:
                     shell.events.unregister(event, registered)
             shell.events.register(event, getattr(self, event))
         shell.set_custom_exc((Exception,), self.handle_exception)
+        # The mime-bundle formatter sees every figure displayed; the inline backend removes figure
+        # printers from the per-type formatters (text/plain, image/png, ...), not from this one.
+        formatter = shell.display_formatter.mimebundle_formatter
+        figure_type = getattr(sys.modules.get("matplotlib.figure"), "Figure", None)
+        if figure_type is not None:  # already imported: replace any earlier Feedback's printer
+            formatter.for_type(figure_type, self.record_figure)
+        else:
+            formatter.for_type_by_name("matplotlib.figure", "Figure", self.record_figure)
 
     # ------------------------------------------------------------------ the hooks
 
@@ -433,6 +478,14 @@ class Feedback:
 
     transform_blanks.has_side_effects = True  # IPython skips it when it only checks whether input is complete
 
+    def record_figure(self, figure):
+        """Mime-bundle printer of matplotlib figures: records what a figure being shown shows, for
+        :meth:`shown_figures`, and returns ``None``, so the figure is shown exactly as without it."""
+        try:
+            self.figures.append(_shown_figure(figure))
+        except Exception:  # noqa: BLE001 - never break the learner's plot
+            pass
+
     def _user_names(self):
         return {name: id(value) for name, value in self.shell.user_ns.items() if not name.startswith("_")}
 
@@ -442,6 +495,8 @@ class Feedback:
             source = getattr(info, "raw_cell", "") or ""
             self.cell = source
             self.snapshot = None if _is_check_cell(source) else self._user_names()
+            if self.snapshot is not None:
+                self.figures = []
         except Exception:  # noqa: BLE001 - never break the learner's cell
             self.snapshot = None
 
@@ -464,7 +519,8 @@ class Feedback:
             info = result.info
             name, role = self.cells.identify(info.raw_cell or "", getattr(info, "cell_id", None))
             error = result.error_before_exec or result.error_in_exec
-            run = _Run(name, role, error, _where(error) if error is not None else "")
+            where = _where(error) if error is not None else ""
+            run = _Run(name, role, error, where, tuple(self.figures), info.raw_cell or "")
             names = self._user_names()
             changed = {key for key, identity in names.items() if snapshot.get(key) != identity}
             if error is None:  # `x = 50` binds x even when 50 is the very object x held before
@@ -561,6 +617,16 @@ class Feedback:
                 return problem
         return None
 
+    def shown_figures(self, exercise):
+        """See :func:`shown_figures`."""
+        run = self._exercise_run(exercise)
+        return None if run is None else run.figures
+
+    def exercise_source(self, exercise):
+        """See :func:`exercise_source`."""
+        run = self._exercise_run(exercise)
+        return None if run is None else run.source
+
     def _missing_name_message(self, error):
         """The one-line message for a ``NameError`` raised by a check cell."""
         exercise = _check_label(self.cell) or "?"
@@ -597,6 +663,30 @@ def not_ready(exercise, objects):
     shell = _running_shell()
     feedback = Feedback.of(shell) if shell is not None else None
     return feedback.not_ready(exercise, objects) if feedback is not None else None
+
+
+def shown_figures(exercise):
+    """The :class:`ShownFigure` records of the figures the last run of ``exercise``'s cell showed
+    (as :func:`not_ready` finds that run), or ``None`` where :func:`enable_feedback` is off or
+    that cell has not run."""
+    shell = _running_shell()
+    feedback = Feedback.of(shell) if shell is not None else None
+    return feedback.shown_figures(exercise) if feedback is not None else None
+
+
+def exercise_source(exercise):
+    """The code of the last run of ``exercise``'s cell (as :func:`not_ready` finds that run), or
+    ``None`` where :func:`enable_feedback` is off or that cell has not run."""
+    shell = _running_shell()
+    feedback = Feedback.of(shell) if shell is not None else None
+    return feedback.exercise_source(exercise) if feedback is not None else None
+
+
+def learner_namespace():
+    """The names the learner's cells defined (the running IPython shell's ``user_ns``), or an
+    empty dict outside IPython."""
+    shell = _running_shell()
+    return getattr(shell, "user_ns", None) or {}
 
 
 def enable_feedback(shell=None):

@@ -51,12 +51,14 @@ def embedding_gru(
     matrix=None,
     activation="sigmoid",
     units=None,
+    cell=layers.GRU,
+    length=LENGTH,
 ):
     """The exercise V/VI model with small sizes (``matrix`` initialises the embedding; ``units``
-    defaults to the GRU of recipe ``glove_gru``)."""
+    defaults to those of recipe ``glove_gru``, whose recurrent layer is a GRU)."""
     units = units or models.RECIPES["glove_gru"].kwargs["units"]
     initializer = keras.initializers.Constant(matrix) if matrix is not None else "uniform"
-    stack = [keras.Input(shape=(LENGTH,))] if with_input else []
+    stack = [keras.Input(shape=(length,))] if with_input else []
     model = keras.Sequential(
         stack
         + [
@@ -66,7 +68,7 @@ def embedding_gru(
                 trainable=trainable,
                 embeddings_initializer=initializer,
             ),
-            layers.GRU(units),
+            cell(units),
             layers.Dense(1) if activation is None else layers.Dense(1, activation=activation),
         ],
         name="emb_model",

@@ -2,8 +2,10 @@
 
 Tiny fixtures keep this fast: a weights folder written from freshly initialised recipe models
 (no training; conftest.py), data of a few rows, and small stand-in models where the exercise does
-not load shipped weights (exercise_models.py). The kernel side (blanks, hints without a
-traceback, check cells in any order) is tested in test_feedback.py.
+not load shipped weights (exercise_models.py). Each wrong answer's test asserts that the hint names
+the mistake. The data a check recomputes with are passed to it here; in a notebook it takes the
+learner's own (the setup cell's). The kernel side (blanks, hints without a traceback, check cells
+in any order, the figures a cell showed) is tested in test_feedback.py.
 """
 
 import dataclasses
@@ -25,10 +27,22 @@ from exercise_models import (
 )
 from keras import layers
 
-from rnncourse import check, models
-from rnncourse.feedback import CheckFailed
+from rnncourse import check, feedback, models
+from rnncourse.feedback import CheckFailed, ShownFigure
 
 pytestmark = pytest.mark.usefixtures("shipped_weights")
+
+DATA_I = {"X_train": X_TRAIN, "y_train": Y_TRAIN, "X_test": X_TEST, "y_test": Y_TEST}
+
+
+@pytest.fixture(autouse=True)
+def no_open_figures():
+    """No figure another test left open stands in for an exercise's plot."""
+    import sys
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 def hint(call, *args, **kwargs):
@@ -40,14 +54,24 @@ def hint(call, *args, **kwargs):
 # --------------------------------------------------------------------------- Exercise I
 
 
-def exercise_1_solution(clipvalue=None):
-    """``(model, history, train_mse, test_mse)`` as the course's cell computes them (2 epochs)."""
+def exercise_1_solution(clipvalue=None, exploded=False, **fit):
+    """``(model, history, train_mse, test_mse)`` as the course's cell computes them (2 epochs);
+    ``exploded``: the weights are nan before fit, as step 1's are within its first epoch;
+    ``fit``: arguments that replace ``validation_data=(X_test, y_test)``."""
     optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, clipvalue=clipvalue)
     model = regression_model(optimizer)
-    history = model.fit(X_TRAIN, Y_TRAIN, validation_data=(X_TEST, Y_TEST), epochs=2, verbose=0)
+    if exploded:
+        model.set_weights([np.full_like(weight, np.nan) for weight in model.get_weights()])
+    history = model.fit(
+        X_TRAIN, Y_TRAIN, **(fit or {"validation_data": (X_TEST, Y_TEST)}), epochs=2, verbose=0
+    )
     train_mse = model.evaluate(X_TRAIN, Y_TRAIN, verbose=0)
     test_mse = model.evaluate(X_TEST, Y_TEST, verbose=0)
     return model, history, train_mse, test_mse
+
+
+def check_1(*answers, part):
+    return check.exercise_1(*answers, part=part, **DATA_I)
 
 
 @pytest.fixture(scope="module")
@@ -56,18 +80,39 @@ def step_1():
 
 
 @pytest.fixture(scope="module")
+def step_1_exploded():
+    return exercise_1_solution(exploded=True)
+
+
+@pytest.fixture(scope="module")
 def step_2():
     return exercise_1_solution(clipvalue=3.0)
 
 
-def test_exercise_1_solutions_pass(step_1, step_2, capsys):
-    assert check.exercise_1(*step_1, part=1) is None  # prints only: a check cell shows no `True`
-    assert check.exercise_1(*step_2, part=2) is None
-    assert capsys.readouterr().out.count("correct") == 2
+def test_exercise_1_solutions_pass(step_1, step_1_exploded, step_2, capsys):
+    assert check_1(*step_1, part=1) is None  # prints only: a check cell shows no `True`
+    assert check_1(*step_1_exploded, part=1) is None  # nan, and nan is the model's own MSE
+    assert check_1(*step_2, part=2) is None
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "Exercise I (step 1): correct — plain SGD with momentum; look at how large (or nan) the MSE printed above is.",
+        "Exercise I (step 1): correct — plain SGD with momentum; look at how large (or nan) the MSE printed above is.",
+        "Exercise I (step 2): correct — SGD with clipvalue=3.0 keeps the gradients, and so the MSE, finite.",
+    ]
+
+
+def test_exercise_1_takes_the_data_from_the_learner(step_2, monkeypatch, capsys):
+    monkeypatch.setattr(feedback, "learner_namespace", lambda: dict(DATA_I))
+    check.exercise_1(*step_2, part=2)
+    assert "correct" in capsys.readouterr().out
+    monkeypatch.setattr(feedback, "learner_namespace", lambda: {})
+    assert "`X_train` is not defined: run this exercise's setup cell" in hint(
+        check.exercise_1, *step_2, part=2
+    )
 
 
 def test_exercise_1_step_2_without_clipvalue(step_1):
-    assert "no `clipvalue`" in hint(check.exercise_1, *step_1, part=2)
+    assert "no `clipvalue`" in hint(check_1, *step_1, part=2)
 
 
 @pytest.mark.parametrize(
@@ -82,39 +127,156 @@ def test_exercise_1_step_2_without_clipvalue(step_1):
 def test_exercise_1_wrong_optimizer_settings(step_2, kwargs, expected):
     settings = {"learning_rate": 0.01, "momentum": 0.9, **kwargs}
     model = regression_model(keras.optimizers.SGD(**settings))
-    assert expected in hint(check.exercise_1, model, *step_2[1:], part=2)
+    assert expected in hint(check_1, model, *step_2[1:], part=2)
 
 
 def test_exercise_1_wrong_optimizer_type(step_2):
     model = regression_model(keras.optimizers.Adam(learning_rate=0.01))
-    assert "the optimizer is Adam" in hint(check.exercise_1, model, *step_2[1:], part=2)
+    assert "the optimizer is Adam" in hint(check_1, model, *step_2[1:], part=2)
 
 
 def test_exercise_1_step_1_with_clipping(step_2):
-    assert "leave `clipvalue` out" in hint(check.exercise_1, *step_2, part=1)
+    assert "leave `clipvalue` out" in hint(check_1, *step_2, part=1)
 
 
 def test_exercise_1_swapped_and_wrong_values(step_2):
     model, history, train_mse, test_mse = step_2
-    assert "look swapped" in hint(check.exercise_1, model, history, test_mse, train_mse, part=2)
-    assert "is a list" in hint(check.exercise_1, model, history, [train_mse, 0.0], test_mse, part=2)
-    assert "validation data" in hint(
-        check.exercise_1, model, keras.callbacks.History(), train_mse, test_mse, part=2
+    assert "look swapped" in hint(check_1, model, history, test_mse, train_mse, part=2)
+    assert "is a list" in hint(check_1, model, history, [train_mse, 0.0], test_mse, part=2)
+    assert "validation data" in hint(check_1, model, keras.callbacks.History(), train_mse, test_mse, part=2)
+    assert "what `model.fit(...)` returns" in hint(check_1, model, None, train_mse, test_mse, part=2)
+
+
+@pytest.mark.parametrize("exploded, split", [(False, 0.2), (True, 0.5)])
+def test_exercise_1_validation_split_instead_of_the_test_set(exploded, split):
+    """Finite: the validation loss is not the test MSE; nan (step 1): fit trained on fewer batches."""
+    answers = exercise_1_solution(
+        clipvalue=None if exploded else 3.0, exploded=exploded, validation_split=split
     )
-    assert "what `model.fit(...)` returns" in hint(check.exercise_1, model, None, train_mse, test_mse, part=2)
+    text = hint(check_1, *answers, part=1 if exploded else 2)
+    assert "`validation_split=`" in text and "`validation_data=(X_test, y_test)`" in text
+
+
+def test_exercise_1_validated_on_the_training_set():
+    answers = exercise_1_solution(clipvalue=3.0, validation_data=(X_TRAIN, Y_TRAIN))
+    assert "`fit` validated on the training set" in hint(check_1, *answers, part=2)
+
+
+def test_exercise_1_train_mse_from_the_test_set_or_the_history(step_2):
+    model, history, train_mse, test_mse = step_2
+    assert "`train_mse` is the MSE on the test set" in hint(
+        check_1, model, history, test_mse, test_mse, part=2
+    )
+    last_loss = history.history["loss"][-1]
+    assert "`train_mse` is `history.history['loss'][-1]`" in hint(
+        check_1, model, history, last_loss, test_mse, part=2
+    )
+    assert "`test_mse` is the MSE on the training set" in hint(
+        check_1, model, history, train_mse, train_mse, part=2
+    )
+    assert "`test_mse` (1.5) is not this model's MSE on the test set" in hint(
+        check_1, model, history, train_mse, 1.5, part=2
+    )
+
+
+def test_exercise_1_step_1_numbers_must_be_the_models_own(step_1_exploded, step_1):
+    """Step 1's point is a nan (or huge) MSE: a made-up or another model's number is refused."""
+    model, history, train_mse, test_mse = step_1_exploded
+    assert "`train_mse` (0) is not this model's MSE on the training set (nan)" in hint(
+        check_1, model, history, 0.0, test_mse, part=1
+    )
+    assert "`test_mse` (12) is not this model's MSE on the test set (nan)" in hint(
+        check_1, model, history, train_mse, 12.0, part=1
+    )
+    model, history, train_mse, test_mse = step_1
+    assert "is not this model's MSE on the training set" in hint(
+        check_1, model, history, float("nan"), test_mse, part=1
+    )
 
 
 def test_exercise_1_layers():
     model = regression_model(keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), hidden=10)
-    assert "Dense(25, activation='relu')" in hint(check.exercise_1, model, None, 0.0, 0.0, part=1)
+    assert "Dense(25, activation='relu')" in hint(check_1, model, None, 0.0, 0.0, part=1)
 
 
 # --------------------------------------------------------------------------- Exercise II
 
 
+HISTORY_II = keras.callbacks.History()
+HISTORY_II.history = {
+    "loss": [0.70, 0.69, 0.69],
+    "accuracy": [0.50, 0.52, 0.55],
+    "val_loss": [0.70, 0.70, 0.71],
+    "val_accuracy": [0.49, 0.51, 0.50],
+}
+
+
+def plot_ii(first="accuracy", second="val_accuracy"):
+    """The plot of Exercise II's cell, left open as a backend other than inline keeps it."""
+    import matplotlib.pyplot as plt
+
+    plt.figure()
+    plt.plot(HISTORY_II.history[first])
+    plt.plot(HISTORY_II.history[second])
+    plt.axhline(0.5, color="grey", linestyle=":")
+
+
 def test_exercise_2_solution_passes(capsys):
-    check.exercise_2(pretrained("simple_rnn_raw"))
-    assert "Exercise II: correct" in capsys.readouterr().out
+    check.exercise_2(pretrained("simple_rnn_raw"))  # no plot to see: the model alone is checked
+    plot_ii()
+    check.exercise_2(pretrained("simple_rnn_raw"), history=HISTORY_II)
+    out = capsys.readouterr().out.splitlines()
+    expected = (
+        "Exercise II: correct — SimpleRNN(600) with the pre-trained weights loaded; "
+        "now read the accuracy curves in the plot."
+    )
+    assert out == [expected, expected]
+
+
+@pytest.mark.parametrize(
+    "first, second, expected",
+    [
+        ("loss", "val_accuracy", "the first curve plots `history.history['loss']`, the training loss"),
+        (
+            "val_accuracy",
+            "val_accuracy",
+            "the first curve plots `history.history['val_accuracy']`, the validation",
+        ),
+        ("accuracy", "val_loss", "the second curve plots `history.history['val_loss']`, the validation loss"),
+        (
+            "accuracy",
+            "accuracy",
+            "the second curve plots `history.history['accuracy']`, the training accuracy",
+        ),
+    ],
+)
+def test_exercise_2_wrong_curve(first, second, expected):
+    plot_ii(first, second)
+    assert expected in hint(check.exercise_2, pretrained("simple_rnn_raw"), history=HISTORY_II)
+
+
+def test_exercise_2_plot_without_curves_or_not_shown(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    plt.figure()
+    plt.plot([0.9, 0.1, 0.3])
+    assert "the first curve of the plot is none of `history.history`'s curves" in hint(
+        check.exercise_2, pretrained("simple_rnn_raw"), history=HISTORY_II
+    )
+    plt.close("all")
+    curves = (tuple(HISTORY_II.history["accuracy"]), tuple(HISTORY_II.history["val_accuracy"]))
+    shown = {"II": (ShownFigure(curves, by_code=False),)}  # as the feedback records a cell without plt.show()
+    monkeypatch.setattr(feedback, "shown_figures", shown.get)
+    assert "End the cell with `plt.show()`" in hint(
+        check.exercise_2, pretrained("simple_rnn_raw"), history=HISTORY_II
+    )
+    shown["II"] = (ShownFigure(curves[:1], by_code=True),)
+    assert "the plot has no second curve" in hint(
+        check.exercise_2, pretrained("simple_rnn_raw"), history=HISTORY_II
+    )
+    shown["II"] = ()  # the cell ran and showed nothing (`plt.close()` in the blank), in Jupyter
+    monkeypatch.setattr(plt, "get_backend", lambda: "module://matplotlib_inline.backend_inline")
+    assert "the exercise cell showed no plot" in hint(check.exercise_2, pretrained("simple_rnn_raw"))
 
 
 @pytest.mark.parametrize(
@@ -165,24 +327,35 @@ def exercise_3_models():
     return simple_rnn_model, gru_model, acc_simple_rnn, acc_gru
 
 
+def check_3(*answers):
+    return check.exercise_3(*answers, X_test=X_RAW)
+
+
 def test_exercise_3_solution_passes(exercise_3_models, capsys):
-    check.exercise_3(*exercise_3_models)
-    assert "Exercise III: correct" in capsys.readouterr().out
+    check_3(*exercise_3_models)
+    assert capsys.readouterr().out == (
+        "Exercise III: correct — both accuracies come from evaluating each model on the test set.\n"
+    )
+
+
+def test_exercise_3_accuracy_of_part_of_the_test_set(exercise_3_models):
+    simple_rnn_model, gru_model, acc_simple_rnn, _ = exercise_3_models
+    _, acc_gru = gru_model.evaluate(X_RAW[:4], Y_RAW[:4], verbose=0)
+    assert "`acc_GRU` comes from an evaluation of 4 reviews, but the test set `X_test` has 8" in hint(
+        check_3, simple_rnn_model, gru_model, acc_simple_rnn, acc_gru
+    )
+    gru_model.evaluate(X_RAW, Y_RAW, verbose=0)  # as the module's fixture left it
 
 
 def test_exercise_3_wrong_answers(exercise_3_models):
     simple_rnn_model, gru_model, acc_simple_rnn, acc_gru = exercise_3_models
-    assert "look swapped" in hint(check.exercise_3, simple_rnn_model, gru_model, acc_gru, acc_simple_rnn)
+    assert "look swapped" in hint(check_3, simple_rnn_model, gru_model, acc_gru, acc_simple_rnn)
     loss = simple_rnn_model.get_metrics_result()["loss"]
-    assert "holds the loss" in hint(check.exercise_3, simple_rnn_model, gru_model, float(loss), acc_gru)
-    assert "unpack it" in hint(check.exercise_3, simple_rnn_model, gru_model, [loss, acc_simple_rnn], acc_gru)
+    assert "holds the loss" in hint(check_3, simple_rnn_model, gru_model, float(loss), acc_gru)
+    assert "unpack it" in hint(check_3, simple_rnn_model, gru_model, [loss, acc_simple_rnn], acc_gru)
     fresh = models.raw_rnn("gru", units=4)
-    assert "has not been evaluated" in hint(
-        check.exercise_3, simple_rnn_model, fresh, acc_simple_rnn, acc_gru
-    )
-    assert "has no GRU layer" in hint(
-        check.exercise_3, simple_rnn_model, simple_rnn_model, acc_simple_rnn, acc_gru
-    )
+    assert "has not been evaluated" in hint(check_3, simple_rnn_model, fresh, acc_simple_rnn, acc_gru)
+    assert "has no GRU layer" in hint(check_3, simple_rnn_model, simple_rnn_model, acc_simple_rnn, acc_gru)
 
 
 # --------------------------------------------------------------------------- Exercise IV
@@ -197,10 +370,22 @@ def lstm_stack(return_sequences=(True, True, False), cell=layers.LSTM):
     return model
 
 
-def test_exercise_4_solution_passes():
+def test_exercise_4_solution_passes(capsys):
     model = pretrained("lstm_stack")
     model.evaluate(X_RAW, Y_RAW, verbose=0)
-    check.exercise_4(model)
+    check.exercise_4(model, X_test=X_RAW)
+    assert capsys.readouterr().out == (
+        "Exercise IV: correct — 3 stacked LSTM(128) layers, only the last one returning a single vector, "
+        "with the pre-trained weights.\n"
+    )
+
+
+def test_exercise_4_evaluated_on_part_of_the_test_set():
+    model = pretrained("lstm_stack")
+    model.evaluate(X_RAW[:3], Y_RAW[:3], verbose=0)
+    assert "the printed loss and accuracy comes from an evaluation of 3 reviews, but the test set" in hint(
+        check.exercise_4, model, X_test=X_RAW
+    )
 
 
 def test_exercise_4_last_layer_returns_sequences():
@@ -213,7 +398,7 @@ def test_exercise_4_wrong_cell_unloaded_and_unevaluated():
     assert "is a GRU, but this exercise needs a LSTM" in hint(check.exercise_4, lstm_stack(cell=layers.GRU))
     assert "stack 3 `LSTM` layers" in hint(check.exercise_4, lstm_stack((True, False)))
     assert "not loaded" in hint(check.exercise_4, lstm_stack())
-    assert "print the loss and accuracy" in hint(check.exercise_4, pretrained("lstm_stack"))
+    assert "print the loss and accuracy" in hint(check.exercise_4, pretrained("lstm_stack"), X_test=X_RAW)
 
 
 # --------------------------------------------------------------------------- Exercise V
@@ -244,22 +429,40 @@ def test_exercise_5_wrong_answers():
 GLOVE = np.random.default_rng(1).normal(size=(VOCABULARY + 1, DIM)).astype("float32")
 
 
+def check_6(model, glove_matrix):
+    return check.exercise_6(model, glove_matrix, sentence_len=LENGTH)
+
+
 def test_exercise_6_solution_passes(capsys):
-    check.exercise_6(embedding_gru(matrix=GLOVE, trainable=False), GLOVE)
+    check_6(embedding_gru(matrix=GLOVE, trainable=False), GLOVE)
     assert f"{GLOVE.size} frozen GloVe parameters" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"cell": layers.LSTM}, "is a LSTM, but this exercise needs a GRU layer: use `GRU(units=128)`"),
+        ({"cell": layers.SimpleRNN}, "is a SimpleRNN, but this exercise needs a GRU layer"),
+        ({"units": 64}, "has 64 units; use `GRU(units=128)`"),
+        (
+            {"length": 100},
+            "the model's input shape is (100,), expected (7,): start it with `keras.Input(shape=(sentence_len,))`",
+        ),
+    ],
+)
+def test_exercise_6_recurrent_layer_and_input_length_as_the_instructions_say(changes, expected):
+    assert expected in hint(check_6, embedding_gru(matrix=GLOVE, trainable=False, **changes), GLOVE)
+
+
 def test_exercise_6_wrong_answers():
-    assert "set `trainable=False`" in hint(check.exercise_6, embedding_gru(matrix=GLOVE), GLOVE)
-    assert "Constant(glove_matrix)" in hint(check.exercise_6, embedding_gru(trainable=False), GLOVE)
-    assert "2-D numpy array" in hint(
-        check.exercise_6, embedding_gru(matrix=GLOVE, trainable=False), "glove_200d.zip"
-    )
-    assert "is 51 × 4" in hint(check.exercise_6, embedding_gru(output_dim=8, trainable=False), GLOVE)
+    assert "set `trainable=False`" in hint(check_6, embedding_gru(matrix=GLOVE), GLOVE)
+    assert "Constant(glove_matrix)" in hint(check_6, embedding_gru(trainable=False), GLOVE)
+    assert "2-D numpy array" in hint(check_6, embedding_gru(matrix=GLOVE, trainable=False), "glove_200d.zip")
+    assert "is 51 × 4" in hint(check_6, embedding_gru(output_dim=8, trainable=False), GLOVE)
     two_outputs = embedding_gru(matrix=GLOVE, trainable=False)
     two_outputs.pop()
     two_outputs.add(layers.Dense(2))
-    assert "`Dense(1, activation='sigmoid')`" in hint(check.exercise_6, two_outputs, GLOVE)
+    assert "`Dense(1, activation='sigmoid')`" in hint(check_6, two_outputs, GLOVE)
 
 
 @pytest.mark.parametrize("activation", [None, "linear", "relu"])
@@ -267,7 +470,7 @@ def test_exercises_5_and_6_refuse_an_output_without_sigmoid(activation):
     """The course's `Dense(1)` is linear: binary cross-entropy needs the sigmoid the instructions ask for."""
     hints = [
         hint(check.exercise_5, embedding_gru(activation=activation), VOCABULARY, LENGTH, DIM),
-        hint(check.exercise_6, embedding_gru(matrix=GLOVE, trainable=False, activation=activation), GLOVE),
+        hint(check_6, embedding_gru(matrix=GLOVE, trainable=False, activation=activation), GLOVE),
     ]
     for exercise, text in zip(("V", "VI"), hints):
         assert text.startswith(
@@ -297,12 +500,16 @@ def test_exercises_5_and_6_ask_for_the_gru_units_of_the_recipe(monkeypatch):
             layers.Dense(1, activation="sigmoid"),
         ]
     )
-    assert "the embedding: `GRU(16)`" in hint(check.exercise_6, without_recurrent, GLOVE)
+    assert "the embedding: `GRU(16)`" in hint(check_6, without_recurrent, GLOVE)
 
 
 # --------------------------------------------------------------------------- Exercise VII
 
 X_IDS = (np.arange(8 * 200).reshape(8, 200) % 10000).astype("int32")
+
+
+def check_7(*answers):
+    return check.exercise_7(*answers, X_test=X_IDS)
 
 
 @pytest.fixture(scope="module")
@@ -313,18 +520,24 @@ def exercise_7_model():
 
 
 def test_exercise_7_solution_passes(exercise_7_model, capsys):
-    check.exercise_7(*exercise_7_model, 10000, 200, 50)
+    check_7(*exercise_7_model, 10000, 200, 50)
     assert "Exercise VII: correct" in capsys.readouterr().out
+
+
+def test_exercise_7_accuracy_of_part_of_the_test_set():
+    model = pretrained("embedding_simple_rnn")
+    _, accuracy = model.evaluate(X_IDS[:5], Y_RAW[:5], verbose=0)
+    assert "`acc_embeddings` comes from an evaluation of 5 reviews, but the test set `X_test` has 8" in hint(
+        check_7, model, accuracy, 10000, 200, 50
+    )
 
 
 def test_exercise_7_wrong_answers(exercise_7_model):
     model, accuracy = exercise_7_model
     loss = float(model.get_metrics_result()["loss"])
-    assert "holds the loss" in hint(check.exercise_7, model, loss, 10000, 200, 50)
-    assert "input_dim=max_vocabulary (= 20000)" in hint(check.exercise_7, model, accuracy, 20000, 200, 50)
+    assert "holds the loss" in hint(check_7, model, loss, 10000, 200, 50)
+    assert "input_dim=max_vocabulary (= 20000)" in hint(check_7, model, accuracy, 20000, 200, 50)
     unloaded = models.RECIPES["embedding_simple_rnn"].build()
-    assert "not loaded" in hint(check.exercise_7, unloaded, accuracy, 10000, 200, 50)
+    assert "not loaded" in hint(check_7, unloaded, accuracy, 10000, 200, 50)
     gru = models.embedding_rnn("gru", num_words=10000, wordvec_dim=50, seq_len=200)
-    assert "is a GRU, but this exercise needs a SimpleRNN" in hint(
-        check.exercise_7, gru, accuracy, 10000, 200, 50
-    )
+    assert "is a GRU, but this exercise needs a SimpleRNN" in hint(check_7, gru, accuracy, 10000, 200, 50)

@@ -316,6 +316,7 @@ def exercise_shell(shell, shipped_weights, tmp_path):
             model.evaluate(X_TEST, Y_TEST, verbose=0),
         ),
         "stored_history": lambda: types.SimpleNamespace(history={"accuracy": [0.5], "val_accuracy": [0.6]}),
+        **{"X_train": X_TRAIN, "y_train": Y_TRAIN, "X_test": X_TEST, "y_test": Y_TEST},  # Exercise I's data
         "pretrained": pretrained,
         "embedding_gru": embedding_gru,
     }
@@ -421,3 +422,93 @@ def test_check_after_its_setup_cell_failed(exercise_shell, capsys):
         "Exercise II: `model` does not exist because the setup cell of Exercise II "
         "stopped with KeyError: 'missing file' (line 1: history = stored_history())."
     )
+
+
+# --------------------------------------------------------------------------- the figures a cell showed
+
+
+def show(*curves, by_code=True):
+    """A figure with ``curves``: shown and closed now, as `plt.show()` does in Jupyter
+    (``by_code``), or left open for :func:`jupyter_shows_open_figures` to show."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    figure = plt.figure()
+    for curve in curves:
+        plt.plot(curve)
+    if by_code:
+        display(figure)
+        plt.close(figure)
+
+
+def jupyter_shows_open_figures():
+    """What Jupyter's inline backend does after each cell: show the figures still open, and close them."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    for number in plt.get_fignums():
+        display(plt.figure(number))
+    plt.close("all")
+
+
+def test_the_figures_a_cell_showed_are_recorded_with_their_curves(shell, capsys):
+    shell.user_ns["show"] = show
+    shell.events.register("post_execute", jupyter_shows_open_figures)
+    shell.run_cell("show([0.5, 0.6], [0.4, 0.7])")
+    assert "<Figure size 640x480 with 1 Axes>" in capsys.readouterr().out  # the figure's repr, unchanged
+    state = Feedback.of(shell)
+    assert state.last.figures == (feedback.ShownFigure(((0.5, 0.6), (0.4, 0.7)), by_code=True),)
+    shell.run_cell("show([0.5, 0.6], by_code=False)")  # no plt.show(): Jupyter shows it after the cell
+    assert state.last.figures == (feedback.ShownFigure(((0.5, 0.6),), by_code=False),)
+    shell.run_cell("x = 1")
+    assert state.last.figures == ()
+    assert feedback.shown_figures("II") == ()  # Exercise II's cell never ran: the last cell ran instead
+
+
+def test_exercise_2_checks_the_plot_its_cell_showed(exercise_shell, capsys):
+    """The cell's plot, which Jupyter closes before the check runs, is checked against `history`."""
+    exercise_shell.user_ns["show"] = show
+    exercise_shell.events.register("post_execute", jupyter_shows_open_figures)
+    exercise_shell.run_cell(source_of("cell-10-ii-setup"))
+    solution = source_of("cell-11-ii-solution", '"simple_rnn_raw"', "'accuracy'")
+    for plot, expected in (
+        ("show(curve, history.history['val_accuracy'])", "Exercise II: correct"),
+        (
+            "show(history.history['val_accuracy'], history.history['val_accuracy'])",
+            "Exercise II: the first curve plots `history.history['val_accuracy']`, the validation accuracy",
+        ),
+        ("show(curve, history.history['val_accuracy'], by_code=False)", "End the cell with `plt.show()`"),
+    ):
+        exercise_shell.run_cell(f"{solution}\n{plot}", cell_id="cell-11-ii-solution")
+        capsys.readouterr()
+        exercise_shell.run_cell(CHECK_II)
+        assert expected in shown(capsys)
+
+
+EXPLODED_I = """model = dense_model()
+model.set_weights([weight * float("nan") for weight in model.get_weights()])
+history = {fit}
+train_mse = {train}
+test_mse = model.evaluate(X_test, y_test, verbose=0)"""
+
+
+@pytest.mark.parametrize(
+    "fit, train, expected",
+    [
+        ("fit(model)", "model.evaluate(X_train, y_train, verbose=0)", "Exercise I (step 1): correct"),
+        ("fit(model)", "model.evaluate(X_test, y_test, verbose=0)", "`train_mse` is the MSE on the test set"),
+        ("fit(model)", "history.history['loss'][-1]", "`train_mse` is `history.history['loss'][-1]`"),
+        (
+            "model.fit(X_train, y_train, validation_split=0.02, epochs=1, verbose=0)",
+            "model.evaluate(X_train, y_train, verbose=0)",
+            "`validation_split=` holds part of X_train out of training",
+        ),
+    ],
+)
+def test_exercise_1_nan_step_reads_what_the_numbers_cannot_tell(exercise_shell, capsys, fit, train, expected):
+    """Every MSE of an exploded model is nan: the exercise cell's own code tells the mistakes apart."""
+    source = EXPLODED_I.format(fit=fit, train=train)
+    assert exercise_shell.run_cell(source, cell_id="cell-04-i-solution").success
+    capsys.readouterr()
+    exercise_shell.run_cell(CHECK_I1)
+    assert expected in shown(capsys)
