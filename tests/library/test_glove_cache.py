@@ -24,8 +24,8 @@ def user_text(tmp_path, monkeypatch):
 
 def parses(monkeypatch):
     """A list that grows by one each time a GloVe text is parsed."""
-    calls, real = [], glove.read_glove_text
-    monkeypatch.setattr(glove, "read_glove_text", lambda *a, **k: calls.append(a) or real(*a, **k))
+    calls, real = [], glove._read_text
+    monkeypatch.setattr(glove, "_read_text", lambda *a, **k: calls.append(a) or real(*a, **k))
     return calls
 
 
@@ -87,9 +87,11 @@ def damage_keeping_the_mtime(path):
 
 
 def hashed_files(monkeypatch):
-    """The names of the files the cache hashes in full, in order."""
-    names, real = [], glove.sha256
-    monkeypatch.setattr(glove, "sha256", lambda path: names.append(path.name) or real(path))
+    """The names of the files whose vectors the cache hashes in full, in order."""
+    names, real = [], glove._vectors_sha256
+    monkeypatch.setattr(
+        glove, "_vectors_sha256", lambda path, offset: names.append(path.name) or real(path, offset)
+    )
     return names
 
 
@@ -163,7 +165,7 @@ def test_text_replaced_by_one_of_the_same_size_is_parsed_again(user_text, monkey
 def test_cache_of_another_layout_is_rebuilt_without_a_warning(user_text, tmp_path, monkeypatch, recwarn):
     glove.load_glove_vectors("glove.6B.100d")
     record = cache_file(tmp_path, "sha256.json")
-    record.write_text(record.read_text().replace('"format": 2', '"format": 1'))
+    record.write_text(record.read_text().replace('"format": 3', '"format": 2'))
     calls = parses(monkeypatch)
     assert glove.load_glove_vectors("glove.6B.100d").words == list(TINY) and len(calls) == 1
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
