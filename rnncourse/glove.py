@@ -658,18 +658,18 @@ def _stream_to_cache(path, files, source, bar, block_bytes, threads):
     ``None``, nothing cached, where the line-by-line reader must decide (as :func:`_read_arrow`);
     raises :class:`_CacheWriteError` where the cache cannot be written.
     """
+    import pyarrow as pa
     from pyarrow import csv
 
     first = _first_line(path)
     if first is None or first[0] < 1:
         return None
     dim, end = first
-    words, index = [], {}
+    words, index, names_read = [], {}, []
 
     def store(batch, out):
         names = batch.column(0)
-        if not _words_are_plain(names):
-            raise _NotFast
+        names_read.append(names)
         block = batch.drop_columns(["f0"]).to_tensor(row_major=True).to_numpy()
         if not np.isfinite(block).all():
             raise _NotFast
@@ -702,7 +702,7 @@ def _stream_to_cache(path, files, source, bar, block_bytes, threads):
                     pending.popleft().result()
             while pending:
                 pending.popleft().result()
-            if not words:
+            if not words or not _words_are_plain(pa.chunked_array(names_read)):
                 raise _NotFast
     except _NotFast:
         return None
