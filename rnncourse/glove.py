@@ -726,15 +726,20 @@ def _origin(path, origin):
     }
 
 
-def read_glove_cached(path, progress=None, origin=None, cache=None, verify="fast", workers=None):
+def read_glove_cached(
+    path, progress=None, origin=None, cache=None, verify="fast", workers=None, block_bytes=1 << 20
+):
     """:func:`read_glove_text` of ``path``, kept as a binary cache in ``cache`` (default ``data/cache/``).
 
-    The first read parses the text and writes its vectors (``.npy``), its words (``.json``) and a
-    record: the text's name, size and modification time (``mtime_ns``), and the SHA-256 of each
-    cache file, of the ``.npy`` header, and the vectors file's own size and ``mtime_ns``. Later
+    The first read parses the text and writes its vectors (``.npy``) in the same pass, block by
+    block as they are parsed (:func:`_stream_to_cache`), then its words (``.json``) and a record:
+    the text's name, size and modification time (``mtime_ns``), the SHA-256 of the word list, of
+    the ``.npy`` header and of the vectors after it, and the vectors file's own size and
+    ``mtime_ns``; it returns the vectors memory-mapped from that file, as later reads do. Later
     reads of the same text memory-map the vectors instead of parsing it again (``origin``: the
-    archive the text was extracted from, which then identifies it instead; ``workers=1``: parse on
-    this thread only, as :func:`read_glove_text`).
+    archive the text was extracted from, which then identifies it instead; ``workers=1``: parse
+    and write on this thread only; ``block_bytes``: as :func:`read_glove_text`). A text the fast parser cannot take is read line by line, as
+    :func:`read_glove_text` does, and raises the same :class:`GloveFormatError` when malformed.
 
     What a later read checks, and so detects:
 
@@ -770,10 +775,10 @@ def read_glove_cached(path, progress=None, origin=None, cache=None, verify="fast
         )
     try:
         glove, streamed = _read_text(
-            path, progress, lambda bar: _stream_to_cache(path, files, source, bar, 1 << 20, workers != 1)
+            path, progress, lambda bar: _stream_to_cache(path, files, source, bar, block_bytes, workers != 1)
         )
     except _CacheWriteError:  # a read-only cache: the text is parsed again next time
-        return read_glove_text(path, progress=progress, workers=workers)
+        return read_glove_text(path, progress=progress, block_bytes=block_bytes, workers=workers)
     if not streamed:  # read line by line
         try:
             _write_binary_cache(files, source, glove)

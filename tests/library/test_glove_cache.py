@@ -183,3 +183,55 @@ def test_cache_folder_can_be_chosen(user_text, tmp_path):
     assert isinstance(glove.read_glove_cached(user_text, cache=folder).vectors, np.memmap)
     with pytest.raises(ValueError, match=r"verify='quick': use 'fast' .* or 'full'"):
         glove.read_glove_cached(user_text, cache=folder, verify="quick")
+
+
+def numbered_text(lines, dim=4):
+    """A GloVe text of ``lines`` words ``w0, w1, ...`` whose values are distinct short decimals."""
+    return "".join(
+        f"w{i} " + " ".join(f"{(i * dim + j) / 1000 - 1:.3f}" for j in range(dim)) + "\n"
+        for i in range(lines)
+    )
+
+
+@pytest.mark.parametrize("workers", [None, 1])
+def test_first_read_writes_the_cache_block_by_block_as_it_parses(tmp_path, workers):
+    path = tmp_path / "glove.blocks.4d.txt"
+    path.write_text(numbered_text(500))
+    text = glove.read_glove_text(path, progress=False)
+    first = glove.read_glove_cached(path, cache=tmp_path / "cache", workers=workers, block_bytes=256)
+    again = glove.read_glove_cached(path, cache=tmp_path / "cache", verify="full")
+    assert first.words == again.words == text.words and isinstance(first.vectors, np.memmap)
+    np.testing.assert_array_equal(first.vectors, text.vectors)
+    np.testing.assert_array_equal(again.vectors, text.vectors)
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
+        f"glove.blocks.4d.txt.{part}" for part in ("sha256.json", "vectors.npy", "words.json")
+    ]
+
+
+def test_the_vectors_file_is_what_numpy_saves(tmp_path):
+    path = tmp_path / "glove.blocks.4d.txt"
+    path.write_text(numbered_text(300))
+    glove.read_glove_cached(path, cache=tmp_path / "cache", block_bytes=256)
+    saved = tmp_path / "saved.npy"
+    np.save(saved, glove.read_glove_text(path, progress=False).vectors)
+    assert (tmp_path / "cache" / "glove.blocks.4d.txt.vectors.npy").read_bytes() == saved.read_bytes()
+
+
+def test_text_read_line_by_line_is_cached_too(tmp_path, monkeypatch):
+    path = tmp_path / "glove.odd.2d.txt"
+    path.write_bytes(b"the 1 2\nof\t3 4\n")  # a tab: only the line-by-line reader takes it
+    first = glove.read_glove_cached(path, cache=tmp_path / "cache")
+    calls = parses(monkeypatch)
+    again = glove.read_glove_cached(path, cache=tmp_path / "cache", verify="full")
+    assert first.words == again.words == ["the", "of"] and calls == []
+    np.testing.assert_array_equal(again.vectors, np.float32([[1, 2], [3, 4]]))
+
+
+def test_cache_that_cannot_be_written_still_gives_the_vectors(tmp_path):
+    path = tmp_path / "glove.blocks.4d.txt"
+    path.write_text(numbered_text(50))
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder would go")
+    vectors = glove.read_glove_cached(path, cache=not_a_folder / "inside")
+    assert vectors.words == [f"w{i}" for i in range(50)]
+    np.testing.assert_array_equal(vectors.vectors, glove.read_glove_text(path, progress=False).vectors)
