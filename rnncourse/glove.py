@@ -15,9 +15,8 @@ import sys
 import warnings
 import zipfile
 import zlib
-from collections import deque
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -647,63 +646,110 @@ def _write_binary_cache(files, source, glove):
     _write_record(files, source, out, glove.words)
 
 
-def _stream_to_cache(path, files, source, bar, block_bytes, threads):
+def _split_points(buffer, parts, min_bytes):
+    """Byte offsets ``[0, ..., size]`` cutting the text in ``buffer`` into ``parts`` pieces of
+    whole lines, each at least ``min_bytes``; ``[0, size]`` (one piece) where it cannot."""
+    size = buffer.size
+    if parts < 2 or size < parts * min_bytes:
+        return [0, size]
+    points = [0]
+    for i in range(1, parts):
+        start = size * i // parts
+        newline = buffer.slice(start, min(1 << 20, size - start)).to_pybytes().find(b"\n")
+        if newline < 0:
+            return [0, size]
+        points.append(start + newline + 1)
+    points.append(size)
+    return points if all(b - a >= min_bytes for a, b in zip(points, points[1:])) else [0, size]
+
+
+def _stream_part(text, options, dim, keep, stop):
+    """``(words, word arrays)`` of the GloVe text read from ``text`` by Arrow's streaming CSV
+    reader, one block at a time: each block's vectors, checked finite, go to ``keep(block)``.
+    Raises :class:`_NotFast` where the line-by-line reader must decide, or when the
+    ``threading.Event`` ``stop`` is set (another part failed); sets ``stop`` when it fails."""
+    from pyarrow import csv
+
+    words, names_read = [], []
+    try:
+        reader = csv.open_csv(text, **options)
+        if len(reader.schema) != dim + 1:
+            raise _NotFast
+        for batch in reader:
+            if stop.is_set():
+                raise _NotFast
+            if not batch.num_rows:
+                continue
+            block = batch.drop_columns(["f0"]).to_tensor(row_major=True).to_numpy()
+            if not np.isfinite(block).all():
+                raise _NotFast
+            keep(block)
+            names = batch.column(0)
+            names_read.append(names)
+            words.extend(names.to_pylist())
+    except BaseException:
+        stop.set()
+        raise
+    return words, names_read
+
+
+def _stream_to_cache(path, files, source, bar, block_bytes, workers):
     """The first read, parsing and caching in one pass: Arrow's streaming CSV reader
-    (:func:`_arrow_options`) parses the text one block at a time while another thread
-    (``threads``; else this one) turns each block into float32 rows, checks them, hashes and
-    appends them to the cache's vectors file, and indexes its words. The vectors are never held
-    whole in memory nor copied a second time.
+    (:func:`_arrow_options`) parses the text one block at a time, and each block's vectors are
+    checked, hashed and appended to the cache's vectors file as they come; the vectors are never
+    held whole in memory nor written from a second copy. A plain ``.txt`` read without a
+    progress bar is cut into ``workers`` pieces of whole lines (default: up to 4, one per core)
+    parsed at once on as many threads; the first piece streams into the file, the others are
+    kept in memory until it is written.
 
     Returns :class:`GloveVectors` with its vectors memory-mapped from the cache just written, or
     ``None``, nothing cached, where the line-by-line reader must decide (as :func:`_read_arrow`);
     raises :class:`_CacheWriteError` where the cache cannot be written.
     """
-    import pyarrow as pa
-    from pyarrow import csv
+    import threading
 
+    import pyarrow as pa
+
+    path = Path(path)
     first = _first_line(path)
     if first is None or first[0] < 1:
         return None
     dim, end = first
-    words, index, names_read = [], {}, []
-
-    def store(batch, out):
-        names = batch.column(0)
-        names_read.append(names)
-        block = batch.drop_columns(["f0"]).to_tensor(row_major=True).to_numpy()
-        if not np.isfinite(block).all():
-            raise _NotFast
-        out.write(block)
-        start = len(words)
-        words.extend(names.to_pylist())
-        index.update(zip(words[start:], range(start, len(words))))
-        if len(index) != len(words):  # a duplicate word
-            raise _NotFast
-
+    options = _arrow_options(dim, end, block_bytes, False)
+    parts = workers or min(4, pa.cpu_count())
+    if bar is not None or path.suffix in (".gz", ".zip"):
+        parts = 1
+    stop = threading.Event()
     _unlink_record(files)
     try:
-        with (
-            _arrow_source(path, bar) as text,
-            _vectors_out(files["vectors"], dim) as out,
-            ThreadPoolExecutor(1) as pool,
-        ):
-            reader = csv.open_csv(text, **_arrow_options(dim, end, block_bytes, False))
-            if len(reader.schema) != dim + 1:
-                raise _NotFast
-            pending = deque()
-            for batch in reader:
-                if not batch.num_rows:
-                    continue
-                if not threads:
-                    store(batch, out)
-                    continue
-                pending.append(pool.submit(store, batch, out))
-                if len(pending) > 2:
-                    pending.popleft().result()
-            while pending:
-                pending.popleft().result()
-            if not words or not _words_are_plain(pa.chunked_array(names_read)):
-                raise _NotFast
+        with _vectors_out(files["vectors"], dim) as out:
+            if parts == 1:
+                with _arrow_source(path, bar) as text:
+                    pieces = [_stream_part(text, options, dim, out.write, stop)]
+            else:
+                with pa.memory_map(str(path)) as mapped:
+                    buffer = mapped.read_buffer()
+                    points = _split_points(buffer, parts, 2 * options["read_options"].block_size)
+                    texts = [pa.BufferReader(buffer.slice(a, b - a)) for a, b in zip(points, points[1:])]
+                    held = [[] for _ in texts[1:]]
+                    with ThreadPoolExecutor(max(len(held), 1)) as pool:
+                        later = [
+                            pool.submit(_stream_part, text, options, dim, blocks.append, stop)
+                            for text, blocks in zip(texts[1:], held)
+                        ]
+                        try:
+                            pieces = [_stream_part(texts[0], options, dim, out.write, stop)]
+                        finally:
+                            wait(later)
+                        pieces += [future.result() for future in later]
+                    for blocks in held:
+                        for block in blocks:
+                            out.write(block)
+            words = [word for piece_words, _ in pieces for word in piece_words]
+            names = pa.chunked_array([array for _, arrays in pieces for array in arrays], pa.string())
+            index = dict(zip(words, range(len(words))))
+            if not words or len(index) != len(words) or not _words_are_plain(names):
+                raise _NotFast  # no words, a duplicate word, or a word the lines read otherwise
     except _NotFast:
         return None
     glove = GloveVectors._indexed(words, index, np.load(files["vectors"], mmap_mode="r"))
@@ -737,8 +783,9 @@ def read_glove_cached(
     the ``.npy`` header and of the vectors after it, and the vectors file's own size and
     ``mtime_ns``; it returns the vectors memory-mapped from that file, as later reads do. Later
     reads of the same text memory-map the vectors instead of parsing it again (``origin``: the
-    archive the text was extracted from, which then identifies it instead; ``workers=1``: parse
-    and write on this thread only; ``block_bytes``: the blocks parsed at a time, 2 MB by default,
+    archive the text was extracted from, which then identifies it instead; ``workers``: the
+    threads that parse a plain ``.txt`` at once, each a piece of it, default one per core up to
+    4, ``workers=1`` on this thread only; ``block_bytes``: the blocks parsed at a time, 2 MB by default,
     where the reader's cost per block and per byte balance best on a 300d text). A text the fast parser cannot take is read line by line, as
     :func:`read_glove_text` does, and raises the same :class:`GloveFormatError` when malformed.
 
@@ -776,7 +823,7 @@ def read_glove_cached(
         )
     try:
         glove, streamed = _read_text(
-            path, progress, lambda bar: _stream_to_cache(path, files, source, bar, block_bytes, workers != 1)
+            path, progress, lambda bar: _stream_to_cache(path, files, source, bar, block_bytes, workers)
         )
     except _CacheWriteError:  # a read-only cache: the text is parsed again next time
         return read_glove_text(path, progress=progress, block_bytes=block_bytes, workers=workers)

@@ -193,7 +193,7 @@ def numbered_text(lines, dim=4):
     )
 
 
-@pytest.mark.parametrize("workers", [None, 1])
+@pytest.mark.parametrize("workers", [None, 1, 3])
 def test_first_read_writes_the_cache_block_by_block_as_it_parses(tmp_path, workers):
     path = tmp_path / "glove.blocks.4d.txt"
     path.write_text(numbered_text(500))
@@ -235,3 +235,21 @@ def test_cache_that_cannot_be_written_still_gives_the_vectors(tmp_path):
     vectors = glove.read_glove_cached(path, cache=not_a_folder / "inside")
     assert vectors.words == [f"w{i}" for i in range(50)]
     np.testing.assert_array_equal(vectors.vectors, glove.read_glove_text(path, progress=False).vectors)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("w480 0.1 0.2 0.3", r"line 481: expected a word and 4 numbers, found 3"),
+        ("w480 0.1 0.2 0.3 inf", r"line 481: 'inf' is not a finite"),
+        ("w7 0.1 0.2 0.3 0.4", r"line 481: the word 'w7' is already on line 8"),
+    ],
+)
+def test_bad_line_in_a_later_piece_is_named_and_nothing_cached(tmp_path, line, message):
+    lines = numbered_text(500).splitlines()
+    lines[480] = line
+    path = tmp_path / "glove.blocks.4d.txt"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(glove.GloveFormatError, match=message):
+        glove.read_glove_cached(path, cache=tmp_path / "cache", workers=2, block_bytes=256)
+    assert list((tmp_path / "cache").glob("*")) == []
