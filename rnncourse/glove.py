@@ -10,6 +10,7 @@ The seed's ``get_glove_vectors`` / ``filter_glove`` in corrected form:
 import gzip
 import hashlib
 import json
+import os
 import re
 import sys
 import warnings
@@ -663,6 +664,18 @@ def _split_points(buffer, parts, min_bytes):
     return points if all(b - a >= min_bytes for a, b in zip(points, points[1:])) else [0, size]
 
 
+def _idle_cores(most=4):
+    """The cores not busy by the 1-minute load average (at least 1, at most ``most``): parsing in
+    pieces costs more CPU in all (about a fifth), so it pays only where cores would sit idle."""
+    import pyarrow as pa
+
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average (Windows)
+        load = 0.0
+    return max(1, min(most, round(pa.cpu_count() - load)))
+
+
 def _stream_part(text, options, dim, keep, stop):
     """``(words, word arrays)`` of the GloVe text read from ``text`` by Arrow's streaming CSV
     reader, one block at a time: each block's vectors, checked finite, go to ``keep(block)``.
@@ -698,9 +711,9 @@ def _stream_to_cache(path, files, source, bar, block_bytes, workers):
     (:func:`_arrow_options`) parses the text one block at a time, and each block's vectors are
     checked, hashed and appended to the cache's vectors file as they come; the vectors are never
     held whole in memory nor written from a second copy. A plain ``.txt`` read without a
-    progress bar is cut into ``workers`` pieces of whole lines (default: up to 4, one per core)
-    parsed at once on as many threads; the first piece streams into the file, the others are
-    kept in memory until it is written.
+    progress bar is cut into ``workers`` pieces of whole lines (default: one per idle core, up to
+    4, :func:`_idle_cores`) parsed at once on as many threads; the first piece streams into the
+    file, the others are kept in memory until it is written.
 
     Returns :class:`GloveVectors` with its vectors memory-mapped from the cache just written, or
     ``None``, nothing cached, where the line-by-line reader must decide (as :func:`_read_arrow`);
@@ -716,7 +729,7 @@ def _stream_to_cache(path, files, source, bar, block_bytes, workers):
         return None
     dim, end = first
     options = _arrow_options(dim, end, block_bytes, False)
-    parts = workers or min(4, pa.cpu_count())
+    parts = workers or _idle_cores()
     if bar is not None or path.suffix in (".gz", ".zip"):
         parts = 1
     stop = threading.Event()
@@ -784,8 +797,8 @@ def read_glove_cached(
     ``mtime_ns``; it returns the vectors memory-mapped from that file, as later reads do. Later
     reads of the same text memory-map the vectors instead of parsing it again (``origin``: the
     archive the text was extracted from, which then identifies it instead; ``workers``: the
-    threads that parse a plain ``.txt`` at once, each a piece of it, default one per core up to
-    4, ``workers=1`` on this thread only; ``block_bytes``: the blocks parsed at a time, 2 MB by default,
+    threads that parse a plain ``.txt`` at once, each a piece of it, by default one per idle core
+    up to 4, ``workers=1`` on this thread only; ``block_bytes``: the blocks parsed at a time, 2 MB by default,
     where the reader's cost per block and per byte balance best on a 300d text). A text the fast parser cannot take is read line by line, as
     :func:`read_glove_text` does, and raises the same :class:`GloveFormatError` when malformed.
 

@@ -4,6 +4,7 @@ import os
 import zipfile
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from rnncourse import glove
@@ -193,7 +194,7 @@ def numbered_text(lines, dim=4):
     )
 
 
-@pytest.mark.parametrize("workers", [None, 1, 3])
+@pytest.mark.parametrize("workers", [None, 1, 2, 3])
 def test_first_read_writes_the_cache_block_by_block_as_it_parses(tmp_path, workers):
     path = tmp_path / "glove.blocks.4d.txt"
     path.write_text(numbered_text(500))
@@ -253,3 +254,10 @@ def test_bad_line_in_a_later_piece_is_named_and_nothing_cached(tmp_path, line, m
     with pytest.raises(glove.GloveFormatError, match=message):
         glove.read_glove_cached(path, cache=tmp_path / "cache", workers=2, block_bytes=256)
     assert list((tmp_path / "cache").glob("*")) == []
+
+
+def test_text_is_parsed_in_pieces_only_on_idle_cores(monkeypatch):
+    monkeypatch.setattr(glove.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert glove._idle_cores() == min(4, pa.cpu_count())
+    monkeypatch.setattr(glove.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    assert glove._idle_cores() == 1
