@@ -670,9 +670,10 @@ def _glove_300d_section(large, repeats):
     ]
     readers = {
         "pandas": '`pandas.read_csv(sep=" ", header=None, quoting=3, keep_default_na=False, na_filter=False)`',
-        "first_read": f"first read: the text parsed (`read_glove_text`, {large['reader_threads']} threads), "
-        "the cache written (atomically)",
-        "first_read_1_thread": "first read, the text parsed on one thread (`workers=1`)",
+        "first_read": "first read, one pass: Arrow's streaming CSV reader parses the text block by block "
+        "(in pieces on as many threads where cores are idle), each block checked, hashed and appended "
+        "to the cache as it comes (written atomically)",
+        "first_read_1_thread": "first read, parsing and caching on one thread (`workers=1`)",
         "repeat_read": "repeat read: the cache verified (default) and memory-mapped",
         "repeat_read_full": 'repeat read, `verify="full"`: the vectors hashed too',
     }

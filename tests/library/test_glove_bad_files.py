@@ -46,3 +46,21 @@ def test_filter_glove_dimension_mismatch():
 def test_filter_glove_rejects_gappy_word_index():
     with pytest.raises(ValueError, match=r"indices must be 1..len\(word_index\)"):
         glove.filter_glove({"the": 5}, {"the": np.zeros(3)})
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("the 0.1 0.2 0.3\nking 0.9 0.8\n", r"line 2: expected a word and 3 numbers, found 2"),
+        ("the 0.1 0.2 0.3\nking 0.9 nan 0.1\n", r"line 2: 'nan' is not a finite"),
+        ("the 0.1 0.2 0.3\nthe 0.9 0.8 0.1\n", r"line 2: the word 'the' is already on line 1"),
+        ("", r"is empty"),
+    ],
+)
+def test_malformed_file_read_through_the_cache_leaves_no_cache(tmp_path, content, message):
+    path = tmp_path / "glove.bad.txt"
+    path.write_text(content)
+    with pytest.raises(glove.GloveFormatError, match=message) as caught:
+        glove.read_glove_cached(path, progress=False, cache=tmp_path / "cache")
+    assert "glove.bad.txt" in str(caught.value)
+    assert list((tmp_path / "cache").glob("*")) == []  # no vectors, words, record or temporary file

@@ -4,6 +4,7 @@ import os
 import zipfile
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from rnncourse import glove
@@ -24,8 +25,8 @@ def user_text(tmp_path, monkeypatch):
 
 def parses(monkeypatch):
     """A list that grows by one each time a GloVe text is parsed."""
-    calls, real = [], glove.read_glove_text
-    monkeypatch.setattr(glove, "read_glove_text", lambda *a, **k: calls.append(a) or real(*a, **k))
+    calls, real = [], glove._read_text
+    monkeypatch.setattr(glove, "_read_text", lambda *a, **k: calls.append(a) or real(*a, **k))
     return calls
 
 
@@ -87,9 +88,11 @@ def damage_keeping_the_mtime(path):
 
 
 def hashed_files(monkeypatch):
-    """The names of the files the cache hashes in full, in order."""
-    names, real = [], glove.sha256
-    monkeypatch.setattr(glove, "sha256", lambda path: names.append(path.name) or real(path))
+    """The names of the files whose vectors the cache hashes in full, in order."""
+    names, real = [], glove._vectors_sha256
+    monkeypatch.setattr(
+        glove, "_vectors_sha256", lambda path, offset: names.append(path.name) or real(path, offset)
+    )
     return names
 
 
@@ -163,7 +166,7 @@ def test_text_replaced_by_one_of_the_same_size_is_parsed_again(user_text, monkey
 def test_cache_of_another_layout_is_rebuilt_without_a_warning(user_text, tmp_path, monkeypatch, recwarn):
     glove.load_glove_vectors("glove.6B.100d")
     record = cache_file(tmp_path, "sha256.json")
-    record.write_text(record.read_text().replace('"format": 2', '"format": 1'))
+    record.write_text(record.read_text().replace('"format": 3', '"format": 2'))
     calls = parses(monkeypatch)
     assert glove.load_glove_vectors("glove.6B.100d").words == list(TINY) and len(calls) == 1
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
@@ -181,3 +184,80 @@ def test_cache_folder_can_be_chosen(user_text, tmp_path):
     assert isinstance(glove.read_glove_cached(user_text, cache=folder).vectors, np.memmap)
     with pytest.raises(ValueError, match=r"verify='quick': use 'fast' .* or 'full'"):
         glove.read_glove_cached(user_text, cache=folder, verify="quick")
+
+
+def numbered_text(lines, dim=4):
+    """A GloVe text of ``lines`` words ``w0, w1, ...`` whose values are distinct short decimals."""
+    return "".join(
+        f"w{i} " + " ".join(f"{(i * dim + j) / 1000 - 1:.3f}" for j in range(dim)) + "\n"
+        for i in range(lines)
+    )
+
+
+@pytest.mark.parametrize("workers", [None, 1, 2, 3])
+def test_first_read_writes_the_cache_block_by_block_as_it_parses(tmp_path, workers):
+    path = tmp_path / "glove.blocks.4d.txt"
+    path.write_text(numbered_text(500))
+    text = glove.read_glove_text(path, progress=False)
+    first = glove.read_glove_cached(path, cache=tmp_path / "cache", workers=workers, block_bytes=256)
+    again = glove.read_glove_cached(path, cache=tmp_path / "cache", verify="full")
+    assert first.words == again.words == text.words and isinstance(first.vectors, np.memmap)
+    np.testing.assert_array_equal(first.vectors, text.vectors)
+    np.testing.assert_array_equal(again.vectors, text.vectors)
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
+        f"glove.blocks.4d.txt.{part}" for part in ("sha256.json", "vectors.npy", "words.json")
+    ]
+
+
+def test_the_vectors_file_is_what_numpy_saves(tmp_path):
+    path = tmp_path / "glove.blocks.4d.txt"
+    path.write_text(numbered_text(300))
+    glove.read_glove_cached(path, cache=tmp_path / "cache", block_bytes=256)
+    saved = tmp_path / "saved.npy"
+    np.save(saved, glove.read_glove_text(path, progress=False).vectors)
+    assert (tmp_path / "cache" / "glove.blocks.4d.txt.vectors.npy").read_bytes() == saved.read_bytes()
+
+
+def test_text_read_line_by_line_is_cached_too(tmp_path, monkeypatch):
+    path = tmp_path / "glove.odd.2d.txt"
+    path.write_bytes(b"the 1 2\nof\t3 4\n")  # a tab: only the line-by-line reader takes it
+    first = glove.read_glove_cached(path, cache=tmp_path / "cache")
+    calls = parses(monkeypatch)
+    again = glove.read_glove_cached(path, cache=tmp_path / "cache", verify="full")
+    assert first.words == again.words == ["the", "of"] and calls == []
+    np.testing.assert_array_equal(again.vectors, np.float32([[1, 2], [3, 4]]))
+
+
+def test_cache_that_cannot_be_written_still_gives_the_vectors(tmp_path):
+    path = tmp_path / "glove.blocks.4d.txt"
+    path.write_text(numbered_text(50))
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder would go")
+    vectors = glove.read_glove_cached(path, cache=not_a_folder / "inside")
+    assert vectors.words == [f"w{i}" for i in range(50)]
+    np.testing.assert_array_equal(vectors.vectors, glove.read_glove_text(path, progress=False).vectors)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("w480 0.1 0.2 0.3", r"line 481: expected a word and 4 numbers, found 3"),
+        ("w480 0.1 0.2 0.3 inf", r"line 481: 'inf' is not a finite"),
+        ("w7 0.1 0.2 0.3 0.4", r"line 481: the word 'w7' is already on line 8"),
+    ],
+)
+def test_bad_line_in_a_later_piece_is_named_and_nothing_cached(tmp_path, line, message):
+    lines = numbered_text(500).splitlines()
+    lines[480] = line
+    path = tmp_path / "glove.blocks.4d.txt"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(glove.GloveFormatError, match=message):
+        glove.read_glove_cached(path, cache=tmp_path / "cache", workers=2, block_bytes=256)
+    assert list((tmp_path / "cache").glob("*")) == []
+
+
+def test_text_is_parsed_in_pieces_only_on_idle_cores(monkeypatch):
+    monkeypatch.setattr(glove.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert glove._idle_cores() == min(4, pa.cpu_count())
+    monkeypatch.setattr(glove.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    assert glove._idle_cores() == 1
