@@ -41,3 +41,14 @@ def shipped_weights(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RNNCOURSE_WEIGHTS", str(folder))
         yield folder
+
+
+@pytest.fixture(autouse=True)
+def no_figures_left_open():
+    """Each test starts and ends with no open matplotlib figure, so one test's plots never reach another's
+    checks (the exercise feedback records the figures a cell shows)."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    yield
+    plt.close("all")
