@@ -1,0 +1,149 @@
+"""For learners: training runs that record, update by update, the loss and the gradient's global norm
+before clipping (lesson 01: exploding gradients and clipping, several seeds at a time).
+
+* :func:`batch_order` draws which rows make each update's batch (reshuffled every epoch, seeded).
+* :func:`train_trace` trains a Keras model with a Keras optimizer (clipping included) over such an order
+  in one compiled loop, and returns the loss and the pre-clip global norm of every update. It is the
+  compiled counterpart of :func:`rnncourse.gradients.global_norm_trace`: it does not stop at the first
+  non-finite value (a diverged run keeps reporting ``nan``), so runs of different seeds line up.
+* :func:`seed_runs` repeats it for several seeds on one model and one optimizer (traced once), restoring
+  the seed's initial weights and the optimizer's initial state before each run.
+* :func:`clip_bounds` gives the largest update norm each Keras clipping option lets through.
+"""
+
+import weakref
+
+import numpy as np
+
+_compiled = weakref.WeakKeyDictionary()  # {model: {(optimizer id, loss): compiled loop}}
+
+
+def batch_order(n_rows, batch_size, steps, seed):
+    """Row indices of each update's batch: an int32 array of shape ``(steps, batch_size)``.
+
+    Every epoch is a fresh permutation of the ``n_rows`` rows (seeded by ``seed``), cut into batches
+    of ``batch_size``; a last incomplete batch is dropped, so every update sees ``batch_size`` rows.
+    """
+    if not 0 < batch_size <= n_rows:
+        raise ValueError(f"batch_size must be between 1 and n_rows = {n_rows}, got {batch_size}.")
+    rng = np.random.default_rng(seed)
+    per_epoch = n_rows // batch_size
+    epochs = -(-steps // per_epoch)
+    batches = [
+        rng.permutation(n_rows)[: per_epoch * batch_size].reshape(per_epoch, batch_size) for _ in range(epochs)
+    ]
+    return np.concatenate(batches)[:steps].astype(np.int32)
+
+
+def _loop(model, optimizer, loss):
+    """The compiled loop (x, y, order) -> (loss per update, pre-clip global norm per update)."""
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+
+    @tf.function(reduce_retracing=True)
+    def run(x, y, order):
+        steps = tf.shape(order)[0]
+        losses = tf.TensorArray(x.dtype, size=steps)
+        norms = tf.TensorArray(x.dtype, size=steps)
+        for step in tf.range(steps):
+            x_batch, y_batch = tf.gather(x, order[step]), tf.gather(y, order[step])
+            with tf.GradientTape() as tape:
+                value = tf.reduce_mean(loss(y_batch, model(x_batch, training=True)))
+            grads = tape.gradient(value, variables)
+            losses = losses.write(step, value)
+            norms = norms.write(step, tf.linalg.global_norm(grads))
+            optimizer.apply(grads, variables)
+        return losses.stack(), norms.stack()
+
+    return run
+
+
+def train_trace(model, optimizer, x, y, loss, order):
+    """Train ``model`` in place, one update per row of ``order`` (see :func:`batch_order`), with
+    ``optimizer`` (its clipping included) applying each update.
+
+    ``loss(y_true, y_pred)`` returns one value per example; each update minimises their mean.
+    Returns ``{"loss": array, "global_norm": array}``, float64 of shape ``(steps,)``: the batch loss and
+    ``sqrt(sum of squared entries of every gradient)`` before clipping, at every update, ``nan`` or
+    ``inf`` after a run diverged. The loop is compiled once per model, optimizer and loss.
+    """
+    import tensorflow as tf
+
+    dtype = model.trainable_variables[0].dtype
+    x = tf.convert_to_tensor(np.asarray(x), dtype=dtype)
+    y = tf.reshape(tf.convert_to_tensor(np.asarray(y), dtype=dtype), (-1, 1))
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    loops = _compiled.setdefault(model, {})
+    key = (id(optimizer), loss)
+    if key not in loops:
+        loops[key] = (optimizer, _loop(model, optimizer, loss))  # keeps the optimizer alive with its loop
+    losses, norms = loops[key][1](x, y, tf.convert_to_tensor(np.asarray(order, dtype=np.int32)))
+    return {"loss": losses.numpy().astype(np.float64), "global_norm": norms.numpy().astype(np.float64)}
+
+
+def seed_runs(build_model, optimizer, x, y, loss, seeds, steps, batch_size, evaluate=None):
+    """One :func:`train_trace` per seed, all on the same data with the same optimizer settings.
+
+    ``build_model(seed)`` returns a fresh model initialised from ``seed``; the first one is trained
+    and, for every later seed, its weights are reset to that seed's initial weights and the optimizer's
+    state (momentum, iteration count) to its initial values, so the compiled loop is traced once.
+    ``seed`` also fixes the batch order (:func:`batch_order`). Returns ``{"loss": array, "global_norm":
+    array}``, float64 of shape ``(len(seeds), steps)``, and with ``evaluate`` (a function of the trained
+    model) also ``"evaluation"``: the list of its results, one per seed.
+    """
+    model, initial_state, runs, evaluation = None, None, [], []
+    for seed in seeds:
+        fresh = build_model(seed)
+        if model is None:
+            model = fresh
+            optimizer.build(model.trainable_variables)
+            initial_state = [np.array(variable) for variable in optimizer.variables]
+        else:
+            model.set_weights(fresh.get_weights())
+            for variable, value in zip(optimizer.variables, initial_state):
+                variable.assign(value)
+        order = batch_order(len(x), batch_size, steps, seed)
+        runs.append(train_trace(model, optimizer, x, y, loss, order))
+        if evaluate is not None:
+            evaluation.append(evaluate(model))
+    result = {name: np.stack([run[name] for run in runs]) for name in ("loss", "global_norm")}
+    if evaluate is not None:
+        result["evaluation"] = evaluation
+    return result
+
+
+def clip_bounds(model, threshold):
+    """The largest norm of the clipped gradient that each Keras option lets through at ``threshold``.
+
+    ``clipvalue`` clips every entry to ``[-threshold, threshold]``: at most ``threshold * sqrt(number of
+    weights)``; ``clipnorm`` clips each weight tensor to norm ``threshold``: at most ``threshold *
+    sqrt(number of tensors)``; ``global_clipnorm`` clips the whole gradient to norm ``threshold``.
+    Returns ``{"clipvalue": float, "clipnorm": float, "global_clipnorm": float}``.
+    """
+    variables = model.trainable_variables
+    n_weights = sum(int(np.prod(variable.shape)) for variable in variables)
+    return {
+        "clipvalue": threshold * float(np.sqrt(n_weights)),
+        "clipnorm": threshold * float(np.sqrt(len(variables))),
+        "global_clipnorm": float(threshold),
+    }
+
+
+def equal_bound_thresholds(model, bound):
+    """The threshold of each Keras clipping option whose :func:`clip_bounds` is ``bound``:
+    ``{"clipvalue": ..., "clipnorm": ..., "global_clipnorm": bound}``."""
+    unit = clip_bounds(model, 1.0)
+    return {option: bound / per_unit for option, per_unit in unit.items()}
+
+
+def order_of_magnitude(value):
+    """``"1e+03"``-style order of magnitude (the power of ten nearest below ``|value|``), ``"nan"``,
+    ``"inf"`` or ``"0"``: a summary that round-off in the last digits does not change."""
+    value = float(value)
+    if not np.isfinite(value):
+        return "nan" if np.isnan(value) else "inf"
+    if value == 0:
+        return "0"
+    return f"1e{int(np.floor(np.log10(abs(value)))):+03d}"
