@@ -30,7 +30,8 @@ def batch_order(n_rows, batch_size, steps, seed):
     per_epoch = n_rows // batch_size
     epochs = -(-steps // per_epoch)
     batches = [
-        rng.permutation(n_rows)[: per_epoch * batch_size].reshape(per_epoch, batch_size) for _ in range(epochs)
+        rng.permutation(n_rows)[: per_epoch * batch_size].reshape(per_epoch, batch_size)
+        for _ in range(epochs)
     ]
     return np.concatenate(batches)[:steps].astype(np.int32)
 
@@ -99,7 +100,7 @@ def seed_runs(build_model, optimizer, x, y, loss, seeds, steps, batch_size, eval
         if model is None:
             model = fresh
             optimizer.build(model.trainable_variables)
-            initial_state = [np.array(variable) for variable in optimizer.variables]
+            initial_state = [variable.numpy() for variable in optimizer.variables]
         else:
             model.set_weights(fresh.get_weights())
             for variable, value in zip(optimizer.variables, initial_state):
@@ -147,3 +148,57 @@ def order_of_magnitude(value):
     if value == 0:
         return "0"
     return f"1e{int(np.floor(np.log10(abs(value)))):+03d}"
+
+
+def plot_distance_curves(ax, curves):
+    """Draw :class:`rnncourse.explorers.GradientCurve` s on ``ax``: each curve's mean ``||dL/dx_{T-k}||``
+    against the distance ``k`` from the last step (solid, log scale), and in the same colour, dashed,
+    the rate ``(gamma sigma_max(U))^k`` through its value at ``k = 0`` (gamma = 1). ``curves`` is
+    ``{label: curve}``. Returns ``ax``."""
+    for index, (label, curve) in enumerate(curves.items()):
+        color = f"C{index}"
+        ax.plot(curve.distance, curve.norms, color=color, label=label)
+        if curve.slope is not None:
+            ax.plot(curve.distance, curve.slope, color=color, linestyle="--", linewidth=0.8)
+    ax.plot(
+        [], [], color="grey", linestyle="--", linewidth=0.8, label="(γ σ_max(U))^k, γ = 1 (a rate, dashed)"
+    )
+    ax.set_yscale("log")
+    ax.set_xlabel("distance from the last step k (steps)")
+    ax.set_ylabel("mean ‖∂L/∂x_{T−k}‖ (log scale)")
+    ax.set_xlim(0, max(len(curve.norms) for curve in curves.values()) - 1)
+    return ax
+
+
+def plot_seed_traces(ax, values, *, label, color=None, x=None):
+    """Every seed's trace as a thin line and their median as a thick one, on ``ax``.
+
+    ``values`` has shape ``(seeds, points)``; ``x`` the positions (default 1, 2, ...). Non-finite
+    points are left out; a seed whose trace stops being finite gets an ``x`` marker at its last
+    finite point, counted in the legend. Returns the median's line.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    x = np.arange(1, values.shape[1] + 1) if x is None else np.asarray(x)
+    finite = np.isfinite(values)
+    shown = np.where(finite, values, np.nan)
+    median = np.full(values.shape[1], np.nan)
+    complete = finite.all(axis=0)  # the median only where every seed is finite
+    median[complete] = np.median(values[:, complete], axis=0)
+    (line,) = ax.plot(x, median, color=color, linewidth=2, label=f"{label}, median of {len(values)} seeds")
+    color = line.get_color()
+    for run in shown:
+        ax.plot(x, run, color=color, linewidth=0.7, alpha=0.6)
+    stopped = [
+        (x[ok.argmin() - 1], run[ok.argmin() - 1]) for run, ok in zip(shown, finite) if not ok.all() and ok[0]
+    ]
+    if stopped:
+        ax.plot(
+            *zip(*stopped),
+            linestyle="none",
+            marker="x",
+            markersize=8,
+            color=color,
+            label=f"{label}: last finite value ({len(stopped)} of {len(values)} seeds)",
+        )
+    ax.plot([], [], color=color, linewidth=0.7, alpha=0.6, label=f"{label}, each seed")
+    return line
