@@ -4,8 +4,8 @@ before clipping (lesson 01: exploding gradients and clipping, several seeds at a
 * :func:`batch_order` draws which rows make each update's batch (reshuffled every epoch, seeded).
 * :func:`train_trace` trains a Keras model with a Keras optimizer (clipping included) over such an order
   in one compiled loop, and returns the loss and the pre-clip global norm of every update. It is the
-  compiled counterpart of :func:`rnncourse.gradients.global_norm_trace`: it does not stop at the first
-  non-finite value (a diverged run keeps reporting ``nan``), so runs of different seeds line up.
+  compiled counterpart of :func:`rnncourse.gradients.global_norm_trace`; a run that diverges stops
+  and reports ``nan`` for the updates it did not make, so runs of different seeds line up.
 * :func:`seed_runs` repeats it for several seeds on one model and one optimizer (traced once), restoring
   the seed's initial weights and the optimizer's initial state before each run.
 * :func:`clip_bounds` gives the largest update norm each Keras clipping option lets through.
@@ -44,16 +44,18 @@ def _loop(model, optimizer, loss):
 
     @tf.function(reduce_retracing=True)
     def run(x, y, order):
-        steps = tf.shape(order)[0]
-        losses = tf.TensorArray(x.dtype, size=steps)
-        norms = tf.TensorArray(x.dtype, size=steps)
-        for step in tf.range(steps):
+        losses = tf.TensorArray(x.dtype, size=0, dynamic_size=True)
+        norms = tf.TensorArray(x.dtype, size=0, dynamic_size=True)
+        for step in tf.range(tf.shape(order)[0]):
             x_batch, y_batch = tf.gather(x, order[step]), tf.gather(y, order[step])
             with tf.GradientTape() as tape:
                 value = tf.reduce_mean(loss(y_batch, model(x_batch, training=True)))
             grads = tape.gradient(value, variables)
+            norm = tf.linalg.global_norm(grads)
             losses = losses.write(step, value)
-            norms = norms.write(step, tf.linalg.global_norm(grads))
+            norms = norms.write(step, norm)
+            if not tf.math.is_finite(value) or not tf.math.is_finite(norm):
+                break  # diverged: every later update would be nan too
             optimizer.apply(grads, variables)
         return losses.stack(), norms.stack()
 
@@ -66,8 +68,10 @@ def train_trace(model, optimizer, x, y, loss, order):
 
     ``loss(y_true, y_pred)`` returns one value per example; each update minimises their mean.
     Returns ``{"loss": array, "global_norm": array}``, float64 of shape ``(steps,)``: the batch loss and
-    ``sqrt(sum of squared entries of every gradient)`` before clipping, at every update, ``nan`` or
-    ``inf`` after a run diverged. The loop is compiled once per model, optimizer and loss.
+    ``sqrt(sum of squared entries of every gradient)`` before clipping, at every update. A run stops at
+    the first update whose loss or norm is not finite (that update is not applied): the values from
+    there on are ``nan``, or what overflowed at that update. The loop is compiled once per model,
+    optimizer and loss.
     """
     import tensorflow as tf
 
@@ -80,8 +84,13 @@ def train_trace(model, optimizer, x, y, loss, order):
     key = (id(optimizer), loss)
     if key not in loops:
         loops[key] = (optimizer, _loop(model, optimizer, loss))  # keeps the optimizer alive with its loop
-    losses, norms = loops[key][1](x, y, tf.convert_to_tensor(np.asarray(order, dtype=np.int32)))
-    return {"loss": losses.numpy().astype(np.float64), "global_norm": norms.numpy().astype(np.float64)}
+    order = np.asarray(order, dtype=np.int32)
+    losses, norms = loops[key][1](x, y, tf.convert_to_tensor(order))
+    result = {}
+    for name, values in (("loss", losses), ("global_norm", norms)):
+        result[name] = np.full(len(order), np.nan)
+        result[name][: values.shape[0]] = values.numpy()
+    return result
 
 
 def seed_runs(build_model, optimizer, x, y, loss, seeds, steps, batch_size, evaluate=None):
@@ -171,11 +180,13 @@ def plot_distance_curves(ax, curves):
 
 
 def plot_seed_traces(ax, values, *, label, color=None, x=None):
-    """Every seed's trace as a thin line and their median as a thick one, on ``ax``.
+    """Every seed's trace as a thin line, their median as a thick one and their min-max range as a band,
+    on ``ax`` (the course's convention for a few seeds, :mod:`rnncourse.stats`, for long traces).
 
     ``values`` has shape ``(seeds, points)``; ``x`` the positions (default 1, 2, ...). Non-finite
-    points are left out; a seed whose trace stops being finite gets an ``x`` marker at its last
-    finite point, counted in the legend. Returns the median's line.
+    points are left out, and the median and the band are drawn only where every seed is finite; a
+    seed whose trace stops being finite gets an ``x`` marker at its last finite point, counted in the
+    legend. Returns the median's line.
     """
     values = np.asarray(values, dtype=np.float64)
     x = np.arange(1, values.shape[1] + 1) if x is None else np.asarray(x)
@@ -186,6 +197,9 @@ def plot_seed_traces(ax, values, *, label, color=None, x=None):
     median[complete] = np.median(values[:, complete], axis=0)
     (line,) = ax.plot(x, median, color=color, linewidth=2, label=f"{label}, median of {len(values)} seeds")
     color = line.get_color()
+    low, high = (np.full(values.shape[1], np.nan) for _ in range(2))
+    low[complete], high[complete] = values[:, complete].min(axis=0), values[:, complete].max(axis=0)
+    ax.fill_between(x, low, high, color=color, alpha=0.15, label=f"{label}, min-max")
     for run in shown:
         ax.plot(x, run, color=color, linewidth=0.7, alpha=0.6)
     stopped = [

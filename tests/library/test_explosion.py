@@ -62,14 +62,17 @@ def test_train_trace_records_the_loss_and_the_norm_before_clipping():
     assert bias == pytest.approx(-0.1 * 3 / math.sqrt(34), rel=1e-6)
 
 
-def test_train_trace_keeps_recording_after_the_run_diverges():
-    order = np.tile(ORDER_BOTH_ROWS, (40, 1))
+def test_train_trace_stops_a_diverged_run_and_pads_it_with_nan():
+    order = np.tile(ORDER_BOTH_ROWS, (200, 1))
     trace = explosion.train_trace(
         line(), keras.optimizers.SGD(learning_rate=10.0), X, Y, keras.losses.mean_squared_error, order
     )
-    assert trace["loss"].shape == trace["global_norm"].shape == (40,)
+    assert trace["loss"].shape == trace["global_norm"].shape == (200,)
     assert trace["loss"][1] > trace["loss"][0]  # each step overshoots further
-    assert not np.isfinite(trace["loss"][-1])
+    finite = np.isfinite(trace["loss"])
+    stop = int(finite.argmin())  # the first update whose loss overflowed
+    assert 1 < stop < 199 and finite[:stop].all() and not finite[stop:].any()
+    assert np.isnan(trace["loss"][stop + 1 :]).all()
 
 
 def test_seed_runs_restore_the_initial_weights_and_optimizer_state_for_every_seed():
@@ -135,7 +138,7 @@ def test_plot_seed_traces_marks_where_each_diverged_run_stops():
     )  # only where every seed is finite
     labels = ax.get_legend_handles_labels()[1]
     assert "run: last finite value (1 of 3 seeds)" in labels
-    assert "run, median of 3 seeds" in labels
+    assert "run, median of 3 seeds" in labels and "run, min-max" in labels
     plt.close(fig)
 
 
