@@ -186,7 +186,7 @@ def plot_seed_traces(ax, values, *, label, color=None, x=None):
     ``values`` has shape ``(seeds, points)``; ``x`` the positions (default 1, 2, ...). Non-finite
     points are left out, and the median and the band are drawn only where every seed is finite; a
     seed whose trace stops being finite gets an ``x`` marker at its last finite point, counted in the
-    legend. Returns the median's line.
+    legend (the other legend entries only when the median has two points or more). Returns the median's line.
     """
     values = np.asarray(values, dtype=np.float64)
     x = np.arange(1, values.shape[1] + 1) if x is None else np.asarray(x)
@@ -195,11 +195,18 @@ def plot_seed_traces(ax, values, *, label, color=None, x=None):
     median = np.full(values.shape[1], np.nan)
     complete = finite.all(axis=0)  # the median only where every seed is finite
     median[complete] = np.median(values[:, complete], axis=0)
-    (line,) = ax.plot(x, median, color=color, linewidth=2, label=f"{label}, median of {len(values)} seeds")
+    drawn = complete.sum() > 1  # lines and a band need two points: no legend entries for what is not drawn
+    (line,) = ax.plot(
+        x,
+        median,
+        color=color,
+        linewidth=2,
+        label=f"{label}, median of {len(values)} seeds" if drawn else None,
+    )
     color = line.get_color()
     low, high = (np.full(values.shape[1], np.nan) for _ in range(2))
     low[complete], high[complete] = values[:, complete].min(axis=0), values[:, complete].max(axis=0)
-    ax.fill_between(x, low, high, color=color, alpha=0.15, label=f"{label}, min-max")
+    ax.fill_between(x, low, high, color=color, alpha=0.15, label=f"{label}, min-max" if drawn else None)
     for run in shown:
         ax.plot(x, run, color=color, linewidth=0.7, alpha=0.6)
     stopped = [
@@ -214,5 +221,6 @@ def plot_seed_traces(ax, values, *, label, color=None, x=None):
             color=color,
             label=f"{label}: last finite value ({len(stopped)} of {len(values)} seeds)",
         )
-    ax.plot([], [], color=color, linewidth=0.7, alpha=0.6, label=f"{label}, each seed")
+    if drawn:
+        ax.plot([], [], color=color, linewidth=0.7, alpha=0.6, label=f"{label}, each seed")
     return line
