@@ -148,17 +148,6 @@ def equal_bound_thresholds(model, bound):
     return {option: bound / per_unit for option, per_unit in unit.items()}
 
 
-def order_of_magnitude(value):
-    """``"1e+03"``-style order of magnitude (the power of ten nearest below ``|value|``), ``"nan"``,
-    ``"inf"`` or ``"0"``: a summary that round-off in the last digits does not change."""
-    value = float(value)
-    if not np.isfinite(value):
-        return "nan" if np.isnan(value) else "inf"
-    if value == 0:
-        return "0"
-    return f"1e{int(np.floor(np.log10(abs(value)))):+03d}"
-
-
 def plot_distance_curves(ax, curves):
     """Draw :class:`rnncourse.explorers.GradientCurve` s on ``ax``: each curve's mean ``||dL/dx_{T-k}||``
     against the distance ``k`` from the last step (solid, log scale), and in the same colour, dashed,

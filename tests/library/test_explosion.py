@@ -113,17 +113,6 @@ def test_a_large_gradient_is_clipped_to_exactly_the_bound(option):
     assert step == pytest.approx(explosion.clip_bounds(model, 0.5)[option], rel=1e-5)
 
 
-def test_order_of_magnitude():
-    assert [explosion.order_of_magnitude(v) for v in (4155.0, 0.02, -30.0, 0.0)] == [
-        "1e+03",
-        "1e-02",
-        "1e+01",
-        "0",
-    ]
-    assert explosion.order_of_magnitude(float("nan")) == "nan"
-    assert explosion.order_of_magnitude(float("inf")) == "inf"
-
-
 def test_plot_seed_traces_marks_where_each_diverged_run_stops():
     import matplotlib
 
@@ -131,14 +120,26 @@ def test_plot_seed_traces_marks_where_each_diverged_run_stops():
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    values = np.array([[1.0, 2.0, 3.0], [1.0, np.inf, np.nan], [2.0, 3.0, 4.0]])
+    values = np.array([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, np.inf, np.nan], [2.0, 3.0, 4.0, 5.0]])
     median = explosion.plot_seed_traces(ax, values, label="run")
     np.testing.assert_array_equal(
-        median.get_ydata(), [1.0, np.nan, np.nan]
-    )  # only where every seed is finite
+        median.get_ydata(), [1.0, 2.0, np.nan, np.nan]
+    )  # where every seed is finite
     labels = ax.get_legend_handles_labels()[1]
     assert "run: last finite value (1 of 3 seeds)" in labels
-    assert "run, median of 3 seeds" in labels and "run, min-max" in labels
+    assert {"run, median of 3 seeds", "run, min-max", "run, each seed"} <= set(labels)
+    plt.close(fig)
+
+
+def test_plot_seed_traces_lists_only_the_stops_of_runs_that_diverge_at_once():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    explosion.plot_seed_traces(ax, [[5.0, np.nan, np.nan], [6.0, np.inf, np.nan]], label="unclipped")
+    assert ax.get_legend_handles_labels()[1] == ["unclipped: last finite value (2 of 2 seeds)"]
     plt.close(fig)
 
 
