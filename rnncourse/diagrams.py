@@ -7,7 +7,8 @@ junctions where a wire splits, and two wires that cross without a dot do not tou
 Every wire ends in an arrow head, and the labels name the vectors of the equations in
 the lesson. ``draw_cell(kind, ax)`` draws one cell on ``ax`` and returns ``ax``; the
 drawings are sized for ``figsize=(6, 3.6)`` (SimpleRNN) and ``figsize=(8, 4.2)`` (GRU, LSTM),
-where every label is at least 10 pt.
+where every label is at least 10 pt. ``draw_unrolled(ax)`` draws a SimpleRNN unrolled over time with the
+forward computation and the backward path of backpropagation through time, sized for ``figsize=(9, 3.2)``.
 """
 
 import matplotlib.patches as patches
@@ -313,6 +314,96 @@ def draw_lstm(ax):
     _dot(ax, (10.7, bus))
     _wire(ax, [(10.7, bus), (10.7, -0.9)])
     _label(ax, (10.7, -1.0), "output $h_t$", fontsize=SMALL_FONT, va="top")
+    return ax
+
+
+BACKWARD_COLOR = "#c0392b"
+
+
+def draw_unrolled(ax):
+    """A SimpleRNN unrolled over T steps: x_1..x_T feed h_1..h_T (through W), each h_{t-1} feeds h_t (through U),
+    and h_T feeds the loss L (black, forward). The backward path (red, dashed) starts at dL/dh_T and is multiplied
+    by diag(f'(z_t)) U^T at every step on its way back to h_1; returns ``ax``."""
+    columns = {"1": 0.0, "2": 2.6, "3": 5.2, "T": 9.4}  # x of each drawn step; the dots stand for the others
+    state_y, input_y, loss_y, back_y = 2.0, 0.0, 4.0, 2.75
+    box = 0.9
+    for step, x in columns.items():
+        _layer(ax, (x, state_y), f"$h_{{{step}}}$", width=box)
+        _matrix(ax, (x, input_y), f"$x_{{{step}}}$", width=box)
+        _wire(ax, [(x, input_y + MATRIX_HEIGHT / 2), (x, state_y - BOX_HEIGHT / 2)])
+        _label(
+            ax, (x + 0.12, (input_y + state_y) / 2), "$W$", ha="left", fontsize=SMALL_FONT, color=NOTE_COLOR
+        )
+    # forward: h_0 -> h_1 -> h_2 -> h_3 -> ... -> h_T -> L
+    starts = [-1.9, columns["1"], columns["2"], columns["3"] + box / 2 + 1.75]
+    ends = [columns["1"], columns["2"], columns["3"], columns["T"]]
+    for start, end in zip(starts, ends):
+        x0 = start if start < -1 or start > columns["3"] else start + box / 2
+        _wire(ax, [(x0, state_y), (end - box / 2, state_y)])
+        _label(
+            ax,
+            ((x0 + end - box / 2) / 2, state_y - 0.12),
+            "$U$",
+            va="top",
+            fontsize=SMALL_FONT,
+            color=NOTE_COLOR,
+        )
+    _wire(ax, [(columns["3"] + box / 2, state_y), (columns["3"] + box / 2 + 0.75, state_y)], arrow=False)
+    _label(ax, (columns["3"] + box / 2 + 1.25, state_y), "$\\cdots$")
+    _label(ax, (-1.95, state_y), "$h_0$", ha="right")
+    _op(ax, (columns["T"], loss_y), "$L$")
+    _wire(ax, [(columns["T"], state_y + BOX_HEIGHT / 2), (columns["T"], loss_y - OP_RADIUS)])
+    # backward: dL/dh_T, then one factor diag(f'(z_t)) U^T per step back
+    red = BACKWARD_COLOR
+    ax.annotate(
+        "",
+        xy=(columns["T"] + 0.3, state_y + BOX_HEIGHT / 2 + 0.05),
+        xytext=(columns["T"] + 0.3, loss_y - 0.2),
+        arrowprops={"arrowstyle": "-|>", "color": red, "lw": 1.6, "linestyle": "--", "mutation_scale": 14},
+    )
+    _label(
+        ax,
+        (columns["T"] + 0.45, (state_y + loss_y) / 2 + 0.25),
+        "$\\partial L / \\partial h_T$",
+        ha="left",
+        color=red,
+        fontsize=SMALL_FONT,
+    )
+    back = [
+        ("T", columns["T"], columns["3"] + box / 2 + 1.75),
+        ("4", columns["3"] + box / 2 + 0.75, columns["3"]),
+        ("3", columns["3"], columns["2"]),
+        ("2", columns["2"], columns["1"]),
+    ]
+    for step, x_from, x_to in back:
+        x0 = x_from - box / 2 if step in ("T", "3", "2") else x_from
+        x1 = x_to + box / 2 if step in ("4", "3", "2") else x_to
+        ax.annotate(
+            "",
+            xy=(x1, back_y),
+            xytext=(x0, back_y),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": red,
+                "lw": 1.6,
+                "linestyle": "--",
+                "mutation_scale": 14,
+            },
+        )
+        if step != "4":
+            _label(
+                ax,
+                ((x0 + x1) / 2, back_y + 0.12),
+                f"$\\mathrm{{diag}}(f'(z_{{{step}}}))\\,U^\\top$",
+                va="bottom",
+                color=red,
+                fontsize=SMALL_FONT,
+            )
+    ax.set_xlim(-2.8, 11.6)
+    ax.set_ylim(-0.5, 4.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("A SimpleRNN unrolled: forward (black) and the BPTT backward path (red)", fontsize=FONT)
     return ax
 
 

@@ -149,8 +149,8 @@ class GradientCurve:
     """One measurement: ``norms[k]`` is the mean ``||dL/dx_{T-k}||`` at distance ``k`` from the end.
 
     ``zero`` marks the distances whose gradient is exactly 0. For a SimpleRNN (``None`` for gated
-    cells): ``sigma_max`` is the largest singular value of its recurrent kernel ``W_a``; ``bound`` is
-    the upper bound ``||W_x||_2 * mean_i |p_i - y_i| * ||w_out|| * (gamma * sigma_max) ** k`` of the
+    cells): ``sigma_max`` is the largest singular value of its recurrent kernel ``U``; ``bound`` is
+    the upper bound ``||W||_2 * mean_i |p_i - y_i| * ||w_out|| * (gamma * sigma_max) ** k`` of the
     curve; ``slope`` is ``norms[0] * (gamma * sigma_max) ** k``, the bound's rate through distance 0
     (``None`` when ``norms[0]`` is 0).
     """
@@ -175,9 +175,9 @@ def gradient_curve(**settings):
     probe :func:`rnncourse.bptt.input_step_gradient_norms` on :func:`probe_data`, in float64.
 
     For a SimpleRNN the bound of Pascanu, Mikolov & Bengio (2013):
-    ``||prod diag(f'(z_t)) W_a|| <= (gamma * sigma_max(W_a)) ** k``, with ``gamma = 1`` (the largest slope
-    of tanh, ReLU and the identity). With sigmoid + binary cross-entropy ``dL/da_T = (p - y) w_out``, so
-    ``||dL/dx_{T-k}|| <= ||W_x||_2 |p - y| ||w_out|| (gamma sigma_max) ** k`` for every sequence.
+    ``||prod diag(f'(z_t)) U^T|| <= (gamma * sigma_max(U)) ** k``, with ``gamma = 1`` (the largest slope
+    of tanh, ReLU and the identity). With sigmoid + binary cross-entropy ``dL/dh_T = (p - y) w_out``, so
+    ``||dL/dx_{T-k}|| <= ||W||_2 |p - y| ||w_out|| (gamma sigma_max) ** k`` for every sequence.
     """
     from .bptt import input_step_gradient_norms
 
@@ -238,7 +238,7 @@ def plot_gradient_curve(curve, ax=None):
             distance,
             curve.bound,
             color="grey",
-            label=f"bound ‖W_x‖ mean|p − y| ‖w_out‖ (γ σ_max(W_a))^k, σ_max = {curve.sigma_max:.2f}, γ = 1",
+            label=f"bound ‖W‖ mean|p − y| ‖w_out‖ (γ σ_max(U))^k, σ_max = {curve.sigma_max:.2f}, γ = 1",
         )
         if curve.slope is not None:
             ax.plot(
