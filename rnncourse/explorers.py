@@ -215,7 +215,12 @@ def state_slopes(**settings):
     states_layer.build((None, None, FEATURES))
     states_layer.set_weights(model.layers[0].get_weights())
     h = np.asarray(states_layer(x), dtype=np.float64)  # (BATCH, length, UNITS)
-    slopes = {"tanh": 1 - h**2, "relu": (h > 0).astype(np.float64), "linear": np.ones_like(h)}[s["activation"]]
+    if s["activation"] == "tanh":
+        slopes = 1 - h**2
+    elif s["activation"] == "relu":
+        slopes = (h > 0).astype(np.float64)
+    else:
+        slopes = np.ones_like(h)
     return slopes.mean(axis=(0, 2))[::-1]
 
 
