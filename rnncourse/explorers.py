@@ -198,6 +198,32 @@ def gradient_curve(**settings):
     return GradientCurve(settings=s, norms=norms, sigma_max=sigma_max, bound=bound, slope=slope)
 
 
+def state_slopes(**settings):
+    """The mean slope ``f'(z_t)`` of a SimpleRNN explorer model over its units and sequences, against the
+    distance ``k`` from the end (``slopes[k]`` is step ``T - k``, as in :attr:`GradientCurve.norms`):
+    ``1 - h_t ** 2`` for tanh, the share of active units for ReLU, 1 for the linear cell. The same
+    model and inputs as :func:`gradient_curve` ``(**settings)``; a float64 array of shape ``(length,)``.
+    """
+    from keras import layers
+
+    s = gradient_settings(**settings)
+    if s["cell"] != "simple_rnn":
+        raise ValueError("state_slopes is defined for a SimpleRNN; use cell='simple_rnn'.")
+    model = _cached_probe(s["cell"], s["gain"], s["activation"], s["gate_bias"], s["length"])
+    x, _ = probe_data(s["length"], s["input_scale"])
+    states_layer = layers.SimpleRNN(UNITS, activation=s["activation"], return_sequences=True, dtype="float64")
+    states_layer.build((None, None, FEATURES))
+    states_layer.set_weights(model.layers[0].get_weights())
+    h = np.asarray(states_layer(x), dtype=np.float64)  # (BATCH, length, UNITS)
+    if s["activation"] == "tanh":
+        slopes = 1 - h**2
+    elif s["activation"] == "relu":
+        slopes = (h > 0).astype(np.float64)
+    else:
+        slopes = np.ones_like(h)
+    return slopes.mean(axis=(0, 2))[::-1]
+
+
 def describe_settings(settings):
     """A one-line description of the explorer's settings, e.g. ``SimpleRNN (tanh), gain 1.00, ...``."""
     s = settings

@@ -256,3 +256,20 @@ def test_examples_come_from_the_training_split():
     (train_texts, _), (test_texts, _) = data.load_imdb_texts()
     assert len(examples) == 4
     assert all(text in set(train_texts) and text not in set(test_texts) for text in examples.values())
+
+
+def test_state_slopes_are_tanhs_slope_at_the_states_and_one_for_a_linear_cell():
+    import keras
+
+    x, _ = explorers.probe_data(12, 0.5)
+    model = explorers.probe_model("simple_rnn", gain=1.2)
+    layer = model.layers[0]
+    states = keras.layers.SimpleRNN(explorers.UNITS, return_sequences=True, dtype="float64")
+    states.build((None, None, explorers.FEATURES))
+    states.set_weights(layer.get_weights())
+    expected = (1 - np.asarray(states(x)) ** 2).mean(axis=(0, 2))[::-1]
+    slopes = explorers.state_slopes(gain=1.2, input_scale=0.5, length=12)
+    np.testing.assert_allclose(slopes, expected, rtol=1e-12)
+    assert (explorers.state_slopes(activation="linear", length=12) == 1).all()
+    with pytest.raises(ValueError, match="SimpleRNN"):
+        explorers.state_slopes(cell="gru", length=12)
