@@ -800,6 +800,16 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim, recipe_name="g
             "keep this embedding trainable (`trainable=True`): here you count the parameters it must "
             "learn; you freeze an embedding in the next exercise.",
         )
+    _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len)
+    _passed(
+        exercise,
+        f"the embedding model has {model.count_params():,} parameters, "
+        f"{embedding.count_params():,} of them in the Embedding layer.",
+    )
+
+
+def _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len):
+    """Exercises V and VI: ``sentence_len`` ids in, the recipe's ``GRU``, ``Dense(1, sigmoid)``, compiled."""
     _expect_input(exercise, model, (sentence_len,), "keras.Input(shape=(sentence_len,))")
     units = _recipe(recipe_name, "units")
     recurrent = _recurrent(model)
@@ -808,11 +818,6 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim, recipe_name="g
     _expect_recurrent(exercise, recurrent[0], "GRU", units)
     _expect_output(exercise, model)
     _expect_compiled(exercise, model)
-    _passed(
-        exercise,
-        f"the embedding model has {model.count_params():,} parameters, "
-        f"{embedding.count_params():,} of them in the Embedding layer.",
-    )
 
 
 def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
@@ -861,14 +866,7 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
             "the Embedding is still trainable, so fit would change the GloVe vectors: set `trainable=False` "
             "(the summary then counts them as non-trainable parameters).",
         )
-    _expect_input(exercise, model, (sentence_len,), "keras.Input(shape=(sentence_len,))")
-    units = _recipe(recipe_name, "units")
-    recurrent = _recurrent(model)
-    if not recurrent:
-        _fail(exercise, f"add the recurrent layer after the embedding: `GRU({units})`.")
-    _expect_recurrent(exercise, recurrent[0], "GRU", units)
-    _expect_output(exercise, model)
-    _expect_compiled(exercise, model)
+    _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len)
     trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
     frozen = sum(int(np.prod(weight.shape)) for weight in model.non_trainable_weights)
     _passed(exercise, f"{frozen:,} frozen GloVe parameters; only {trainable:,} parameters left to train.")
