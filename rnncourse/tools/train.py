@@ -6,7 +6,7 @@ entry (architecture, data, recipe, timings, held-out test accuracy, library vers
 :class:`rnncourse.manifest.RecipeEntry`) to the store, :mod:`rnncourse.tools.store`, which writes
 them into ``weights/`` safely. The experiments ``long_memory`` and ``glove_curve`` and the tuned
 bag-of-n-grams baselines store their results in the manifest only (and ``long_memory`` the
-models lesson 01 measures).
+models lesson 02 measures).
 
 ``--quick`` is a smoke run (tiny data, one epoch): it writes to ``build/quick-weights/`` unless
 ``--out`` says otherwise, is refused for the shipped ``weights/`` and never replaces a manifest
@@ -288,7 +288,7 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
 
 def _save_memory_model(folder, variant, model_weights, history, quick):
     """Commit the trained ``long_memory`` model of ``variant`` (longest length, first seed) as
-    ``memory_<variant>``: lesson 01 measures the gradient that reaches step 1 in it."""
+    ``memory_<variant>``: lesson 02 (section 8) measures the gradient that reaches step 1 in it."""
     from ..models import architecture
     from ..tasks import adding_model
     from . import experiments
@@ -335,7 +335,11 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
             _save_memory_model(folder, variant, model_weights, history, quick)
     elif name == "glove_curve":
         arrays = imdb_arrays(num_words=20000, seq_len=QUICK["seq_len"] if quick else 200)
-        options = {"sizes": (64, 128), "seeds": (0, 1), "n_validation": 64, "max_updates": 4} if quick else {}
+        options = (
+            {"sizes": (64, 128), "seeds": (0, 1), "n_validation": 64, **experiments.CURVE_QUICK}
+            if quick
+            else {}
+        )
         result = experiments.glove_curve(arrays, glove_matrix(20000), **options)
     elif name == "baseline":
         result = tuned_baselines(
