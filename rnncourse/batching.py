@@ -1,4 +1,4 @@
-"""For the trainer: batches of reviews grouped by length, so that a recurrent model runs no step on padding.
+"""For learners and the trainer: batches of reviews grouped by length, so a recurrent model runs no step on padding.
 
 The course's arrays are front-padded (``pad_sequences``' default, :func:`rnncourse.data.imdb_arrays`):
 word ids at the end of each row, zeros before them. Here every batch is cut to its own longest review
