@@ -6,7 +6,7 @@ entry (architecture, data, recipe, timings, held-out test accuracy, library vers
 :class:`rnncourse.manifest.RecipeEntry`) to the store, :mod:`rnncourse.tools.store`, which writes
 them into ``weights/`` safely. The experiments ``long_memory`` and ``glove_curve`` and the tuned
 bag-of-n-grams baselines store their results in the manifest only (and ``long_memory`` the
-models lesson 02 measures).
+models lesson 02 measures); so do the experiments of :data:`OPT_IN`, run only when named.
 
 ``--quick`` is a smoke run (tiny data, one epoch): it writes to ``build/quick-weights/`` unless
 ``--out`` says otherwise, is refused for the shipped ``weights/`` and never replaces a manifest
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import env
-from ..baseline import tuned_baselines
+from ..baseline import same_input_baseline, tuned_baselines
 from ..data import BUNDLED_NPZ_SHA256, VALIDATION_FRACTION, imdb_arrays
 from ..glove import glove_matrix
 from ..manifest import ExperimentModelEntry, RecipeEntry, new_entry
@@ -42,6 +42,10 @@ from ..weights import WeightsError
 from . import store
 
 EXPERIMENTS = ("baseline", "long_memory", "glove_curve")
+OPT_IN = ("baseline_same_input", "baseline_probabilities")
+"""Experiments run only when named: ``baseline_same_input`` (TF-IDF on ``best``'s word ids,
+:func:`rnncourse.baseline.same_input_baseline`) and ``baseline_probabilities`` (the tuned baselines
+with every validation and test review's probability); both keep those probabilities, packed."""
 QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
 
 
@@ -376,7 +380,8 @@ def _save_memory_model(folder, variant, model_weights, history, quick):
 
 
 def run_experiment(name, folder, quick=False, seed=env.SEED):
-    """Run ``long_memory``, ``glove_curve`` or ``baseline`` and store its result in the manifest."""
+    """Run ``long_memory``, ``glove_curve``, ``baseline`` or one of :data:`OPT_IN` and store its result
+    in the manifest."""
     from . import experiments
 
     started = time.time()
@@ -400,8 +405,12 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
         result = tuned_baselines(
             limit=QUICK["n_train"] if quick else None
         )  # {"tfidf": {...}, "nbsvm": {...}}
+    elif name == "baseline_same_input":
+        result = same_input_baseline(limit=QUICK["n_train"] if quick else None, probabilities=True)
+    elif name == "baseline_probabilities":
+        result = tuned_baselines(limit=QUICK["n_train"] if quick else None, probabilities=True)
     else:
-        raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS}.")
+        raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS + OPT_IN}.")
     result.update({"seconds": round(time.time() - started, 1), "quick": quick, "versions": versions()})
     if name not in ("long_memory", "glove_curve"):  # these record their own seeds in their config
         result["seed"] = seed
@@ -423,7 +432,9 @@ def main(argv=None):
         "names",
         nargs="*",
         metavar="NAME",
-        help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}",
+        help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}; run only "
+        f"when named: {', '.join(OPT_IN)} (the same-input TF-IDF baseline; the tuned baselines with "
+        "every review's probability)",
     )
     parser.add_argument(
         "--quick",
@@ -449,10 +460,10 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     names = args.names or [EXPERIMENTS[0], *RECIPES, *EXPERIMENTS[1:]]
-    unknown = [n for n in names if n not in RECIPES and n not in EXPERIMENTS]
+    unknown = [n for n in names if n not in RECIPES and n not in EXPERIMENTS + OPT_IN]
     if unknown:
         parser.error(
-            f"unknown name(s) {', '.join(unknown)}; choose from {', '.join([*RECIPES, *EXPERIMENTS])}"
+            f"unknown name(s) {', '.join(unknown)}; choose from {', '.join([*RECIPES, *EXPERIMENTS, *OPT_IN])}"
         )
     try:
         folder = store.output_folder(args.out, args.quick)
@@ -460,7 +471,7 @@ def main(argv=None):
             shipped = {Path(shipped).resolve() for shipped in (weights_dir(), repo_root() / "weights")}
             if Path(folder).resolve() in shipped:
                 parser.error("--bucketed trains variants of the recipes: name another folder with --out.")
-            if [n for n in names if n in EXPERIMENTS]:
+            if [n for n in names if n not in RECIPES]:
                 parser.error("--bucketed trains models only; leave out the experiments.")
             unmaskable = [n for n in names if not _maskable(RECIPES[n])]
             if unmaskable:

@@ -250,3 +250,14 @@ def test_bucketed_refuses_the_shipped_folder_and_unmasked_builders(argv, message
     with pytest.raises(SystemExit):
         train.main(argv)
     assert message in capsys.readouterr().err
+
+
+def test_opt_in_baselines_run_only_when_named(tmp_path):
+    from rnncourse.baseline import unpack_probabilities
+
+    train.main(["--quick", "--out", str(tmp_path), "baseline_same_input"])
+    record = weights.experiment("baseline_same_input", tmp_path)
+    assert "imdb_arrays(num_words=20000, seq_len=400)" in record["input"]
+    assert len(unpack_probabilities(record["test_probabilities"])) == record["n_test"]
+    assert set(weights.experiments(tmp_path)) == {"baseline_same_input"}
+    assert "baseline_same_input" not in train.EXPERIMENTS
