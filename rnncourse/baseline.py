@@ -2,7 +2,7 @@
 of an RNN, bag-of-n-grams linear classifiers.
 
 Two baselines, tuned the way every model of the course should be (Wang & Manning, *Baselines and
-Bigrams*, ACL 2012, is the reference for both):
+Bigrams*, ACL 2012, is the reference for both), and a third that reads what the course's RNN reads:
 
 :func:`tfidf_baseline`
     TF-IDF of word 1-2-grams (``min_df=2``, sublinear tf) + logistic regression.
@@ -10,13 +10,19 @@ Bigrams*, ACL 2012, is the reference for both):
     NB-weighted logistic regression ("NBSVM" with a logistic loss): binary indicators of the word
     1-3-grams seen in at least 2 training reviews, scaled by the naive-Bayes log-count ratio ``r``
     (``alpha=1``).
+:func:`same_input_baseline`
+    :func:`tfidf_baseline`'s recipe on the word ids that ``best`` reads (``imdb_arrays(num_words=20000,
+    seq_len=400)``: the last 400 ids of each review, rarer words as the out-of-vocabulary id): it
+    shows how much of the gap between the RNN and the baselines is their input.
 
 Protocol: the regularisation ``C`` is chosen from :data:`C_GRID` on a validation slice of the
 training reviews (the last :data:`~rnncourse.data.VALIDATION_FRACTION` (10 %) of ``load_imdb``'s shuffled
 training order: with the bundled data, the same 2,000 reviews the trainer's models hold out), with features,
 idf and ``r`` computed on the other 18,000 only. Then the chosen recipe is refitted on all 20,000
 training reviews and the 5,000 test reviews are scored once. Each function returns a JSON-ready dict;
-:func:`tuned_baselines` fits both and counts the n-grams only once.
+:func:`tuned_baselines` fits both and counts the n-grams only once. With ``probabilities=True`` each
+also returns its predicted probability for every validation and test review, packed
+(:func:`pack_probabilities`), for paired comparisons and ensembles with the RNNs.
 
 The features are exactly those of scikit-learn's ``CountVectorizer``/``TfidfVectorizer`` with the
 course's tokeniser (``tests/library/test_baseline.py`` checks it); the n-grams are counted as integer codes
@@ -27,7 +33,7 @@ import time
 
 import numpy as np
 
-from .data import SHUFFLE_SEED, VALIDATION_FRACTION, load_imdb_texts, shuffled_order, tokenize
+from .data import SHUFFLE_SEED, VALIDATION_FRACTION, imdb_arrays, load_imdb_texts, shuffled_order, tokenize
 
 C_GRID = (0.25, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0)
 
@@ -47,25 +53,44 @@ def _reviews(source, limit):
     return texts_train, y_train[train_order], texts_test, y_test[test_order], n_validation
 
 
+def _review_ids(source, limit, num_words, seq_len):
+    """:func:`_reviews` for the word ids of ``imdb_arrays(num_words, seq_len)``: the same reviews in the
+    same order, each as the int64 array of its ids without the padding, instead of its text."""
+    (x_train, y_train), (x_test, y_test) = imdb_arrays(num_words=num_words, seq_len=seq_len, source=source)
+    if limit is not None:
+        x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
+    ids_train, ids_test = ([row[row != 0].astype(np.int64) for row in x] for x in (x_train, x_test))
+    n_validation = int(round(VALIDATION_FRACTION * len(ids_train)))
+    return ids_train, y_train.astype(np.int64), ids_test, y_test.astype(np.int64), n_validation
+
+
 def _ngram_codes(texts, max_n):
     """Integer codes of the word 1..``max_n``-grams of ``texts``: ``(document of each, code of each, B)``.
 
-    Words are numbered 1, 2, … in order of first appearance; an n-gram ``(w1, …, wn)`` gets the code
-    ``w1 * B**(n-1) + … + wn`` with ``B`` = number of words + 1, so the codes of n-grams lie in
-    ``[B**(n-1), B**n)`` and orders never collide. Tokens are those of :func:`rnncourse.data.tokenize`
-    (scikit-learn's ``token_pattern`` with the course's pattern).
+    Words are numbered 1, 2, … in order of first appearance, then coded by :func:`_id_ngram_codes`.
+    Tokens are those of :func:`rnncourse.data.tokenize` (scikit-learn's ``token_pattern`` with the
+    course's pattern).
     """
     numbers = {}
     token_ids = [
         np.array([numbers.setdefault(t, len(numbers) + 1) for t in tokenize(text)], dtype=np.int64)
         for text in texts
     ]
-    base = len(numbers) + 1
+    return _id_ngram_codes(token_ids, len(numbers) + 1, max_n)
+
+
+def _id_ngram_codes(token_ids, base, max_n):
+    """Integer codes of the 1..``max_n``-grams of int64 id arrays ``token_ids`` (ids from 1 to
+    ``base - 1``): ``(document of each, code of each, base)``.
+
+    An n-gram ``(w1, …, wn)`` gets the code ``w1 * B**(n-1) + … + wn`` with ``B = base``, so the codes
+    of n-grams lie in ``[B**(n-1), B**n)`` and orders never collide.
+    """
     if base**max_n >= 2**63:
         raise ValueError(f"{base - 1:,} distinct words are too many for integer {max_n}-gram codes.")
     lengths = np.array([len(ids) for ids in token_ids], dtype=np.int64)
     flat = np.concatenate(token_ids) if len(token_ids) else np.zeros(0, dtype=np.int64)
-    document = np.repeat(np.arange(len(texts)), lengths)
+    document = np.repeat(np.arange(len(token_ids)), lengths)
     documents, codes = [], []
     for n in range(1, max_n + 1):
         start = np.arange(len(flat) - n + 1)
@@ -82,12 +107,28 @@ def ngram_counts(texts, max_n):
     """``(counts, n)``: how often each word 1..``max_n``-gram occurs in each text, a CSR matrix
     ``(len(texts), distinct n-grams)`` of float64 (scikit-learn's ``CountVectorizer`` up to the order of
     the columns), and ``n``, the order (1, 2, 3, …) of each column's n-gram."""
+    return _counts(*_ngram_codes(texts, max_n), len(texts), max_n)
+
+
+def id_ngram_counts(sequences, max_n):
+    """:func:`ngram_counts` for reviews given as sequences of word ids (each id >= 1; no padding): the
+    ids are the words."""
+    token_ids = [np.asarray(ids, dtype=np.int64) for ids in sequences]
+    if any(len(ids) and ids.min() < 1 for ids in token_ids):
+        raise ValueError("word ids must be >= 1: remove the padding (id 0) first.")
+    base = 1 + max((int(ids.max()) for ids in token_ids if len(ids)), default=0)
+    return _counts(*_id_ngram_codes(token_ids, base, max_n), len(token_ids), max_n)
+
+
+def _counts(documents, codes, base, n_documents, max_n):
+    """The count matrix and column orders of :func:`ngram_counts` from the n-grams' codes."""
     import pandas as pd
     from scipy import sparse
 
-    documents, codes, base = _ngram_codes(texts, max_n)
     columns, distinct = pd.factorize(codes)  # column j = the j-th distinct n-gram met
-    counts = sparse.csr_matrix((np.ones(len(codes)), (documents, columns)), shape=(len(texts), len(distinct)))
+    counts = sparse.csr_matrix(
+        (np.ones(len(codes)), (documents, columns)), shape=(n_documents, len(distinct))
+    )
     counts.sum_duplicates()
     orders = 1 + np.searchsorted([base**k for k in range(1, max_n)], distinct, side="right")
     return counts, orders
@@ -136,16 +177,62 @@ def _accuracy(classifier, features, y):
     return float(np.mean(classifier.predict(features) == y))
 
 
+PROBABILITY_SCALE = 65535
+"""Packed probabilities are ``round(p * PROBABILITY_SCALE)`` as little-endian uint16 (resolution 1.5e-5)."""
+
+
+def pack_probabilities(probabilities):
+    """Probabilities in ``[0, 1]`` as one short JSON-ready string: each rounded to a multiple of
+    ``1 / PROBABILITY_SCALE``, stored as little-endian uint16 and base64-encoded (about 2.7 characters
+    a review). :func:`unpack_probabilities` reads it back."""
+    import base64
+
+    values = np.clip(np.ravel(np.asarray(probabilities, dtype=np.float64)), 0.0, 1.0)
+    return base64.b64encode(np.round(values * PROBABILITY_SCALE).astype("<u2").tobytes()).decode("ascii")
+
+
+def unpack_probabilities(packed):
+    """The float64 array ``(n,)`` that :func:`pack_probabilities` packed into ``packed``."""
+    import base64
+
+    return np.frombuffer(base64.b64decode(packed), dtype="<u2").astype(np.float64) / PROBABILITY_SCALE
+
+
+def _positive_probabilities(classifier, features):
+    return classifier.predict_proba(features)[:, list(classifier.classes_).index(1)]
+
+
 class _CountedReviews:
     """The reviews of one source, split as the module's docstring says, with their n-gram counts."""
 
     def __init__(self, source, limit, max_n):
         started = time.time()
-        texts_train, self.y_train, texts_test, self.y_test, self.n_validation = _reviews(source, limit)
-        counts, self.orders = ngram_counts(texts_train + texts_test, max_n)
-        self.train, self.test = counts[: len(texts_train)], counts[len(texts_train) :]
-        self.n_fit = len(texts_train) - self.n_validation
+        train, self.y_train, test, self.y_test, self.n_validation = self._split(source, limit)
+        counts, self.orders = self._count(list(train) + list(test), max_n)
+        self.train, self.test = counts[: len(train)], counts[len(train) :]
+        self.n_fit = len(train) - self.n_validation
         self.seconds = time.time() - started
+
+    def _split(self, source, limit):
+        return _reviews(source, limit)
+
+    def _count(self, reviews, max_n):
+        return ngram_counts(reviews, max_n)
+
+
+class _CountedIds(_CountedReviews):
+    """The same reviews as :class:`_CountedReviews`, read as the word ids of ``imdb_arrays(num_words,
+    seq_len)``, with the n-gram counts of those ids."""
+
+    def __init__(self, source, limit, max_n, num_words, seq_len):
+        self.num_words, self.seq_len = num_words, seq_len
+        super().__init__(source, limit, max_n)
+
+    def _split(self, source, limit):
+        return _review_ids(source, limit, self.num_words, self.seq_len)
+
+    def _count(self, reviews, max_n):
+        return id_ngram_counts(reviews, max_n)
 
 
 PIPELINES = {
@@ -155,6 +242,7 @@ PIPELINES = {
         "features": _tfidf_features,
         "model": "TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True) + "
         "LogisticRegression(C={C}, solver='liblinear', dual=True)",
+        "input": "every word of each review (rnncourse.data.tokenize of its text)",
     },
     "nbsvm": {
         "max_n": 3,
@@ -162,14 +250,31 @@ PIPELINES = {
         "features": _nb_features,
         "model": "binary 1-3-gram indicators (min_df=2) x NB log-count ratio r (alpha=1) + "
         "LogisticRegression(C={C}, solver='liblinear', dual=True)",
+        "input": "every word of each review (rnncourse.data.tokenize of its text)",
     },
 }
 
+SAME_INPUT = {
+    **PIPELINES["tfidf"],
+    "model": "TF-IDF of word-id 1-2-grams (min_df=2, sublinear tf; TfidfTransformer) + "
+    "LogisticRegression(C={C}, solver='liblinear', dual=True)",
+    "input": "the word ids of imdb_arrays(num_words={num_words}, seq_len={seq_len}), padding removed: the "
+    "last {seq_len} ids of each review (with its start marker 1 when the review fits), words ranked "
+    "beyond the vocabulary as the out-of-vocabulary id 2",
+}
+"""The pipeline of :func:`same_input_baseline`: :data:`PIPELINES`' ``"tfidf"`` on word ids."""
 
-def _tuned(counted, name, c_grid):
-    """Choose C on the validation slice, refit on every training review, score the test set once."""
+PROBABILITIES = (
+    "P(positive) of each review, packed by rnncourse.baseline.pack_probabilities, in load_imdb's shuffled "
+    "order (the rows of imdb_arrays): validation_probabilities from the fit with the chosen C on the "
+    "other training reviews, test_probabilities from the refit on every training review"
+)
+
+
+def _tuned(counted, pipeline, c_grid, probabilities=False):
+    """Choose C on the validation slice, refit on every training review, score the test set once
+    (``pipeline``: an entry of :data:`PIPELINES`, or :data:`SAME_INPUT`)."""
     started = time.time()
-    pipeline = PIPELINES[name]
     features, min_df, n_fit = pipeline["features"], pipeline["min_df"], counted.n_fit
     ngrams = counted.orders <= pipeline["max_n"]
     train, test = counted.train[:, ngrams], counted.test[:, ngrams]
@@ -177,17 +282,17 @@ def _tuned(counted, name, c_grid):
 
     vocabulary = _vocabulary(train[:n_fit], min_df)
     x_fit, x_validation = features(train[:n_fit][:, vocabulary], train[n_fit:][:, vocabulary], y_fit)
-    validation = {
-        f"{C:g}": round(_accuracy(_classifier(C).fit(x_fit, y_fit), x_validation, y_validation), 6)
-        for C in c_grid
-    }
+    fitted = {f"{C:g}": _classifier(C).fit(x_fit, y_fit) for C in c_grid}
+    validation = {key: round(_accuracy(fitted[key], x_validation, y_validation), 6) for key in fitted}
     chosen = max(c_grid, key=lambda C: (validation[f"{C:g}"], -C))  # ties go to the smaller C
+    validation_probabilities = _positive_probabilities(fitted[f"{chosen:g}"], x_validation)
+    del fitted
 
     vocabulary = _vocabulary(train, min_df)
     x_train, x_test = features(train[:, vocabulary], test[:, vocabulary], counted.y_train)
     classifier = _classifier(chosen).fit(x_train, counted.y_train)
     n_train = train.shape[0]
-    return {
+    result = {
         "test_accuracy": round(_accuracy(classifier, x_test, counted.y_test), 6),
         "C": chosen,
         "validation_accuracy": validation,
@@ -204,22 +309,33 @@ def _tuned(counted, name, c_grid):
         "features": int(x_train.shape[1]),
         "seconds": round(counted.seconds + time.time() - started, 1),
         "model": pipeline["model"].format(C=f"{chosen:g}"),
+        "input": pipeline["input"].format(**vars(counted)),
     }
+    if probabilities:
+        result.update(
+            probabilities=PROBABILITIES,
+            validation_probabilities=pack_probabilities(validation_probabilities),
+            test_probabilities=pack_probabilities(_positive_probabilities(classifier, x_test)),
+        )
+    return result
 
 
-def tfidf_baseline(source="bundled", limit=None, c_grid=C_GRID):
+def tfidf_baseline(source="bundled", limit=None, c_grid=C_GRID, probabilities=False):
     """TF-IDF (word 1-2-grams seen in >= 2 training reviews, sublinear tf) + logistic regression,
     ``C`` chosen from ``c_grid`` on the validation slice (see the module's docstring).
 
     ``limit`` keeps the first ``limit`` reviews of each shuffled split (quick tests).
     Returns ``{"test_accuracy", "C", "validation_accuracy": {C: accuracy}, "validation", "selection",
-    "n_train", "n_validation", "n_test", "features", "seconds", "model"}``; ``seconds`` includes reading
-    the reviews and counting their n-grams.
+    "n_train", "n_validation", "n_test", "features", "seconds", "model", "input"}``; ``seconds`` includes
+    reading the reviews and counting their n-grams. ``probabilities=True`` adds
+    ``"validation_probabilities"`` and ``"test_probabilities"`` (:func:`pack_probabilities`; the
+    reviews in ``load_imdb``'s order) and ``"probabilities"``, which says what they are.
     """
-    return _tuned(_CountedReviews(source, limit, PIPELINES["tfidf"]["max_n"]), "tfidf", c_grid)
+    counted = _CountedReviews(source, limit, PIPELINES["tfidf"]["max_n"])
+    return _tuned(counted, PIPELINES["tfidf"], c_grid, probabilities)
 
 
-def nbsvm_baseline(source="bundled", limit=None, c_grid=C_GRID):
+def nbsvm_baseline(source="bundled", limit=None, c_grid=C_GRID, probabilities=False):
     """NB-weighted logistic regression (NBSVM-style, Wang & Manning 2012): binary indicators of the
     word 1-3-grams seen in >= 2 training reviews, times the log-count ratio ``r`` (``alpha=1``,
     computed on the fitting reviews), then logistic regression with ``C`` chosen from ``c_grid`` on
@@ -227,11 +343,25 @@ def nbsvm_baseline(source="bundled", limit=None, c_grid=C_GRID):
 
     Same arguments and same keys as :func:`tfidf_baseline`.
     """
-    return _tuned(_CountedReviews(source, limit, PIPELINES["nbsvm"]["max_n"]), "nbsvm", c_grid)
+    counted = _CountedReviews(source, limit, PIPELINES["nbsvm"]["max_n"])
+    return _tuned(counted, PIPELINES["nbsvm"], c_grid, probabilities)
 
 
-def tuned_baselines(source="bundled", limit=None, c_grid=C_GRID):
+def same_input_baseline(
+    source="bundled", limit=None, c_grid=C_GRID, probabilities=False, num_words=20000, seq_len=400
+):
+    """:func:`tfidf_baseline` on what the RNN ``best`` reads instead of the whole text: the word ids of
+    ``imdb_arrays(num_words, seq_len)`` (``best``'s vocabulary and truncation by default), padding
+    removed, each id a word. The same reviews, validation slice, choice of ``C`` and refit.
+
+    Same arguments and same keys as :func:`tfidf_baseline`; ``"input"`` names the arrays.
+    """
+    counted = _CountedIds(source, limit, SAME_INPUT["max_n"], num_words, seq_len)
+    return _tuned(counted, SAME_INPUT, c_grid, probabilities)
+
+
+def tuned_baselines(source="bundled", limit=None, c_grid=C_GRID, probabilities=False):
     """Both baselines, ``{"tfidf": tfidf_baseline(...), "nbsvm": nbsvm_baseline(...)}``, counting the
     n-grams once for both (each ``seconds`` then includes that shared count)."""
     counted = _CountedReviews(source, limit, max(pipeline["max_n"] for pipeline in PIPELINES.values()))
-    return {name: _tuned(counted, name, c_grid) for name in PIPELINES}
+    return {name: _tuned(counted, pipeline, c_grid, probabilities) for name, pipeline in PIPELINES.items()}

@@ -8,7 +8,7 @@ definition the trainer uses and that the tests hold the notebooks' models agains
 from dataclasses import dataclass
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 CELLS = {"simple_rnn": layers.SimpleRNN, "gru": layers.GRU, "lstm": layers.LSTM}
 
@@ -105,21 +105,77 @@ def embedding_rnn(
     return _binary(model, "adam")
 
 
-def best(num_words=20000, wordvec_dim=50, seq_len=400, units=64, embedding_matrix=None):
+def best(num_words=20000, wordvec_dim=50, seq_len=400, units=64, embedding_matrix=None, masked=False):
     """The course's reference: GloVe-initialised trainable embedding, bidirectional GRU over the
-    whole review, max- and mean-pooled over time, ``Dense(1, sigmoid)``."""
+    whole review, max- and mean-pooled over time, ``Dense(1, sigmoid)``.
+
+    ``masked=True`` makes word id 0 padding (``Embedding(mask_zero=True)``): the GRU's forward
+    direction starts at the first real word of a front-padded review and both poolings
+    (:class:`MaskedGlobalMaxPooling1D`, :class:`MaskedGlobalAveragePooling1D`) read the real steps
+    only, so the prediction does not depend on how much padding a review has. ``seq_len=None``
+    accepts batches of any length (length-bucketed batches, :mod:`rnncourse.batching`).
+    """
     inputs = keras.Input(shape=(seq_len,))
-    embedded = layers.Embedding(num_words, wordvec_dim)(inputs)
+    embedded = layers.Embedding(num_words, wordvec_dim, mask_zero=masked)(inputs)
     embedded = layers.SpatialDropout1D(0.2)(embedded)
     states = layers.Bidirectional(layers.GRU(units, return_sequences=True))(embedded)
-    pooled = layers.Concatenate()(
-        [layers.GlobalMaxPooling1D()(states), layers.GlobalAveragePooling1D()(states)]
-    )
+    if masked:
+        poolings = [MaskedGlobalMaxPooling1D(), MaskedGlobalAveragePooling1D()]
+    else:
+        poolings = [layers.GlobalMaxPooling1D(), layers.GlobalAveragePooling1D()]
+    pooled = layers.Concatenate()([pooling(states) for pooling in poolings])
     outputs = layers.Dense(1, activation="sigmoid")(layers.Dropout(0.3)(pooled))
     model = keras.Model(inputs, outputs, name="best")
     if embedding_matrix is not None:
         model.get_layer(index=1).set_weights([embedding_matrix])
     return _binary(model, "adam")
+
+
+@keras.saving.register_keras_serializable(package="rnncourse")
+class MaskedGlobalMaxPooling1D(layers.Layer):
+    """The maximum over time of ``(batch, time, features)``, taken over the unmasked steps only:
+    ``(batch, features)``. A row with no unmasked step gives zeros. Without a mask, the maximum over
+    every step (as ``GlobalMaxPooling1D``, which ignores the mask: its maximum includes padding)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.max(inputs, axis=1)
+        keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        pooled = ops.max(ops.where(keep, inputs, float("-inf")), axis=1)
+        return ops.where(ops.any(keep, axis=1), pooled, ops.zeros_like(pooled))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+@keras.saving.register_keras_serializable(package="rnncourse")
+class MaskedGlobalAveragePooling1D(layers.Layer):
+    """The mean over time of ``(batch, time, features)`` over the unmasked steps only:
+    ``(batch, features)``, as ``GlobalAveragePooling1D`` with a mask, except that a row with no
+    unmasked step gives zeros (``GlobalAveragePooling1D`` divides by zero there)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.mean(inputs, axis=1)
+        keep = ops.cast(ops.expand_dims(mask, -1), inputs.dtype)
+        return ops.sum(inputs * keep, axis=1) / ops.maximum(ops.sum(keep, axis=1), 1.0)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 _KEYS = (
@@ -147,6 +203,8 @@ def architecture(model):
         config = layer.get_config()
         entry = {"class": type(layer).__name__}
         entry.update({key: config[key] for key in _KEYS if key in config})
+        if config.get("mask_zero"):  # only when true: unmasked models keep their description
+            entry["mask_zero"] = True
         if "layer" in config:
             inner = config["layer"]["config"]
             entry["wrapped"] = {

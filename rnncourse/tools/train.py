@@ -6,11 +6,16 @@ entry (architecture, data, recipe, timings, held-out test accuracy, library vers
 :class:`rnncourse.manifest.RecipeEntry`) to the store, :mod:`rnncourse.tools.store`, which writes
 them into ``weights/`` safely. The experiments ``long_memory`` and ``glove_curve`` and the tuned
 bag-of-n-grams baselines store their results in the manifest only (and ``long_memory`` the
-models lesson 02 measures).
+models lesson 02 measures); so do the experiments of :data:`OPT_IN`, run only when named.
 
 ``--quick`` is a smoke run (tiny data, one epoch): it writes to ``build/quick-weights/`` unless
 ``--out`` says otherwise, is refused for the shipped ``weights/`` and never replaces a manifest
 entry of a full run.
+
+``--bucketed`` (opt-in, never into the shipped ``weights/``) trains the recipes whose builder has a
+``masked`` option (``best``) masked, with any input length, on length-bucketed batches
+(:mod:`rnncourse.batching`); validation, test and predictions use batches sorted by length. The
+entry records the builder's actual arguments and ``data["bucketed"]``.
 
 Keras, TensorFlow and the modules built on them (``models``, ``tasks``, ``experiments``) are
 imported inside the functions that use them: :func:`main` exports :data:`rnncourse.env.SETTINGS`
@@ -28,14 +33,19 @@ from pathlib import Path
 import numpy as np
 
 from .. import env
-from ..baseline import tuned_baselines
+from ..baseline import same_input_baseline, tuned_baselines
 from ..data import BUNDLED_NPZ_SHA256, VALIDATION_FRACTION, imdb_arrays
 from ..glove import glove_matrix
 from ..manifest import ExperimentModelEntry, RecipeEntry, new_entry
+from ..paths import repo_root, weights_dir
 from ..weights import WeightsError
 from . import store
 
 EXPERIMENTS = ("baseline", "long_memory", "glove_curve")
+OPT_IN = ("baseline_same_input", "baseline_probabilities")
+"""Experiments run only when named: ``baseline_same_input`` (TF-IDF on ``best``'s word ids,
+:func:`rnncourse.baseline.same_input_baseline`) and ``baseline_probabilities`` (the tuned baselines
+with every validation and test review's probability); both keep those probabilities, packed."""
 QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
 
 
@@ -98,17 +108,48 @@ def _arrays(recipe, quick):
     return spec, (x_train, y_train), (x_test, y_test)
 
 
-def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_len):
+def _maskable(recipe):
+    """Whether the recipe's builder has a ``masked`` option (what ``--bucketed`` needs)."""
+    import inspect
+
+    return "masked" in inspect.signature(recipe.builder).parameters
+
+
+def _bucketed_kwargs(recipe):
+    """The builder's arguments for a ``--bucketed`` run: the recipe's, masked, any input length."""
+    return {**recipe.kwargs, "masked": True, "seq_len": None}
+
+
+def _build(recipe, matrix, quick_seq_len, bucketed):
+    """The recipe's compiled model, or with ``bucketed`` its masked form for any input length."""
+    if not bucketed:
+        return recipe.build(embedding_matrix=matrix, seq_len=quick_seq_len)
+    kwargs = _bucketed_kwargs(recipe)
+    return recipe.builder(**kwargs, **({} if matrix is None else {"embedding_matrix": matrix}))
+
+
+def _predict(model, x, bucketed):
+    """``model``'s probabilities for the rows of ``x`` in their order (batches sorted by length when
+    ``bucketed``)."""
+    from .. import batching
+
+    return batching.predict(model, x, 256) if bucketed else model.predict(x, batch_size=256, verbose=0)
+
+
+def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_len, bucketed=False):
     """One seeded training run of ``recipe``: ``(model, history record, seconds, s/epoch, test loss,
     test accuracy)``; the validation data is the last 10 % of the training arrays (the slice Keras's
-    ``validation_split`` holds out, see :func:`_validation_slice`)."""
+    ``validation_split`` holds out, see :func:`_validation_slice`). ``bucketed``: the masked model on
+    length-bucketed batches (:mod:`rnncourse.batching`, ordered by ``seed``), the same validation slice."""
     import keras
+
+    from .. import batching
 
     (x_train, y_train), (x_test, y_test) = arrays
     keras.utils.set_random_seed(seed)
     scope = strategy.scope() if strategy is not None else nullcontext()
     with scope:
-        model = recipe.build(embedding_matrix=matrix, seq_len=quick_seq_len)
+        model = _build(recipe, matrix, quick_seq_len, bucketed)
     progress = Progress(label, epochs)
     callbacks = [progress.callback]
     if recipe.patience:
@@ -116,18 +157,33 @@ def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_l
             keras.callbacks.EarlyStopping("val_accuracy", patience=recipe.patience, restore_best_weights=True)
         )
     started = time.time()
-    history = model.fit(
-        x_train,
-        y_train,
-        epochs=epochs,
-        batch_size=recipe.batch_size,
-        validation_split=VALIDATION_FRACTION,
-        callbacks=callbacks,
-        verbose=0,
-        shuffle=True,
-    )
+    if bucketed:
+        held_out = _validation_slice(len(x_train))
+        fit = slice(0, held_out.start)
+        history = model.fit(
+            batching.dataset(x_train[fit], y_train[fit], recipe.batch_size, seed=seed),
+            validation_data=batching.dataset(x_train[held_out], y_train[held_out], 256),
+            epochs=epochs,
+            callbacks=callbacks,
+            verbose=0,
+            shuffle=False,
+        )
+    else:
+        history = model.fit(
+            x_train,
+            y_train,
+            epochs=epochs,
+            batch_size=recipe.batch_size,
+            validation_split=VALIDATION_FRACTION,
+            callbacks=callbacks,
+            verbose=0,
+            shuffle=True,
+        )
     seconds = time.time() - started
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
+    if bucketed:
+        test_loss, test_accuracy = model.evaluate(batching.dataset(x_test, y_test, 256), verbose=0)
+    else:
+        test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
     if matrix is not None and not recipe.kwargs.get("trainable", True):
         if not np.array_equal(model.layers[0].get_weights()[0], matrix):
             raise RuntimeError(f"{label}: the frozen GloVe embedding changed during training.")
@@ -165,9 +221,10 @@ def _best_epoch(record, patience):
     return int(max(range(len(record["val_accuracy"])), key=record["val_accuracy"].__getitem__)) + 1
 
 
-def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=None):
+def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=None, bucketed=False):
     """Train one model of :data:`rnncourse.models.RECIPES` (once per seed of ``recipe.seeds``, or
-    once with ``seed``), evaluate it, commit the files of the seed chosen on validation."""
+    once with ``seed``), evaluate it, commit the files of the seed chosen on validation.
+    ``bucketed``: the masked model on length-bucketed batches (the module's ``--bucketed``)."""
     from ..models import RECIPES, architecture
 
     recipe = RECIPES[name]
@@ -191,6 +248,7 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             strategy,
             f"{tag} seed {run_seed}" if len(seeds) > 1 else tag,
             quick_seq_len,
+            bucketed,
         )
         best_epoch = _best_epoch(record, recipe.patience)
         run = {
@@ -205,8 +263,8 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
         }
         runs.append(run)
         if len(seeds) > 1:
-            val_probabilities.append(model.predict(train_arrays[0][validation], batch_size=256, verbose=0))
-            test_probabilities.append(model.predict(test_arrays[0], batch_size=256, verbose=0))
+            val_probabilities.append(_predict(model, train_arrays[0][validation], bucketed))
+            test_probabilities.append(_predict(model, test_arrays[0], bucketed))
             print(
                 f"{name} seed {run_seed}: validation accuracy {run['val_accuracy']:.4f}, "
                 f"test accuracy {test_accuracy:.4f}",
@@ -219,7 +277,7 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
     x_train, x_test = train_arrays[0], test_arrays[0]
 
     # A fresh model holds the trained weights without the optimizer's state: smaller files.
-    clean = recipe.build(seq_len=quick_seq_len)
+    clean = _build(recipe, None, quick_seq_len, bucketed)
     clean.set_weights(trained_weights)
     seed_results = {}
     if len(seeds) > 1:
@@ -236,7 +294,7 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
         RecipeEntry,
         architecture=model_architecture,
         builder=recipe.builder.__name__,
-        builder_kwargs=recipe.kwargs,
+        builder_kwargs=_bucketed_kwargs(recipe) if bucketed else recipe.kwargs,
         lesson=recipe.lesson,
         data={
             "source": "bundled",
@@ -247,6 +305,7 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "n_test": int(len(x_test)),
             "raw_ids": recipe.raw_ids,
             "glove": "glove.6B.50d" if recipe.glove else None,
+            **({"bucketed": True} if bucketed else {}),
         },
         protocol={
             "validation": f"the last {VALIDATION_FRACTION:.0%} of the training reviews (Keras validation_split)",
@@ -321,7 +380,8 @@ def _save_memory_model(folder, variant, model_weights, history, quick):
 
 
 def run_experiment(name, folder, quick=False, seed=env.SEED):
-    """Run ``long_memory``, ``glove_curve`` or ``baseline`` and store its result in the manifest."""
+    """Run ``long_memory``, ``glove_curve``, ``baseline`` or one of :data:`OPT_IN` and store its result
+    in the manifest."""
     from . import experiments
 
     started = time.time()
@@ -345,8 +405,12 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
         result = tuned_baselines(
             limit=QUICK["n_train"] if quick else None
         )  # {"tfidf": {...}, "nbsvm": {...}}
+    elif name == "baseline_same_input":
+        result = same_input_baseline(limit=QUICK["n_train"] if quick else None, probabilities=True)
+    elif name == "baseline_probabilities":
+        result = tuned_baselines(limit=QUICK["n_train"] if quick else None, probabilities=True)
     else:
-        raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS}.")
+        raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS + OPT_IN}.")
     result.update({"seconds": round(time.time() - started, 1), "quick": quick, "versions": versions()})
     if name not in ("long_memory", "glove_curve"):  # these record their own seeds in their config
         result["seed"] = seed
@@ -368,7 +432,9 @@ def main(argv=None):
         "names",
         nargs="*",
         metavar="NAME",
-        help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}",
+        help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}; run only "
+        f"when named: {', '.join(OPT_IN)} (the same-input TF-IDF baseline; the tuned baselines with "
+        "every review's probability)",
     )
     parser.add_argument(
         "--quick",
@@ -385,15 +451,33 @@ def main(argv=None):
     parser.add_argument(
         "--out", default=None, help="output folder (default: weights/, with --quick build/quick-weights/)"
     )
+    parser.add_argument(
+        "--bucketed",
+        action="store_true",
+        help="opt-in: train the recipes whose builder has a masked option (best) masked, on batches "
+        "grouped by length and cut to their longest review (rnncourse.batching); needs --out (or --quick), "
+        "never the shipped weights/",
+    )
     args = parser.parse_args(argv)
     names = args.names or [EXPERIMENTS[0], *RECIPES, *EXPERIMENTS[1:]]
-    unknown = [n for n in names if n not in RECIPES and n not in EXPERIMENTS]
+    unknown = [n for n in names if n not in RECIPES and n not in EXPERIMENTS + OPT_IN]
     if unknown:
         parser.error(
-            f"unknown name(s) {', '.join(unknown)}; choose from {', '.join([*RECIPES, *EXPERIMENTS])}"
+            f"unknown name(s) {', '.join(unknown)}; choose from {', '.join([*RECIPES, *EXPERIMENTS, *OPT_IN])}"
         )
     try:
         folder = store.output_folder(args.out, args.quick)
+        if args.bucketed:
+            shipped = {Path(shipped).resolve() for shipped in (weights_dir(), repo_root() / "weights")}
+            if Path(folder).resolve() in shipped:
+                parser.error("--bucketed trains variants of the recipes: name another folder with --out.")
+            if [n for n in names if n not in RECIPES]:
+                parser.error("--bucketed trains models only; leave out the experiments.")
+            unmaskable = [n for n in names if not _maskable(RECIPES[n])]
+            if unmaskable:
+                parser.error(
+                    f"--bucketed needs a builder with a masked option; {', '.join(unmaskable)} has none."
+                )
         if folder.is_dir():
             store.refuse_quick_over_full(store.read_manifest(folder), folder, names, args.quick)
             removed = store.collect_garbage(folder)
@@ -414,7 +498,9 @@ def main(argv=None):
     for i, name in enumerate(names, start=1):
         label = f"[{i}/{len(names)}] {name}"
         if name in RECIPES:
-            train_model(name, folder, quick=args.quick, strategy=strategy, label=label)
+            train_model(
+                name, folder, quick=args.quick, strategy=strategy, label=label, bucketed=args.bucketed
+            )
         else:
             print(label, flush=True)
             run_experiment(name, folder, quick=args.quick)

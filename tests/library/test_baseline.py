@@ -105,3 +105,78 @@ def test_the_choice_of_C_never_sees_the_test_labels(tuned, monkeypatch):
     assert flipped["validation_accuracy"] == tuned["nbsvm"]["validation_accuracy"]
     assert flipped["C"] == tuned["nbsvm"]["C"]
     assert flipped["test_accuracy"] == pytest.approx(1 - tuned["nbsvm"]["test_accuracy"])
+
+
+@pytest.fixture(scope="module")
+def same_input():
+    return baseline.same_input_baseline(limit=LIMIT, probabilities=True)
+
+
+def test_id_ngram_counts_equal_countvectorizer_on_the_ids():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    rng = np.random.default_rng(0)
+    sequences = [rng.integers(1, 25, size=rng.integers(0, 30)) for _ in range(40)]  # one may be empty
+    counts, orders = baseline.id_ngram_counts(sequences, 2)
+    vectorizer = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\d+")
+    expected = vectorizer.fit_transform([" ".join(map(str, ids)) for ids in sequences])
+    assert _columns(counts) == _columns(expected)
+    assert sorted(np.bincount(orders)) == sorted(
+        np.bincount([len(name.split()) for name in vectorizer.get_feature_names_out()])
+    )
+    with pytest.raises(ValueError, match="padding"):
+        baseline.id_ngram_counts([[0, 5, 6]], 2)
+
+
+def test_same_input_reads_the_reviews_of_the_text_baselines_in_their_order():
+    texts_train, y_train, texts_test, y_test, n_validation = baseline._reviews("bundled", LIMIT)
+    ids_train, y_ids_train, ids_test, y_ids_test, n_ids_validation = baseline._review_ids(
+        "bundled", LIMIT, 20000, 400
+    )
+    assert (
+        (y_ids_train == y_train).all() and (y_ids_test == y_test).all() and n_ids_validation == n_validation
+    )
+    word_index = data.get_word_index()
+    ids_of = data.word_ids(word_index, 20000)
+    for text, ids in zip(texts_train[:20] + texts_test[:20], list(ids_train[:20]) + list(ids_test[:20])):
+        # Rare words become id 2; words the training reviews never use are absent (load_imdb's encoding).
+        expected = [1] + [ids_of.get(word, 2) for word in data.tokenize(text) if word in word_index]
+        assert ids.tolist() == expected[-400:]  # the last 400 ids, the start marker only if it fits
+
+
+def test_same_input_baseline_protocol_and_keys(same_input, tuned):
+    from rnncourse import models
+
+    assert json.loads(json.dumps(same_input)) == same_input
+    assert set(tuned["tfidf"]) <= set(same_input)
+    assert (same_input["n_train"], same_input["n_validation"], same_input["n_test"]) == (LIMIT, 30, LIMIT)
+    best = max(same_input["validation_accuracy"].values())
+    assert same_input["C"] == min(
+        C for C in baseline.C_GRID if same_input["validation_accuracy"][f"{C:g}"] == best
+    )
+    assert 0.6 < same_input["test_accuracy"] <= 1 and f"C={same_input['C']:g}" in same_input["model"]
+    recipe = models.RECIPES["best"]
+    assert f"imdb_arrays(num_words={recipe.num_words}, seq_len={recipe.seq_len})" in same_input["input"]
+    assert "tokenize" in tuned["tfidf"]["input"]
+
+
+def test_probabilities_round_trip_compactly():
+    probabilities = np.random.default_rng(0).random(5000)
+    packed = baseline.pack_probabilities(np.r_[probabilities, 0.0, 1.0])
+    assert isinstance(packed, str) and len(packed) < 3 * 5002
+    unpacked = baseline.unpack_probabilities(packed)
+    np.testing.assert_allclose(unpacked[:-2], probabilities, atol=0.5 / baseline.PROBABILITY_SCALE)
+    assert unpacked[-2:].tolist() == [0.0, 1.0]
+
+
+def test_returned_probabilities_give_the_reported_accuracies(same_input):
+    n_fit = LIMIT - same_input["n_validation"]
+    _, y_train, _, y_test, _ = baseline._review_ids("bundled", LIMIT, 20000, 400)
+    validation = baseline.unpack_probabilities(same_input["validation_probabilities"])
+    test = baseline.unpack_probabilities(same_input["test_probabilities"])
+    assert (len(validation), len(test)) == (same_input["n_validation"], same_input["n_test"])
+    chosen = same_input["validation_accuracy"][f"{same_input['C']:g}"]
+    assert np.mean((validation > 0.5) == y_train[n_fit:]) == pytest.approx(chosen, abs=1 / len(validation))
+    assert np.mean((test > 0.5) == y_test) == pytest.approx(same_input["test_accuracy"], abs=1 / len(test))
+    plain = baseline.same_input_baseline(limit=LIMIT)
+    assert "test_probabilities" not in plain and plain["test_accuracy"] == same_input["test_accuracy"]

@@ -103,3 +103,87 @@ def test_a_recipe_sizes_its_model_and_its_data_from_one_statement():
         embedding = next(layer for layer in described["layers"] if layer["class"] == "Embedding")
         assert embedding["input_dim"] == recipe.num_words, name
         assert described["input_shape"] == [[None, recipe.seq_len]], name
+
+
+def _tiny_best(masked):
+    keras.utils.set_random_seed(0)
+    return models.best(num_words=30, wordvec_dim=4, seq_len=None, units=3, masked=masked)
+
+
+def _pooled(model):
+    """The model up to its pooled vector (the output of ``Concatenate``)."""
+    return keras.Model(model.inputs, model.get_layer(index=-3).output)
+
+
+def _run(model, ids):
+    """``model``'s inference output for ``ids``, computed eagerly (quicker than ``predict`` here)."""
+    import numpy as np
+
+    return keras.ops.convert_to_numpy(model(np.asarray(ids), training=False))
+
+
+# Front-padded reviews (the course's padding), one of them with no padding at all.
+REVIEWS = [[0, 0, 5, 6, 7], [0, 0, 0, 0, 9], [3, 1, 4, 1, 5]]
+
+
+def test_masked_best_ignores_leading_padding():
+    import numpy as np
+
+    masked, plain = _tiny_best(True), _tiny_best(False)
+    plain.set_weights(masked.get_weights())
+    ids = np.array(REVIEWS)
+    padded = np.concatenate([np.zeros((3, 6), dtype=int), ids], axis=1)
+    for outputs in (_pooled(masked), masked):
+        np.testing.assert_allclose(_run(outputs, padded), _run(outputs, ids), atol=1e-6)
+    # Each review alone, with no padding, gives the same pooled vector as in its padded batch.
+    alone = [_run(_pooled(masked), np.array([[i for i in row if i]]))[0] for row in REVIEWS]
+    np.testing.assert_allclose(_run(_pooled(masked), ids), np.stack(alone), atol=1e-6)
+    # Without the mask the padding moves both the pooled vector and the prediction of padded reviews.
+    assert np.abs(_run(_pooled(plain), padded) - _run(_pooled(plain), ids))[:2].max() > 1e-4
+    assert np.abs(_run(plain, padded) - _run(plain, ids))[:2].max() > 1e-6
+
+
+def test_masked_best_reads_front_and_back_padding_alike():
+    """The backward GRU and both poolings see the same real steps wherever the padding is."""
+    import numpy as np
+
+    model = _pooled(_tiny_best(True))
+    front = np.array(REVIEWS)
+    back = np.array([[i for i in row if i] + [0] * row.count(0) for row in REVIEWS])
+    np.testing.assert_allclose(_run(model, back), _run(model, front), atol=1e-6)
+
+
+def test_masked_poolings_by_hand():
+    import numpy as np
+
+    states = np.array([[[5.0, -1.0], [-2.0, -3.0], [1.0, -4.0]], [[9.0, 9.0], [9.0, 9.0], [9.0, 9.0]]])
+    mask = np.array([[False, True, True], [False, False, False]])
+    maximum = models.MaskedGlobalMaxPooling1D()(states, mask=mask)
+    mean = models.MaskedGlobalAveragePooling1D()(states, mask=mask)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(maximum), [[1.0, -3.0], [0.0, 0.0]])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(mean), [[-0.5, -3.5], [0.0, 0.0]])
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(models.MaskedGlobalMaxPooling1D()(states)), [[5, -1], [9, 9]]
+    )
+
+
+def test_masked_best_saves_and_loads(tmp_path):
+    import numpy as np
+
+    model = _tiny_best(True)
+    model.save(tmp_path / "masked.keras")
+    loaded = keras.models.load_model(tmp_path / "masked.keras")
+    ids = np.array(REVIEWS)
+    np.testing.assert_allclose(_run(loaded, ids), _run(model, ids), atol=1e-6)
+
+
+def test_best_options_leave_the_shipped_architecture_alone():
+    shipped = models.architecture(models.RECIPES["best"].build())
+    assert shipped == models.architecture(models.best())
+    masked = models.architecture(models.best(masked=True, seq_len=None))
+    assert masked["input_shape"] == [[None, None]] and masked["params"] == shipped["params"]
+    assert masked["layers"][1] == {**shipped["layers"][1], "mask_zero": True}
+    assert shipped["layers"][1]["class"] == "Embedding" and "mask_zero" not in shipped["layers"][1]
+    assert {"MaskedGlobalMaxPooling1D", "MaskedGlobalAveragePooling1D"} <= {
+        e["class"] for e in masked["layers"]
+    }

@@ -221,3 +221,43 @@ def test_several_seeds_ship_the_one_chosen_on_validation(tmp_path, monkeypatch):
     assert "best validation accuracy" in entry["protocol"]["seed"]
     model = models.RECIPES["tiny_seeds"].build()
     weights.load_weights_into(model, "tiny_seeds", folder=tmp_path)
+
+
+def test_bucketed_training_records_the_masked_variable_length_model(tmp_path):
+    """--bucketed trains best masked on length-bucketed batches and says so in its entry."""
+    import keras
+
+    from rnncourse import models
+
+    train.main(["--quick", "--bucketed", "--out", str(tmp_path), "best"])
+    entry = weights.entry("best", tmp_path)
+    assert entry["data"]["bucketed"] is True
+    assert entry["builder_kwargs"]["masked"] is True and entry["builder_kwargs"]["seq_len"] is None
+    assert len(entry["seeds"]) == 2 and "ensemble" in entry
+    kwargs = entry["builder_kwargs"]
+    model = models.best(**kwargs)
+    model.load_weights(tmp_path / entry["file"])
+    assert models.architecture(model) == entry["architecture"]
+    assert isinstance(model.get_layer(index=-4), models.MaskedGlobalAveragePooling1D)
+    assert keras.ops.convert_to_numpy(model(np.ones((2, 7), dtype="int32"))).shape == (2, 1)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [(["--bucketed", "best"], "another folder"), (["--bucketed", "--quick", "gru"], "masked option")],
+)
+def test_bucketed_refuses_the_shipped_folder_and_unmasked_builders(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        train.main(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_opt_in_baselines_run_only_when_named(tmp_path):
+    from rnncourse.baseline import unpack_probabilities
+
+    train.main(["--quick", "--out", str(tmp_path), "baseline_same_input"])
+    record = weights.experiment("baseline_same_input", tmp_path)
+    assert "imdb_arrays(num_words=20000, seq_len=400)" in record["input"]
+    assert len(unpack_probabilities(record["test_probabilities"])) == record["n_test"]
+    assert set(weights.experiments(tmp_path)) == {"baseline_same_input"}
+    assert "baseline_same_input" not in train.EXPERIMENTS
