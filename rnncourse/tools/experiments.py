@@ -48,17 +48,7 @@ TEST_SEED = 1_000_000
 CURVE_SIZES = (250, 1000, 4000, 18000)
 CURVE_SEEDS = (0, 1, 2)
 CURVE_VALIDATION = 2000
-CURVE_BATCH = 64
-CURVE_MAX_UPDATES = 2000
-"""The budget of one run, in updates (batches), the same at every size."""
-CURVE_CHECK_UPDATES = 100
-"""Validate about every this many updates (and at most once an epoch)."""
-CURVE_PATIENCE_UPDATES = 200
-"""Stop once this many updates (and at least 2 validation checks) have passed without a new best."""
-CURVE_MIN_UPDATES = 200
-"""No run stops before this many updates, however small its training set."""
-CURVE_QUICK = {"max_updates": 4, "check_updates": 1, "patience_updates": 2, "min_updates": 2}
-"""The budget of a ``--quick`` smoke run (seconds)."""
+CURVE_MAX_UPDATES = 1500
 CURVE_VARIANTS = ("scratch", "frozen_glove", "finetuned_glove")
 
 
@@ -252,79 +242,6 @@ def long_memory(
     return {"config": config, "runs": runs, "mean": mean}
 
 
-def curve_schedule(
-    n,
-    batch=CURVE_BATCH,
-    max_updates=CURVE_MAX_UPDATES,
-    check_updates=CURVE_CHECK_UPDATES,
-    patience_updates=CURVE_PATIENCE_UPDATES,
-    min_updates=CURVE_MIN_UPDATES,
-):
-    """The budget of one ``glove_curve`` run on ``n`` reviews, set in updates so that every size gets
-    the same: ``{"batches", "check_every", "epochs", "patience", "min_epochs"}``. ``batches`` per
-    epoch; validation every ``check_every`` epochs (about ``check_updates`` updates, at least one
-    epoch); at most ``epochs`` epochs (``max_updates``, rounded up to whole checks); stop once
-    ``patience`` checks (``patience_updates``, at least 2) bring no new best, but never before
-    ``min_epochs`` (``min_updates``)."""
-    batches = -(-n // batch)
-    check_every = max(1, round(check_updates / batches))
-    per_check = check_every * batches
-    checks = -(-max_updates // per_check)
-    return {
-        "batches": batches,
-        "check_every": check_every,
-        "epochs": checks * check_every,
-        "patience": max(2, -(-patience_updates // per_check)),
-        "min_epochs": min(checks, -(-min_updates // per_check)) * check_every,
-    }
-
-
-class _BudgetStop(keras.callbacks.Callback):
-    """Early stopping on ``val_accuracy`` for validation every few epochs: keeps the best checked
-    epoch's weights (restored at the end), stops after ``patience`` checks without a new best once
-    ``min_epochs`` have run, and times the training part of each epoch (validation excluded)."""
-
-    def __init__(self, patience, min_epochs):
-        super().__init__()
-        self.patience, self.min_epochs = patience, min_epochs
-
-    def on_train_begin(self, logs=None):
-        self.best, self.best_epoch, self.best_weights, self.wait = -1.0, 0, None, 0
-        self.checked, self.train_seconds = [], 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started, self.timing = time.perf_counter(), True
-
-    def on_test_begin(self, logs=None):
-        if self.timing:
-            self.train_seconds += time.perf_counter() - self.started
-            self.timing = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.timing:  # no validation this epoch
-            self.train_seconds += time.perf_counter() - self.started
-            self.timing = False
-        value = (logs or {}).get("val_accuracy")
-        if value is None:
-            return
-        self.checked.append((epoch + 1, float(value)))
-        if value > self.best:
-            self.best, self.best_epoch, self.best_weights, self.wait = (
-                value,
-                epoch + 1,
-                self.model.get_weights(),
-                0,
-            )
-        else:
-            self.wait += 1
-        if self.wait >= self.patience and epoch + 1 >= self.min_epochs:
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-
-
 def glove_curve(
     arrays,
     glove_matrix,
@@ -333,9 +250,6 @@ def glove_curve(
     n_validation=CURVE_VALIDATION,
     units=32,
     max_updates=CURVE_MAX_UPDATES,
-    check_updates=CURVE_CHECK_UPDATES,
-    patience_updates=CURVE_PATIENCE_UPDATES,
-    min_updates=CURVE_MIN_UPDATES,
     log=print,
 ):
     """Held-out IMDB accuracy of an embedding trained from scratch, frozen GloVe and fine-tuned
@@ -343,36 +257,27 @@ def glove_curve(
 
     ``arrays`` is ``((x_train, y_train), (x_test, y_test))`` from ``imdb_arrays``. The last
     ``n_validation`` training reviews are a fixed validation set (the slice the tuned baselines
-    use); each run trains Embedding(50d) + GRU(``units``) on the first ``n`` of the others, in
-    batches of 64. The budget is set in updates, the same at every size (:func:`curve_schedule`):
-    validation about every ``check_updates`` updates, at most ``max_updates`` updates, early stopping
-    after ``patience_updates`` without a new best validation accuracy but never before
-    ``min_updates``; the best checked epoch's weights are kept. The test reviews are scored once per
-    run. Returns ``{"config", "runs": {variant: {n: {seed: run}}}, "mean"}``; a run is
-    ``{"test_accuracy", "val_accuracy", "best_epoch", "epochs_run", "updates", "best_update",
-    "at_cap", "seconds", "train_seconds_per_epoch"}`` (``at_cap``: the best check was the last one the
-    budget allowed, so the budget, not the model, ended it), and ``mean[variant][n]`` is
-    ``{"test_accuracy", "sd", "n"}``: the mean over the seeds and the sample sd (ddof = 1,
-    :func:`rnncourse.stats.spread`) of ``n`` seeds.
+    use); each run trains Embedding(50d) + GRU(``units``) on the first ``n`` of the others. Every
+    size gets the same protocol: batches of 64, early stopping on validation accuracy (patience 3,
+    best epoch kept) and at most ``max_updates`` updates (between 4 and 60 epochs). The test reviews
+    are scored once per run. Returns ``{"config", "runs": {variant: {n: {seed: run}}}, "mean"}``;
+    a run is ``{"test_accuracy", "val_accuracy", "best_epoch", "epochs_run", "updates", "seconds"}``,
+    and ``mean[variant][n]`` is ``{"test_accuracy", "sd", "n"}``: the mean over the seeds and the sample
+    sd (ddof = 1, :func:`rnncourse.stats.spread`) of ``n`` seeds.
     """
     (x_train, y_train), (x_test, y_test) = arrays
     x_pool, y_pool = x_train[:-n_validation], y_train[:-n_validation]
     x_val, y_val = x_train[-n_validation:], y_train[-n_validation:]
     num_words, dim = glove_matrix.shape
-    budget = {
-        "max_updates": max_updates,
-        "check_updates": check_updates,
-        "patience_updates": patience_updates,
-        "min_updates": min_updates,
-    }
+    batch = 64
     runs = {variant: {str(n): {} for n in sizes} for variant in CURVE_VARIANTS}
-    schedules = {}
     for n in sizes:
         if n > len(x_pool):
             raise ValueError(
                 f"size {n} is larger than the {len(x_pool)} training reviews outside validation."
             )
-        plan = schedules[str(n)] = curve_schedule(n, **budget)
+        batches = -(-n // batch)
+        epochs = min(60, max(4, max_updates // batches))
         for seed in seeds:
             for variant in CURVE_VARIANTS:
                 keras.utils.set_random_seed(seed)
@@ -386,37 +291,32 @@ def glove_curve(
                     embedding_matrix=None if variant == "scratch" else glove_matrix,
                     name=f"curve_{variant}",
                 )
-                stop = _BudgetStop(plan["patience"], plan["min_epochs"])
+                stop = keras.callbacks.EarlyStopping("val_accuracy", patience=3, restore_best_weights=True)
                 started = time.time()
                 history = model.fit(
                     x_pool[:n],
                     y_pool[:n],
-                    epochs=plan["epochs"],
-                    batch_size=CURVE_BATCH,
+                    epochs=epochs,
+                    batch_size=batch,
                     validation_data=(x_val, y_val),
-                    validation_freq=plan["check_every"],
                     callbacks=[stop],
                     verbose=0,
                 )
                 seconds = time.time() - started
                 _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=512)
-                epochs_run = len(history.history["loss"])
-                at_cap = stop.best_epoch == plan["epochs"]
+                val = history.history["val_accuracy"]
+                best = int(np.argmax(val)) + 1
                 runs[variant][str(n)][str(seed)] = {
                     "test_accuracy": round(float(accuracy), 4),
-                    "val_accuracy": round(stop.best, 4),
-                    "best_epoch": stop.best_epoch,
-                    "epochs_run": epochs_run,
-                    "updates": epochs_run * plan["batches"],
-                    "best_update": stop.best_epoch * plan["batches"],
-                    "at_cap": at_cap,
+                    "val_accuracy": round(float(val[best - 1]), 4),
+                    "best_epoch": best,
+                    "epochs_run": len(val),
+                    "updates": len(val) * batches,
                     "seconds": round(seconds, 1),
-                    "train_seconds_per_epoch": round(stop.train_seconds / epochs_run, 3),
                 }
                 log(
                     f"glove_curve {variant} n={n} seed {seed}: test accuracy {accuracy:.4f} "
-                    f"(best epoch {stop.best_epoch} of {epochs_run}{', at the cap' if at_cap else ''}), "
-                    f"{seconds:.0f}s"
+                    f"(best epoch {best} of {len(val)}), {seconds:.0f}s"
                 )
     mean = {
         variant: {n: _seed_summary(by_seed) for n, by_seed in by_size.items()}
@@ -427,17 +327,11 @@ def glove_curve(
         "seeds": list(seeds),
         "n_validation": n_validation,
         "units": units,
-        "batch_size": CURVE_BATCH,
-        **budget,
-        "schedules": schedules,
         "model": f"Embedding({num_words}, {dim}) + GRU({units}) + Dense(1, sigmoid), "
         f"{x_train.shape[1]} tokens",
-        "protocol": f"validation: the last {n_validation} training reviews, checked about every "
-        f"{check_updates} updates (at most once an epoch); batches of {CURVE_BATCH}; at most {max_updates} "
-        f"updates; early stopping on validation accuracy after {patience_updates} updates (at least 2 "
-        f"checks) without a new best, never before {min_updates} updates; the best checked epoch's "
-        "weights kept; test scored once per run; at_cap marks a run whose best check was the last "
-        "the budget allowed",
+        "protocol": f"validation: the last {n_validation} training reviews; early stopping on validation "
+        f"accuracy, patience 3, best epoch kept; batches of {batch}; at most {max_updates} "
+        "updates and between 4 and 60 epochs per run; test scored once per run",
         "variants": {
             "scratch": "embedding initialised at random, trained",
             "frozen_glove": "GloVe 6B 50d, not trained",
