@@ -234,6 +234,13 @@ def _as_float(exercise, name, value):
         )
     if value is None:
         _fail(exercise, f"`{name}` is None: assign the number `evaluate` returns, not the result of `print`.")
+    if isinstance(value, np.ndarray) and value.size > 1:
+        _fail(
+            exercise,
+            f"`{name}` is an array of {value.size:,} numbers, one per review: that is what `predict` "
+            f"returns (probabilities, not an accuracy). `evaluate` scores the model against the labels "
+            f"and returns [loss, accuracy]: `_, {name} = model.evaluate(X_test, y_test, verbose=0)`.",
+        )
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -863,8 +870,9 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
     if first.trainable:
         _fail(
             exercise,
-            "the Embedding is still trainable, so fit would change the GloVe vectors: set `trainable=False` "
-            "(the summary then counts them as non-trainable parameters).",
+            "the Embedding is not frozen: with `trainable=True` (also the default when the argument is "
+            "left out) fit would change the GloVe vectors. Freeze it with `trainable=False`; the summary "
+            "then counts its parameters as non-trainable.",
         )
     _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len)
     trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)

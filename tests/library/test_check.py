@@ -455,7 +455,6 @@ def test_exercise_6_recurrent_layer_and_input_length_as_the_instructions_say(cha
 
 
 def test_exercise_6_wrong_answers():
-    assert "set `trainable=False`" in hint(check_6, embedding_gru(matrix=GLOVE), GLOVE)
     assert "Constant(glove_matrix)" in hint(check_6, embedding_gru(trainable=False), GLOVE)
     assert "2-D numpy array" in hint(check_6, embedding_gru(matrix=GLOVE, trainable=False), "glove_200d.zip")
     assert "is 51 × 4" in hint(check_6, embedding_gru(output_dim=8, trainable=False), GLOVE)
@@ -463,6 +462,36 @@ def test_exercise_6_wrong_answers():
     two_outputs.pop()
     two_outputs.add(layers.Dense(2))
     assert "`Dense(1, activation='sigmoid')`" in hint(check_6, two_outputs, GLOVE)
+
+
+def test_exercise_6_the_course_answer_passes(capsys):
+    """The seed's cell, with the length in `keras.Input` and the sigmoid output the instructions ask for."""
+    model = keras.Sequential(name="emb_model")
+    model.add(keras.Input(shape=(LENGTH,)))
+    model.add(
+        layers.Embedding(
+            input_dim=VOCABULARY + 1,
+            output_dim=DIM,
+            embeddings_initializer=keras.initializers.Constant(GLOVE),
+            trainable=False,
+        )
+    )
+    model.add(layers.GRU(models.RECIPES["glove_gru"].kwargs["units"]))
+    model.add(layers.Dense(1, activation="sigmoid"))
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    check_6(model, GLOVE)
+    assert "Exercise VI: correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("trainable", [True, None])
+def test_exercise_6_embedding_not_frozen(trainable):
+    """`trainable=True`, or the argument left out (Keras's default is trainable): the hint names freezing."""
+    model = embedding_gru(matrix=GLOVE)
+    if trainable is None:
+        config = model.layers[0].get_config()
+        assert config["trainable"] is True  # what the layer gets when the argument is left out
+    text = hint(check_6, model, GLOVE)
+    assert "not frozen" in text and "Freeze it with `trainable=False`" in text
 
 
 @pytest.mark.parametrize("activation", [None, "linear", "relu"])
@@ -541,3 +570,20 @@ def test_exercise_7_wrong_answers(exercise_7_model):
     assert "not loaded" in hint(check_7, unloaded, accuracy, 10000, 200, 50)
     gru = models.embedding_rnn("gru", num_words=10000, wordvec_dim=50, seq_len=200)
     assert "is a GRU, but this exercise needs a SimpleRNN" in hint(check_7, gru, accuracy, 10000, 200, 50)
+
+
+def test_exercise_7_predict_instead_of_evaluate(exercise_7_model):
+    """`acc_embeddings = model.predict(X_test)`: one probability per review, not an accuracy."""
+    model, _ = exercise_7_model
+    probabilities = model.predict(X_IDS, verbose=0)
+    text = hint(check_7, model, probabilities, 10000, 200, 50)
+    assert "is an array of 8 numbers, one per review: that is what `predict` returns" in text
+    assert "`_, acc_embeddings = model.evaluate(X_test, y_test, verbose=0)`" in text
+
+
+def test_exercise_7_model_trained_on_the_test_set():
+    """`fit` in place of `evaluate` trains the loaded model further: its weights are no longer the shipped ones."""
+    model = pretrained("embedding_simple_rnn")
+    model.fit(X_IDS, Y_RAW, epochs=1, verbose=0)
+    _, accuracy = model.evaluate(X_IDS, Y_RAW, verbose=0)
+    assert "or was trained further" in hint(check_7, model, accuracy, 10000, 200, 50)
