@@ -49,13 +49,13 @@ CURVE_SIZES = (250, 1000, 4000, 18000)
 CURVE_SEEDS = (0, 1, 2)
 CURVE_VALIDATION = 2000
 CURVE_BATCH = 64
-CURVE_MAX_UPDATES = 3000
+CURVE_MAX_UPDATES = 2000
 """The budget of one run, in updates (batches), the same at every size."""
 CURVE_CHECK_UPDATES = 100
 """Validate about every this many updates (and at most once an epoch)."""
-CURVE_PATIENCE_UPDATES = 300
+CURVE_PATIENCE_UPDATES = 200
 """Stop once this many updates (and at least 2 validation checks) have passed without a new best."""
-CURVE_MIN_UPDATES = 300
+CURVE_MIN_UPDATES = 200
 """No run stops before this many updates, however small its training set."""
 CURVE_QUICK = {"max_updates": 4, "check_updates": 1, "patience_updates": 2, "min_updates": 2}
 """The budget of a ``--quick`` smoke run (seconds)."""
