@@ -234,6 +234,13 @@ def _as_float(exercise, name, value):
         )
     if value is None:
         _fail(exercise, f"`{name}` is None: assign the number `evaluate` returns, not the result of `print`.")
+    if isinstance(value, np.ndarray) and value.size > 1:
+        _fail(
+            exercise,
+            f"`{name}` is an array of {value.size:,} numbers, one per review: that is what `predict` "
+            f"returns (probabilities, not an accuracy). `evaluate` scores the model against the labels "
+            f"and returns [loss, accuracy]: `_, {name} = model.evaluate(X_test, y_test, verbose=0)`.",
+        )
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -778,9 +785,91 @@ def _expect_compiled(exercise, model):
         )
 
 
+def _binary_crossentropy_logits(loss):
+    """``from_logits`` of ``loss`` when it is binary cross-entropy (the string ``'binary_crossentropy'``
+    or an alias Keras resolves to it, the function, or a ``keras.losses.BinaryCrossentropy``), else ``None``."""
+    import keras
+
+    if isinstance(loss, str):
+        try:
+            loss = keras.losses.get(loss)
+        except (ValueError, TypeError):
+            return None
+    if loss is keras.losses.binary_crossentropy:
+        return False
+    if isinstance(loss, keras.losses.BinaryCrossentropy):
+        return bool(loss.from_logits)
+    return None
+
+
+def _loss_name(loss):
+    """``loss='mse'``, ``loss=CategoricalCrossentropy(...)``: how a hint names the compiled loss."""
+    if isinstance(loss, str):
+        return f"loss={loss!r}"
+    if callable(loss) and not hasattr(loss, "get_config"):
+        return f"loss={getattr(loss, '__name__', type(loss).__name__)}"
+    return f"loss={type(loss).__name__}(...)"
+
+
+_COMPILE = "`model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])`"
+
+
+def _accuracy_thresholds(model):
+    """The thresholds of the binary accuracies ``model`` was compiled with (``'accuracy'``: 0.5)."""
+    config = model.get_compile_config() or {}
+    thresholds, pending = [], [config.get("metrics"), config.get("weighted_metrics")]
+    while pending:
+        metric = pending.pop()
+        if isinstance(metric, (list, tuple)):
+            pending.extend(metric)
+        elif isinstance(metric, dict) and "class_name" not in metric:
+            pending.extend(metric.values())  # one list of metrics per output
+        elif isinstance(metric, str) and metric in ("accuracy", "acc", "binary_accuracy"):
+            thresholds.append(0.5)
+        elif isinstance(metric, dict) and metric["class_name"] == "BinaryAccuracy":
+            thresholds.append(float(metric.get("config", {}).get("threshold", 0.5)))
+    return thresholds
+
+
+def _expect_binary_classifier(exercise, model):
+    """One probability per review trained with binary cross-entropy: ``Dense(1, sigmoid)`` and
+    ``loss='binary_crossentropy'`` (or a ``BinaryCrossentropy()``), or the course's other consistent
+    answer: a linear ``Dense(1)`` with ``BinaryCrossentropy(from_logits=True)`` (and any binary accuracy
+    thresholded at 0, where a logit changes sign). Returns nothing; fails with the mistake's hint."""
+    compiled = getattr(model, "compiled", False) and model.optimizer is not None
+    from_logits = _binary_crossentropy_logits(model.loss) if compiled else None
+    last = model.layers[-1]
+    linear = _kind(last) == "Dense" and last.get_config()["activation"] == "linear"
+    _expect_output(exercise, model, activation=None if (linear and from_logits) else "sigmoid")
+    _expect_compiled(exercise, model)
+    if from_logits is None:
+        _fail(
+            exercise,
+            f"the model is compiled with {_loss_name(model.loss)}; a positive/negative review is a binary "
+            f"classification, trained with binary cross-entropy on the sigmoid's probability: {_COMPILE}.",
+        )
+    if from_logits and not linear:
+        _fail(
+            exercise,
+            "the loss has `from_logits=True`, which applies a sigmoid to the output, but the output layer "
+            "already applies one: the loss would squash a probability a second time. Keep "
+            "`Dense(1, activation='sigmoid')` with `loss='binary_crossentropy'` (from_logits=False).",
+        )
+    if from_logits and any(threshold != 0 for threshold in _accuracy_thresholds(model)):
+        _fail(
+            exercise,
+            "with a linear output and `from_logits=True` the model outputs logits, whose decision boundary is "
+            "0, but `metrics=['accuracy']` counts an output above 0.5 as positive: use "
+            "`metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]`, or the sigmoid output with "
+            f"{_COMPILE}.",
+        )
+
+
 def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim, recipe_name="glove_gru"):
-    """Exercise V: ``Embedding(vocabulary_size + 1, wordvec_dim)`` on ``sentence_len`` ids, a ``GRU``,
-    ``Dense(1, sigmoid)`` (a linear ``Dense(1)`` is refused: binary cross-entropy needs a probability), compiled.
+    """Exercise V: ``Embedding(vocabulary_size + 1, wordvec_dim)`` on ``sentence_len`` ids, a ``GRU``
+    returning its last state only, ``Dense(1, sigmoid)`` (a linear ``Dense(1)`` only with
+    ``BinaryCrossentropy(from_logits=True)``: binary cross-entropy needs a probability), compiled with
+    binary cross-entropy.
 
     The GRU's units are those of the recipe ``recipe_name``: Exercise VI's model, which is this one
     with the GloVe vectors frozen into the embedding."""
@@ -808,25 +897,105 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim, recipe_name="g
     )
 
 
+def _output_shape(model):
+    """``model``'s output shape as a tuple, or ``None`` while the model is not built."""
+    try:
+        return tuple(model.outputs[0].shape)
+    except (AttributeError, IndexError, ValueError, TypeError):
+        return None
+
+
 def _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len):
-    """Exercises V and VI: ``sentence_len`` ids in, the recipe's ``GRU``, ``Dense(1, sigmoid)``, compiled."""
+    """Exercises V and VI: ``sentence_len`` ids in, the recipe's ``GRU`` returning its last state only,
+    one output per review, ``(None, 1)``, compiled for binary classification
+    (:func:`_expect_binary_classifier`)."""
     _expect_input(exercise, model, (sentence_len,), "keras.Input(shape=(sentence_len,))")
     units = _recipe(recipe_name, "units")
     recurrent = _recurrent(model)
     if not recurrent:
         _fail(exercise, f"add the recurrent layer after the embedding: `GRU({units})`.")
     _expect_recurrent(exercise, recurrent[0], "GRU", units)
-    _expect_output(exercise, model)
-    _expect_compiled(exercise, model)
+    if recurrent[-1].return_sequences:
+        _fail(
+            exercise,
+            f"the GRU has `return_sequences=True`, so the model outputs one prediction per word, shape "
+            f"{_output_shape(model)}, not one per review, (None, 1): leave `return_sequences` out (False "
+            f"is its default) so that the Dense layer reads the GRU's last state.",
+        )
+    _expect_binary_classifier(exercise, model)
+    if _output_shape(model) != (None, 1):
+        _fail(
+            exercise,
+            f"the model's output has shape {_output_shape(model)}; one prediction per review is (None, 1): "
+            f"`Dense(1, activation='sigmoid')` right after `GRU({units})`.",
+        )
 
 
-def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
+#: The GloVe set the lesson's ``load_glove`` loads for Exercise VI: the one bundled with the course.
+GLOVE_NAME = "glove.6B.50d"
+
+
+@cache
+def _glove_reference(rows, name=GLOVE_NAME):
+    """Exercise VI's reference matrix, read-only: ``glove.glove_matrix(rows, name=name)`` as the lesson's
+    ``load_glove`` builds it (row ``i``: the vector of word id ``i``), built once per kernel."""
+    from . import glove
+
+    matrix = glove.glove_matrix(rows, name=name)
+    matrix.setflags(write=False)
+    return matrix
+
+
+def _row_shift(actual, reference, largest=5, share=0.95):
+    """``s`` (``0 < |s| <= largest``) such that row ``i`` of ``actual`` holds row ``i + s`` of
+    ``reference`` for at least ``share`` of the rows both have, or ``None``. A matrix indexed by
+    frequency rank, where the ids are rank + 3, gives ``s = 3``."""
+    for shift in (3, -3, *(s for s in range(-largest, largest + 1) if s not in (0, 3, -3))):
+        if shift >= len(reference) or -shift >= len(reference):
+            continue
+        rows = actual[max(0, -shift) : len(reference) - max(0, shift)]
+        shifted = reference[max(0, shift) : len(reference) + min(0, shift)]
+        if len(rows) != len(shifted) or not rows[rows.any(axis=1)].size:
+            continue
+        same = np.all(np.isclose(rows, shifted, atol=1e-6), axis=1)
+        if same.mean() >= share:
+            return shift
+    return None
+
+
+def _glove_mistake(matrix, reference, what):
+    """The hint for ``matrix`` (``what``: how to name it) that is not the ``reference`` GloVe matrix,
+    or ``None`` when no specific mistake is recognised."""
+    load = f'`glove_matrix = load_glove("{GLOVE_NAME}")`'
+    if not matrix.any():
+        return (
+            f"{what} is all zeros, not GloVe vectors: load them with {load} and put them in the Embedding "
+            f"with `embeddings_initializer=Constant(glove_matrix)`."
+        )
+    shift = _row_shift(matrix, reference)
+    if shift is not None:
+        return (
+            f"{what} has its rows shifted by {abs(shift)}: row i holds the vector of word id i {'+-'[shift < 0]} "
+            f"{abs(shift)}. Word ids are frequency rank + 3 (0 is padding, 1-3 are reserved), so index the "
+            f"vectors with the vocabulary's word index (`glove.vocabulary_word_index(vocabulary_size + 1)`, "
+            f"what `load_glove` does), not with the ranks of `get_word_index()`: {load}."
+        )
+    return None
+
+
+def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None, vocabulary_size=None):
     """Exercise VI: ``sentence_len`` ids (default: the learner's ``sentence_len``), a frozen
-    ``Embedding`` holding ``glove_matrix``, the ``GRU`` of the recipe ``recipe_name``, ``Dense(1, sigmoid)``."""
+    ``Embedding`` holding the GloVe matrix of ids ``0 .. vocabulary_size`` (default: the learner's
+    ``vocabulary_size``) as the lesson's ``load_glove`` builds it, the ``GRU`` of the recipe
+    ``recipe_name``, ``Dense(1, sigmoid)``.
+
+    The embedding is compared with the course's reference matrix (:func:`_glove_reference`), not with
+    the learner's ``glove_matrix``, which may itself be wrong (all zeros, rows indexed by rank)."""
     exercise = "VI"
     _start(exercise, model=model, glove_matrix=glove_matrix)
     sentence_len = _setup_value(exercise, "sentence_len", sentence_len)
-    _start(exercise, sentence_len=sentence_len)
+    vocabulary_size = _setup_value(exercise, "vocabulary_size", vocabulary_size)
+    _start(exercise, sentence_len=sentence_len, vocabulary_size=vocabulary_size)
     if not isinstance(glove_matrix, np.ndarray) or glove_matrix.ndim != 2:
         _fail(
             exercise,
@@ -834,7 +1003,6 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
             f"but it is a {type(glove_matrix).__name__}.",
         )
     _layers(exercise, model)
-    rows, dim = glove_matrix.shape
     first = model.layers[0]
     if _kind(first) != "Embedding":
         _fail(
@@ -842,11 +1010,20 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
             f"the first layer is {_describe(first)}; start with the Embedding layer that holds the "
             f"GloVe vectors.",
         )
+    rows, dim = glove_matrix.shape
     if (first.input_dim, first.output_dim) != (rows, dim):
         _fail(
             exercise,
             f"the Embedding is {first.input_dim} × {first.output_dim} but glove_matrix is {rows} × {dim}: "
             f"use input_dim=vocabulary_size + 1 and output_dim=wordvec_dim.",
+        )
+    reference = _glove_reference(vocabulary_size + 1)
+    if glove_matrix.shape != reference.shape:
+        _fail(
+            exercise,
+            f"`glove_matrix` is {rows} × {dim}, but this exercise's GloVe matrix is "
+            f"{reference.shape[0]} × {reference.shape[1]}, one row per word id 0 .. vocabulary_size: "
+            f'load it with `glove_matrix = load_glove("{GLOVE_NAME}")`.',
         )
     if _input_shape(model) is None:
         _fail(
@@ -854,7 +1031,19 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
             "the model has no input shape yet, so the embedding holds no vectors: start it with "
             "`keras.Input(shape=(sentence_len,))` (Keras 3 ignores `input_length=`).",
         )
-    if not np.allclose(first.get_weights()[0], glove_matrix, atol=1e-6):
+    embedded = first.get_weights()[0]
+    if not np.allclose(embedded, reference, atol=1e-6):
+        holds_matrix = np.allclose(embedded, glove_matrix, atol=1e-6)
+        what = "`glove_matrix`, which the Embedding holds," if holds_matrix else "the Embedding"
+        mistake = _glove_mistake(embedded, reference, what)
+        if mistake:
+            _fail(exercise, mistake)
+        if holds_matrix:
+            _fail(
+                exercise,
+                f"`glove_matrix`, which the Embedding holds, is not this exercise's GloVe matrix (row i: the "
+                f'vector of word id i): load it with `glove_matrix = load_glove("{GLOVE_NAME}")`.',
+            )
         _fail(
             exercise,
             "the Embedding does not hold the GloVe vectors: pass "
@@ -863,8 +1052,9 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None):
     if first.trainable:
         _fail(
             exercise,
-            "the Embedding is still trainable, so fit would change the GloVe vectors: set `trainable=False` "
-            "(the summary then counts them as non-trainable parameters).",
+            "the Embedding is not frozen: with `trainable=True` (also the default when the argument is "
+            "left out) fit would change the GloVe vectors. Freeze it with `trainable=False`; the summary "
+            "then counts its parameters as non-trainable.",
         )
     _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len)
     trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)

@@ -175,14 +175,19 @@ def _one_line(text, limit=160):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _where(error):
-    """``' (line N: code)'``: the learner's line where ``error`` was raised, or ``''``."""
+def _learner_frame(error):
+    """The innermost frame of ``error``'s traceback in the learner's own cells, or ``None``."""
     frames = [
         frame
         for frame in traceback.extract_tb(error.__traceback__)
         if frame.filename.startswith("<") or "ipykernel_" in frame.filename
     ]
-    frame = frames[-1] if frames else None
+    return frames[-1] if frames else None
+
+
+def _where(error):
+    """``' (line N: code)'``: the learner's line where ``error`` was raised, or ``''``."""
+    frame = _learner_frame(error)
     return f" (line {frame.lineno}: {frame.line.strip()})" if frame is not None and frame.line else ""
 
 
@@ -244,7 +249,45 @@ def _recurrent_input_hint(match, error):
     )
 
 
+def _learner_line(error):
+    """The learner's code line where ``error`` was raised, or ``''``."""
+    frame = _learner_frame(error)
+    return (frame.line or "") if frame is not None else ""
+
+
+_EVALUATE = (
+    "`evaluate(X_test, y_test, verbose=0)` scores the model against the labels and returns [loss, accuracy]"
+)
+
+
+def _predict_for_evaluate_hint(match, error):
+    """``predict`` where ``evaluate`` was meant (read from the learner's line): its second argument is
+    the batch size, and it returns one probability per review, never [loss, accuracy]."""
+    if ".predict(" not in _learner_line(error):
+        return None
+    if "truth value" in match.group(0):
+        return (
+            "`predict` takes only the inputs (its second argument is the batch size, so `y_test` cannot go "
+            f"there) and returns one probability per review, not an accuracy; {_EVALUATE}."
+        )
+    return f"`predict` returns one probability per review, not [loss, accuracy]; {_EVALUATE}."
+
+
+def _fit_for_evaluate_hint(match, error):
+    return (
+        "`fit` trains the model (here on the test reviews, which changes the pre-trained weights) and "
+        f"returns a History, not [loss, accuracy]; {_EVALUATE}. Run the whole cell again: it reloads the weights."
+    )
+
+
 _KERAS2_HINTS = (
+    (
+        ValueError,
+        r"truth value of an array with more than one element is ambiguous",
+        _predict_for_evaluate_hint,
+    ),
+    (ValueError, r"too many values to unpack \(expected 2", _predict_for_evaluate_hint),
+    (TypeError, r"cannot unpack non-iterable History object", _fit_for_evaluate_hint),
     (KeyError, r"^'(val_)?acc'$", _acc_key_hint),
     (
         NameError,
@@ -306,7 +349,9 @@ def explain(error):
     for kind, pattern, hint in _KERAS2_HINTS:
         match = re.search(pattern, text)
         if isinstance(error, kind) and match:
-            return hint(match, error) if callable(hint) else hint
+            text = hint(match, error) if callable(hint) else hint
+            if text:
+                return text
     return None
 
 

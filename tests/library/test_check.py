@@ -9,6 +9,7 @@ in any order, the figures a cell showed) is tested in test_feedback.py.
 """
 
 import dataclasses
+import functools
 
 import keras
 import numpy as np
@@ -424,13 +425,99 @@ def test_exercise_5_wrong_answers():
     assert "must start with the embedding" in hint(check.exercise_5, no_embedding, VOCABULARY, LENGTH, DIM)
 
 
+def compiled_gru(loss="binary_crossentropy", metrics=("accuracy",), return_sequences=False, **changes):
+    """``embedding_gru(**changes)`` compiled with ``loss`` and ``metrics``, its GRU returning sequences
+    or not."""
+    model = embedding_gru(
+        compiled=False, cell=functools.partial(layers.GRU, return_sequences=return_sequences), **changes
+    )
+    model.compile(loss=loss, optimizer="adam", metrics=list(metrics))
+    return model
+
+
+def check_5(model):
+    return check.exercise_5(model, VOCABULARY, LENGTH, DIM)
+
+
+def test_exercises_5_and_6_refuse_a_gru_returning_sequences():
+    """`GRU(128, return_sequences=True)`: one prediction per word, (None, 7, 1), not one per review."""
+    hints = [
+        hint(check_5, compiled_gru(return_sequences=True)),
+        hint(check_6, compiled_gru(return_sequences=True, matrix=GLOVE, trainable=False), GLOVE),
+    ]
+    for text in hints:
+        assert "`return_sequences=True`" in text and "shape (None, 7, 1)" in text and "(None, 1)" in text
+
+
+@pytest.mark.parametrize("loss", ["mse", keras.losses.MeanSquaredError(), "categorical_crossentropy"])
+def test_exercises_5_and_6_refuse_a_loss_other_than_binary_crossentropy(loss):
+    """`Dense(1, sigmoid)` trained with `loss="mse"` (or another loss): the hint names binary cross-entropy."""
+    hints = [
+        hint(check_5, compiled_gru(loss=loss)),
+        hint(check_6, compiled_gru(loss=loss, matrix=GLOVE, trainable=False), GLOVE),
+    ]
+    for text in hints:
+        assert "the model is compiled with loss=" in text and "binary cross-entropy" in text
+        assert "loss='binary_crossentropy'" in text
+    assert "loss='mse'" in hint(check_5, compiled_gru(loss="mse"))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        "binary_crossentropy",
+        "BinaryCrossentropy",
+        keras.losses.BinaryCrossentropy(),
+        keras.losses.binary_crossentropy,
+    ],
+)
+def test_exercise_5_accepts_binary_crossentropy_as_string_function_or_object(loss, capsys):
+    check_5(compiled_gru(loss=loss))
+    assert "Exercise V: correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("metrics", [(), (keras.metrics.BinaryAccuracy(threshold=0.0),), ("auc",)])
+def test_exercise_5_accepts_a_linear_output_with_from_logits(metrics, capsys):
+    """The lesson's other correct fix: a linear `Dense(1)` with `BinaryCrossentropy(from_logits=True)`,
+    and an accuracy, if any, thresholded at 0."""
+    logits = keras.losses.BinaryCrossentropy(from_logits=True)
+    check_5(compiled_gru(loss=logits, metrics=metrics, activation=None))
+    assert "Exercise V: correct" in capsys.readouterr().out
+
+
+def test_exercise_5_refuses_logits_with_the_default_accuracy():
+    """Logits with `metrics=['accuracy']`: the accuracy thresholds logits at 0.5 instead of 0."""
+    logits = keras.losses.BinaryCrossentropy(from_logits=True)
+    text = hint(check_5, compiled_gru(loss=logits, activation=None))
+    assert "decision boundary is 0" in text and "BinaryAccuracy(threshold=0.0)" in text
+
+
+def test_exercise_5_refuses_from_logits_after_a_sigmoid():
+    """`Dense(1, sigmoid)` with `from_logits=True`: the loss applies a second sigmoid."""
+    logits = keras.losses.BinaryCrossentropy(from_logits=True)
+    text = hint(check_5, compiled_gru(loss=logits))
+    assert "`from_logits=True`" in text and "already applies one" in text
+
+
 # --------------------------------------------------------------------------- Exercise VI
 
 GLOVE = np.random.default_rng(1).normal(size=(VOCABULARY + 1, DIM)).astype("float32")
 
 
 def check_6(model, glove_matrix):
-    return check.exercise_6(model, glove_matrix, sentence_len=LENGTH)
+    return check.exercise_6(model, glove_matrix, sentence_len=LENGTH, vocabulary_size=VOCABULARY)
+
+
+@pytest.fixture(autouse=True)
+def small_glove_reference(monkeypatch):
+    """Exercise VI's reference matrix for the small stand-ins' VOCABULARY + 1 ids is GLOVE; the real
+    GloVe matrix (``glove.glove_matrix``) for the lesson's sizes."""
+    real = check._glove_reference
+
+    def reference(rows, name=check.GLOVE_NAME):
+        return GLOVE if rows == len(GLOVE) else real(rows, name)
+
+    monkeypatch.setattr(check, "_glove_reference", reference)
 
 
 def test_exercise_6_solution_passes(capsys):
@@ -455,7 +542,6 @@ def test_exercise_6_recurrent_layer_and_input_length_as_the_instructions_say(cha
 
 
 def test_exercise_6_wrong_answers():
-    assert "set `trainable=False`" in hint(check_6, embedding_gru(matrix=GLOVE), GLOVE)
     assert "Constant(glove_matrix)" in hint(check_6, embedding_gru(trainable=False), GLOVE)
     assert "2-D numpy array" in hint(check_6, embedding_gru(matrix=GLOVE, trainable=False), "glove_200d.zip")
     assert "is 51 × 4" in hint(check_6, embedding_gru(output_dim=8, trainable=False), GLOVE)
@@ -463,6 +549,36 @@ def test_exercise_6_wrong_answers():
     two_outputs.pop()
     two_outputs.add(layers.Dense(2))
     assert "`Dense(1, activation='sigmoid')`" in hint(check_6, two_outputs, GLOVE)
+
+
+def test_exercise_6_the_course_answer_passes(capsys):
+    """The seed's cell, with the length in `keras.Input` and the sigmoid output the instructions ask for."""
+    model = keras.Sequential(name="emb_model")
+    model.add(keras.Input(shape=(LENGTH,)))
+    model.add(
+        layers.Embedding(
+            input_dim=VOCABULARY + 1,
+            output_dim=DIM,
+            embeddings_initializer=keras.initializers.Constant(GLOVE),
+            trainable=False,
+        )
+    )
+    model.add(layers.GRU(models.RECIPES["glove_gru"].kwargs["units"]))
+    model.add(layers.Dense(1, activation="sigmoid"))
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    check_6(model, GLOVE)
+    assert "Exercise VI: correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("trainable", [True, None])
+def test_exercise_6_embedding_not_frozen(trainable):
+    """`trainable=True`, or the argument left out (Keras's default is trainable): the hint names freezing."""
+    model = embedding_gru(matrix=GLOVE)
+    if trainable is None:
+        config = model.layers[0].get_config()
+        assert config["trainable"] is True  # what the layer gets when the argument is left out
+    text = hint(check_6, model, GLOVE)
+    assert "not frozen" in text and "Freeze it with `trainable=False`" in text
 
 
 @pytest.mark.parametrize("activation", [None, "linear", "relu"])
@@ -503,6 +619,84 @@ def test_exercises_5_and_6_ask_for_the_gru_units_of_the_recipe(monkeypatch):
     assert "the embedding: `GRU(16)`" in hint(check_6, without_recurrent, GLOVE)
 
 
+def frozen_glove_gru(matrix, via="constant", rows=VOCABULARY + 1, dim=DIM, length=LENGTH):
+    """Exercise VI's model with ``matrix`` in its frozen embedding, put there with ``Constant(matrix)``
+    (``via="constant"``) or ``weights=[matrix]`` (``via="weights"``)."""
+    if via == "constant":
+        embedding = layers.Embedding(
+            rows, dim, embeddings_initializer=keras.initializers.Constant(matrix), trainable=False
+        )
+    else:
+        embedding = layers.Embedding(rows, dim, weights=[matrix], trainable=False)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(length,)),
+            embedding,
+            layers.GRU(models.RECIPES["glove_gru"].kwargs["units"]),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name="emb_model",
+    )
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize("via", ["constant", "weights"])
+def test_exercise_6_refuses_an_all_zero_glove_matrix(via):
+    """An all-zero `glove_matrix`, put in the embedding with `Constant` or `weights=`: not GloVe."""
+    zeros = np.zeros_like(GLOVE)
+    text = hint(check_6, frozen_glove_gru(zeros, via), zeros)
+    assert "`glove_matrix`, which the Embedding holds, is all zeros, not GloVe vectors" in text
+    assert 'load_glove("glove.6B.50d")' in text
+
+
+def test_exercise_6_refuses_an_embedding_initialised_with_zeros():
+    model = frozen_glove_gru(GLOVE)
+    model.layers[0].set_weights([np.zeros_like(GLOVE)])
+    assert "the Embedding is all zeros" in hint(check_6, model, GLOVE)
+
+
+@pytest.mark.parametrize("via", ["constant", "weights"])
+def test_exercise_6_refuses_rows_indexed_by_rank(via):
+    """Row r holding the word of frequency rank r (ids are rank + 3): the hint names the shift."""
+    by_rank = np.zeros_like(GLOVE)
+    by_rank[:-3] = GLOVE[3:]
+    text = hint(check_6, frozen_glove_gru(by_rank, via), by_rank)
+    assert "rows shifted by 3: row i holds the vector of word id i + 3" in text
+    assert "rank + 3" in text and "vocabulary_word_index" in text
+
+
+def test_exercise_6_refuses_a_matrix_that_is_not_the_exercise_glove_matrix():
+    other = np.random.default_rng(2).normal(size=GLOVE.shape).astype("float32")
+    text = hint(check_6, frozen_glove_gru(other), other)
+    assert "is not this exercise's GloVe matrix" in text
+
+
+def test_exercise_6_refuses_a_glove_matrix_of_other_rows():
+    """Embedding and matrix agree with each other, but not with the exercise's vocabulary_size + 1 ids."""
+    fewer = GLOVE[:-1]
+    text = hint(check_6, frozen_glove_gru(fewer, rows=len(fewer)), fewer)
+    assert f"`glove_matrix` is {len(fewer)} × {DIM}, but this exercise's GloVe matrix is 51 × 4" in text
+
+
+def real_check_6(matrix):
+    """The lesson's sizes (20,000 ids, 200 steps, 50-d GloVe) and the real reference matrix."""
+    model = frozen_glove_gru(matrix, rows=matrix.shape[0], dim=matrix.shape[1], length=200)
+    return check.exercise_6(model, matrix, sentence_len=200, vocabulary_size=19999)
+
+
+def test_exercise_6_with_the_real_glove_matrix(capsys):
+    """The lesson's `load_glove` passes; the seed's rank-indexed `filter_glove(get_word_index(), ...)`,
+    cut to 20,000 rows, gets the shift hint."""
+    from rnncourse import data, glove
+
+    real_check_6(glove.glove_matrix(20000, name="glove.6B.50d"))
+    assert "Exercise VI: correct — 1,000,000 frozen GloVe parameters" in capsys.readouterr().out
+    by_rank, _, _ = glove.filter_glove(data.get_word_index(), glove.load_glove_vectors("glove.6B.50d"))
+    assert "rows shifted by 3" in hint(real_check_6, by_rank[:20000])
+    assert "all zeros" in hint(real_check_6, np.zeros((20000, 50), dtype="float32"))
+
+
 # --------------------------------------------------------------------------- Exercise VII
 
 X_IDS = (np.arange(8 * 200).reshape(8, 200) % 10000).astype("int32")
@@ -541,3 +735,20 @@ def test_exercise_7_wrong_answers(exercise_7_model):
     assert "not loaded" in hint(check_7, unloaded, accuracy, 10000, 200, 50)
     gru = models.embedding_rnn("gru", num_words=10000, wordvec_dim=50, seq_len=200)
     assert "is a GRU, but this exercise needs a SimpleRNN" in hint(check_7, gru, accuracy, 10000, 200, 50)
+
+
+def test_exercise_7_predict_instead_of_evaluate(exercise_7_model):
+    """`acc_embeddings = model.predict(X_test)`: one probability per review, not an accuracy."""
+    model, _ = exercise_7_model
+    probabilities = model.predict(X_IDS, verbose=0)
+    text = hint(check_7, model, probabilities, 10000, 200, 50)
+    assert "is an array of 8 numbers, one per review: that is what `predict` returns" in text
+    assert "`_, acc_embeddings = model.evaluate(X_test, y_test, verbose=0)`" in text
+
+
+def test_exercise_7_model_trained_on_the_test_set():
+    """`fit` in place of `evaluate` trains the loaded model further: its weights are no longer the shipped ones."""
+    model = pretrained("embedding_simple_rnn")
+    model.fit(X_IDS, Y_RAW, epochs=1, verbose=0)
+    _, accuracy = model.evaluate(X_IDS, Y_RAW, verbose=0)
+    assert "or was trained further" in hint(check_7, model, accuracy, 10000, 200, 50)

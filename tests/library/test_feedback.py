@@ -238,6 +238,28 @@ def test_he_uniform_is_the_class_and_the_course_line_gets_a_hint():
     assert "HeUniform(seed=42)" in feedback.explain(error.value)
 
 
+@pytest.mark.parametrize(
+    "method, expected",
+    [
+        (
+            "predict(X_ids, y, verbose=0)",
+            "`predict` takes only the inputs (its second argument is the batch size",
+        ),
+        ("predict(X_ids, verbose=0)", "`predict` returns one probability per review, not [loss, accuracy]"),
+        ("fit(X_ids, y, verbose=0)", "`fit` trains the model (here on the test reviews"),
+    ],
+)
+def test_exercise_7_other_methods_than_evaluate_get_the_evaluate_hint(shell, capsys, method, expected):
+    """Exercise VII's blank is the method in `_, acc_embeddings = model.____(X_test, y_test, verbose=0)`."""
+    model = embedding_gru()
+    keras.utils.set_random_seed(0)  # fit's shuffling, under op determinism
+    shell.user_ns.update(model=model, X_ids=np.zeros((5, model.inputs[0].shape[1]), "int32"), y=np.ones(5))
+    result = shell.run_cell(f"_, acc_embeddings = model.{method}\n")
+    assert result.error_in_exec is not None
+    output = capsys.readouterr().out
+    assert expected in output and "evaluate(X_test, y_test, verbose=0)` scores the model" in output
+
+
 def test_loading_weights_into_the_wrong_architecture_gets_a_hint(shipped_weights):
     from rnncourse import weights
 
