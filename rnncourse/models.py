@@ -218,8 +218,9 @@ class Recipe:
 
 
 EMBEDDED_EPOCHS = 15
-"""Epoch cap of lesson 2's embedded comparison: with patience 2 it should not bind (at 8, one
-SimpleRNN seed had its best epoch at the cap)."""
+"""Epoch cap of lesson 2's embedded SimpleRNNs: with patience 2 it should not bind (at 8, one
+SimpleRNN seed had its best epoch at the cap). ``gru_emb`` keeps its cap of 8, which none of its
+seeds reached."""
 MATCHED_UNITS = 122
 """SimpleRNN units whose layer has about the parameters of ``GRU(64)`` on 32-number word vectors:
 122 * (32 + 122 + 1) = 18,910 against 3 * 64 * (32 + 64 + 2) = 18,816."""
@@ -272,7 +273,7 @@ RECIPES = {
         {"cell": "gru", "wordvec_dim": 32, "units": 64, "dropout": 0.3, "name": "gru_emb"},
         num_words=10000,
         seq_len=400,
-        epochs=EMBEDDED_EPOCHS,
+        epochs=8,  # never binding: every seed stopped on patience by epoch 5 (so a cap of 15 trains the same run)
         batch_size=128,
         patience=2,
         seeds=(42, 43, 44),
