@@ -131,7 +131,10 @@ def test_the_fair_comparison_claims_hold():
         simple = [run["test_accuracy"] for run in models[name]["seeds"]]
         assert len(simple) >= 3 and len(gru) >= 3, name
         assert min(gru) > max(simple), name
-    matched, gru_kwargs = models["simple_rnn_emb_matched"]["builder_kwargs"], models["gru_emb"]["builder_kwargs"]
+    matched, gru_kwargs = (
+        models["simple_rnn_emb_matched"]["builder_kwargs"],
+        models["gru_emb"]["builder_kwargs"],
+    )
     n, d, g = matched["units"], matched["wordvec_dim"], gru_kwargs["units"]
     assert abs(n * (d + n + 1) - 3 * g * (d + g + 2)) < 0.01 * 3 * g * (d + g + 2)
     for name in ("simple_rnn_emb", "simple_rnn_emb_matched", "gru_emb"):
