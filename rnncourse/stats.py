@@ -63,19 +63,22 @@ def plot_seeds(ax, x, runs, *, label: str, color=None, marker: str = "o"):
     """Every seed as a point, the median as a line and the min-max range as a band.
 
     `x` holds the positions (for example lengths); `runs` holds one list of per-seed values per position.
+    At a single position, where a line and a band would have no width, the median is a tick and the
+    min-max range a vertical line. Returns the median's line.
     """
     x = np.asarray(x, dtype=np.float64)
     spreads = [spread(values) for values in runs]
-    (line,) = ax.plot(x, [s.median for s in spreads], color=color, label=f"{label}, median")
-    color = line.get_color()
-    ax.fill_between(
-        x,
-        [s.min for s in spreads],
-        [s.max for s in spreads],
-        color=color,
-        alpha=0.15,
-        label=f"{label}, min-max",
-    )
+    medians, lows, highs = ([getattr(s, key) for s in spreads] for key in ("median", "min", "max"))
+    if len(x) == 1:
+        (line,) = ax.plot(
+            x, medians, color=color, linestyle="none", marker="_", markersize=24, label=f"{label}, median"
+        )
+        ax.vlines(x, lows, highs, color=line.get_color(), alpha=0.5, label=f"{label}, min-max")
+        color = line.get_color()
+    else:
+        (line,) = ax.plot(x, medians, color=color, label=f"{label}, median")
+        color = line.get_color()
+        ax.fill_between(x, lows, highs, color=color, alpha=0.15, label=f"{label}, min-max")
     for position, s in zip(x, spreads):
         ax.scatter([position] * s.n, s.values, color=color, marker=marker, s=14, zorder=3)
     n = {s.n for s in spreads}

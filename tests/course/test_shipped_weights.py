@@ -120,6 +120,24 @@ def test_the_long_memory_and_seed_claims_hold():
     assert models["gru_emb"]["test_accuracy_mean"] > models["simple_rnn_emb"]["test_accuracy_mean"]
 
 
+@pytest.mark.parametrize("variant", ["simple_rnn", "gru", "lstm", "lstm_chrono"])
+def test_the_manifest_rebuilds_the_initial_model_of_the_first_seed(variant):
+    """Lesson 02 compares each trained memory model with a fresh one built from its manifest entry and
+    the run's first seed: that build holds the weights the trainer started from."""
+    import keras
+
+    from rnncourse.tasks import adding_model
+    from rnncourse.tools.experiments import _memory_model
+
+    config = MANIFEST["experiments"]["long_memory"]["config"]
+    seed = config["seeds"][0]
+    keras.utils.set_random_seed(seed)
+    trainer = _memory_model(variant, config["units"], max(config["lengths"]), config["learning_rate"], seed)
+    keras.utils.set_random_seed(seed)
+    lesson = adding_model(**MANIFEST["models"][f"memory_{variant}"]["builder_kwargs"], seed=seed)
+    assert all(np.array_equal(a, b) for a, b in zip(trainer.get_weights(), lesson.get_weights(), strict=True))
+
+
 def test_the_fair_comparison_claims_hold():
     """Lesson 02's fair comparison teaches, over three seeds each: the GRU(64) is above both the unit-matched
     SimpleRNN(64) and the parameter-matched SimpleRNN(122), seed for seed (every GRU seed above every seed of

@@ -80,3 +80,15 @@ def test_plot_seeds_draws_every_seed_and_the_median():
     labels = ax.get_legend_handles_labels()[1]
     assert "SimpleRNN, each seed (n = 3)" in labels and "SimpleRNN, min-max" in labels
     plt.close(fig)
+
+
+def test_plot_seeds_at_one_position_draws_the_range_as_a_line():
+    fig, ax = plt.subplots()
+    stats.plot_seeds(ax, [0], [[0.80, 0.85, 0.82]], label="GRU")
+    assert not [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]  # no empty band
+    (vertical,) = [c for c in ax.collections if isinstance(c, matplotlib.collections.LineCollection)]
+    assert np.allclose(vertical.get_segments()[0], [[0, 0.80], [0, 0.85]])
+    assert ax.lines[0].get_marker() == "_" and list(ax.lines[0].get_ydata()) == [0.82]
+    labels = ax.get_legend_handles_labels()[1]
+    assert "GRU, min-max" in labels and "GRU, median" in labels
+    plt.close(fig)
