@@ -85,7 +85,8 @@ def test_plot_seeds_draws_every_seed_and_the_median():
 def test_plot_seeds_at_one_position_draws_the_range_as_a_line():
     fig, ax = plt.subplots()
     stats.plot_seeds(ax, [0], [[0.80, 0.85, 0.82]], label="GRU")
-    assert not [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]  # no empty band
+    bands = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+    assert not bands  # a band at one position would have no width
     (vertical,) = [c for c in ax.collections if isinstance(c, matplotlib.collections.LineCollection)]
     assert np.allclose(vertical.get_segments()[0], [[0, 0.80], [0, 0.85]])
     assert ax.lines[0].get_marker() == "_" and list(ax.lines[0].get_ydata()) == [0.82]
