@@ -4,6 +4,8 @@
 - With n <= 5, a plot shows every seed plus the median and the min-max range, never +-sd bars: `plot_seeds`.
 - Two models scored on the same test reviews are compared by a paired bootstrap interval of the difference
   in accuracy (the same resampled reviews for both): `paired_difference`.
+- Two recipes' means over seeds are compared by Welch's t-test (unequal variances, Welch-Satterthwaite
+  degrees of freedom, two-sided p): `welch`. With n = 3 per recipe it is a weak test.
 """
 
 from __future__ import annotations
@@ -61,19 +63,22 @@ def plot_seeds(ax, x, runs, *, label: str, color=None, marker: str = "o"):
     """Every seed as a point, the median as a line and the min-max range as a band.
 
     `x` holds the positions (for example lengths); `runs` holds one list of per-seed values per position.
+    At a single position, where a line and a band would have no width, the median is a tick and the
+    min-max range a vertical line. Returns the median's line.
     """
     x = np.asarray(x, dtype=np.float64)
     spreads = [spread(values) for values in runs]
-    (line,) = ax.plot(x, [s.median for s in spreads], color=color, label=f"{label}, median")
-    color = line.get_color()
-    ax.fill_between(
-        x,
-        [s.min for s in spreads],
-        [s.max for s in spreads],
-        color=color,
-        alpha=0.15,
-        label=f"{label}, min-max",
-    )
+    medians, lows, highs = ([getattr(s, key) for s in spreads] for key in ("median", "min", "max"))
+    if len(x) == 1:
+        (line,) = ax.plot(
+            x, medians, color=color, linestyle="none", marker="_", markersize=24, label=f"{label}, median"
+        )
+        ax.vlines(x, lows, highs, color=line.get_color(), alpha=0.5, label=f"{label}, min-max")
+        color = line.get_color()
+    else:
+        (line,) = ax.plot(x, medians, color=color, label=f"{label}, median")
+        color = line.get_color()
+        ax.fill_between(x, lows, highs, color=color, alpha=0.15, label=f"{label}, min-max")
     for position, s in zip(x, spreads):
         ax.scatter([position] * s.n, s.values, color=color, marker=marker, s=14, zorder=3)
     n = {s.n for s in spreads}
@@ -144,4 +149,50 @@ def paired_difference(
         level=level,
         n_reviews=len(per_review),
         n_resamples=n_resamples,
+    )
+
+
+@dataclass(frozen=True)
+class Welch:
+    """Welch's t-test of mean(A) - mean(B) from two independent samples (for example test accuracies over seeds)."""
+
+    difference: float  # mean(A) - mean(B)
+    t: float
+    df: float  # Welch-Satterthwaite degrees of freedom
+    p: float  # two-sided
+    n_a: int
+    n_b: int
+
+    def format(self, digits: int = 2) -> str:
+        """'t = 3.21, df = 2.1, two-sided p = 0.083 (Welch, n = 3 and 3)'."""
+        return (
+            f"t = {self.t:.{digits}f}, df = {self.df:.1f}, two-sided p = {self.p:.{digits + 1}f} "
+            f"(Welch, n = {self.n_a} and {self.n_b})"
+        )
+
+    __str__ = format
+
+
+def welch(a, b) -> Welch:
+    """Welch's unequal-variance t-test of mean(a) - mean(b) (`scipy.stats.ttest_ind(equal_var=False)`).
+
+    `a` and `b` hold one value per seed (at least 2 each). The degrees of freedom are Welch-Satterthwaite's,
+    (s_a^2/n_a + s_b^2/n_b)^2 / ((s_a^2/n_a)^2/(n_a - 1) + (s_b^2/n_b)^2/(n_b - 1)), and p is two-sided.
+    """
+    from scipy import stats as scipy_stats
+
+    a = np.asarray(list(a), dtype=np.float64)
+    b = np.asarray(list(b), dtype=np.float64)
+    if a.ndim != 1 or b.ndim != 1 or len(a) < 2 or len(b) < 2:
+        raise ValueError(
+            f"welch() needs two 1-D lists of at least 2 values each (one per seed); got shapes {a.shape} and {b.shape}"
+        )
+    result = scipy_stats.ttest_ind(a, b, equal_var=False)
+    return Welch(
+        difference=float(a.mean() - b.mean()),
+        t=float(result.statistic),
+        df=float(result.df),
+        p=float(result.pvalue),
+        n_a=len(a),
+        n_b=len(b),
     )

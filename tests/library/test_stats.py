@@ -23,6 +23,29 @@ def test_spread_of_one_value_has_no_sd_and_empty_input_is_refused():
         stats.spread([])
 
 
+def test_welch_matches_the_hand_computed_statistic_and_degrees_of_freedom():
+    # means 1 and 5, sample variances 2 and 4: se^2 = 2/2 + 4/3 = 7/3, df = (7/3)^2 / (1 + (4/3)^2 / 2) = 49/17
+    result = stats.welch([0.0, 2.0], [3.0, 5.0, 7.0])
+    assert result.difference == -4.0 and (result.n_a, result.n_b) == (2, 3)
+    assert result.t == pytest.approx(-4 / np.sqrt(7 / 3))
+    assert result.df == pytest.approx(49 / 17)
+    assert result.p == pytest.approx(0.0824, abs=1e-4)
+    assert result.format() == "t = -2.62, df = 2.9, two-sided p = 0.082 (Welch, n = 2 and 3)"
+
+
+def test_welch_reproduces_a_published_example():
+    # Wikipedia, "Welch's t-test", example 1: t = -2.46, df = 24.99, p = 0.021
+    a = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4]
+    b = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4]
+    result = stats.welch(a, b)
+    assert (round(result.t, 2), round(result.df, 2), round(result.p, 3)) == (-2.46, 24.99, 0.021)
+
+
+def test_welch_refuses_a_single_seed():
+    with pytest.raises(ValueError, match="at least 2"):
+        stats.welch([0.8], [0.8, 0.9])
+
+
 def test_paired_difference_of_identical_models_is_exactly_zero():
     correct = np.array([True, False, True, True])
     result = stats.paired_difference(correct, correct, n_resamples=200)
@@ -56,4 +79,17 @@ def test_plot_seeds_draws_every_seed_and_the_median():
     assert list(ax.lines[0].get_ydata()) == [0.3, 0.2]
     labels = ax.get_legend_handles_labels()[1]
     assert "SimpleRNN, each seed (n = 3)" in labels and "SimpleRNN, min-max" in labels
+    plt.close(fig)
+
+
+def test_plot_seeds_at_one_position_draws_the_range_as_a_line():
+    fig, ax = plt.subplots()
+    stats.plot_seeds(ax, [0], [[0.80, 0.85, 0.82]], label="GRU")
+    bands = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+    assert not bands  # a band at one position would have no width
+    (vertical,) = [c for c in ax.collections if isinstance(c, matplotlib.collections.LineCollection)]
+    assert np.allclose(vertical.get_segments()[0], [[0, 0.80], [0, 0.85]])
+    assert ax.lines[0].get_marker() == "_" and list(ax.lines[0].get_ydata()) == [0.82]
+    labels = ax.get_legend_handles_labels()[1]
+    assert "GRU, min-max" in labels and "GRU, median" in labels
     plt.close(fig)
