@@ -48,7 +48,17 @@ TEST_SEED = 1_000_000
 CURVE_SIZES = (250, 1000, 4000, 18000)
 CURVE_SEEDS = (0, 1, 2)
 CURVE_VALIDATION = 2000
-CURVE_MAX_UPDATES = 1500
+CURVE_BATCH = 64
+CURVE_MAX_UPDATES = 3000
+"""The budget of one run, in updates (batches of ``CURVE_BATCH``), the same at every size."""
+CURVE_CHECK_UPDATES = 100
+"""Validate every this many updates, at every size (a check is not tied to a pass over the data)."""
+CURVE_PATIENCE_UPDATES = 300
+"""Stop once this many updates have passed without a new best validation accuracy ..."""
+CURVE_MIN_UPDATES = 300
+"""... but never before this many updates, however small the training set."""
+CURVE_QUICK = {"max_updates": 4, "check_updates": 2, "patience_updates": 2, "min_updates": 2}
+"""The budget of a ``--quick`` smoke run."""
 CURVE_VARIANTS = ("scratch", "frozen_glove", "finetuned_glove")
 
 
@@ -242,6 +252,51 @@ def long_memory(
     return {"config": config, "runs": runs, "mean": mean}
 
 
+def curve_stream(n, seed, updates, batch=CURVE_BATCH):
+    """The training order of one ``glove_curve`` run: ``(updates, batch)`` row indices into ``n``
+    reviews. Pass ``p`` over the data is ``numpy.random.default_rng([seed, p]).permutation(n)``; the
+    passes follow one another and are cut every ``batch`` rows, so a batch may span two passes and
+    every size gets the same number of updates whatever its passes."""
+    passes = -(-updates * batch // n)
+    order = np.concatenate([np.random.default_rng([seed, p]).permutation(n) for p in range(passes)])
+    return order[: updates * batch].reshape(updates, batch)
+
+
+class _UpdatesStop(keras.callbacks.Callback):
+    """Early stopping on ``val_accuracy`` checked every ``fit`` epoch (one check = a fixed number of
+    updates): keeps the best check's weights (restored at the end), stops once ``patience`` checks
+    bring no new best, never before ``min_checks``, and times training (validation excluded)."""
+
+    def __init__(self, patience, min_checks):
+        super().__init__()
+        self.patience, self.min_checks = patience, min_checks
+
+    def on_train_begin(self, logs=None):
+        self.best, self.best_check, self.best_weights, self.wait = -1.0, 0, None, 0
+        self.train_seconds, self.timing = 0.0, False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started, self.timing = time.perf_counter(), True
+
+    def on_test_begin(self, logs=None):
+        if self.timing:
+            self.train_seconds += time.perf_counter() - self.started
+            self.timing = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = float((logs or {})["val_accuracy"])
+        if value > self.best:
+            self.best, self.best_check, self.best_weights, self.wait = value, epoch + 1, self.model.get_weights(), 0
+        else:
+            self.wait += 1
+        if self.wait >= self.patience and epoch + 1 >= self.min_checks:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
 def glove_curve(
     arrays,
     glove_matrix,
@@ -250,6 +305,9 @@ def glove_curve(
     n_validation=CURVE_VALIDATION,
     units=32,
     max_updates=CURVE_MAX_UPDATES,
+    check_updates=CURVE_CHECK_UPDATES,
+    patience_updates=CURVE_PATIENCE_UPDATES,
+    min_updates=CURVE_MIN_UPDATES,
     log=print,
 ):
     """Held-out IMDB accuracy of an embedding trained from scratch, frozen GloVe and fine-tuned
@@ -257,28 +315,37 @@ def glove_curve(
 
     ``arrays`` is ``((x_train, y_train), (x_test, y_test))`` from ``imdb_arrays``. The last
     ``n_validation`` training reviews are a fixed validation set (the slice the tuned baselines
-    use); each run trains Embedding(50d) + GRU(``units``) on the first ``n`` of the others. Every
-    size gets the same protocol: batches of 64, early stopping on validation accuracy (patience 3,
-    best epoch kept) and at most ``max_updates`` updates (between 4 and 60 epochs). The test reviews
-    are scored once per run. Returns ``{"config", "runs": {variant: {n: {seed: run}}}, "mean"}``;
-    a run is ``{"test_accuracy", "val_accuracy", "best_epoch", "epochs_run", "updates", "seconds"}``,
-    and ``mean[variant][n]`` is ``{"test_accuracy", "sd", "n"}``: the mean over the seeds and the sample
-    sd (ddof = 1, :func:`rnncourse.stats.spread`) of ``n`` seeds.
+    use); each run trains Embedding(50d) + GRU(``units``) on the first ``n`` of the others, in
+    batches of 64 drawn by :func:`curve_stream`. The budget is set in updates, the same at every
+    size: validation every ``check_updates`` updates, at most ``max_updates``, early stopping once
+    ``patience_updates`` bring no new best validation accuracy but never before ``min_updates``; the
+    best check's weights are kept. The test reviews are scored once per run. Returns ``{"config",
+    "runs": {variant: {n: {seed: run}}}, "mean"}``; a run is ``{"test_accuracy", "val_accuracy",
+    "best_update", "updates", "at_cap", "seconds", "train_ms_per_update"}`` (``at_cap``: the best
+    check was the last the budget allows, so the budget, not the model, ended the run), and
+    ``mean[variant][n]`` is ``{"test_accuracy", "sd", "n"}``: the mean over the seeds and the sample sd
+    (ddof = 1, :func:`rnncourse.stats.spread`) of ``n`` seeds.
     """
+    import tensorflow as tf
+
+    for name, value in [("max_updates", max_updates), ("patience_updates", patience_updates), ("min_updates", min_updates)]:
+        if value % check_updates:
+            raise ValueError(f"{name}={value} is not a multiple of check_updates={check_updates}.")
     (x_train, y_train), (x_test, y_test) = arrays
     x_pool, y_pool = x_train[:-n_validation], y_train[:-n_validation]
     x_val, y_val = x_train[-n_validation:], y_train[-n_validation:]
     num_words, dim = glove_matrix.shape
-    batch = 64
+    checks = max_updates // check_updates
     runs = {variant: {str(n): {} for n in sizes} for variant in CURVE_VARIANTS}
     for n in sizes:
         if n > len(x_pool):
             raise ValueError(
                 f"size {n} is larger than the {len(x_pool)} training reviews outside validation."
             )
-        batches = -(-n // batch)
-        epochs = min(60, max(4, max_updates // batches))
+        x_n, y_n = tf.constant(x_pool[:n]), tf.constant(y_pool[:n])
         for seed in seeds:
+            stream = tf.data.Dataset.from_tensor_slices(curve_stream(n, seed, max_updates))
+            batches = stream.map(lambda rows: (tf.gather(x_n, rows), tf.gather(y_n, rows)))
             for variant in CURVE_VARIANTS:
                 keras.utils.set_random_seed(seed)
                 model = embedding_rnn(
@@ -291,32 +358,35 @@ def glove_curve(
                     embedding_matrix=None if variant == "scratch" else glove_matrix,
                     name=f"curve_{variant}",
                 )
-                stop = keras.callbacks.EarlyStopping("val_accuracy", patience=3, restore_best_weights=True)
+                stop = _UpdatesStop(patience_updates // check_updates, min_updates // check_updates)
                 started = time.time()
                 history = model.fit(
-                    x_pool[:n],
-                    y_pool[:n],
-                    epochs=epochs,
-                    batch_size=batch,
+                    batches,
+                    epochs=checks,
+                    steps_per_epoch=check_updates,
                     validation_data=(x_val, y_val),
+                    validation_batch_size=512,
+                    shuffle=False,  # the stream is already in its seeded order
                     callbacks=[stop],
                     verbose=0,
                 )
                 seconds = time.time() - started
                 _, accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=512)
-                val = history.history["val_accuracy"]
-                best = int(np.argmax(val)) + 1
+                run_checks = len(history.history["loss"])
+                at_cap = stop.best_check == checks
                 runs[variant][str(n)][str(seed)] = {
                     "test_accuracy": round(float(accuracy), 4),
-                    "val_accuracy": round(float(val[best - 1]), 4),
-                    "best_epoch": best,
-                    "epochs_run": len(val),
-                    "updates": len(val) * batches,
+                    "val_accuracy": round(stop.best, 4),
+                    "best_update": stop.best_check * check_updates,
+                    "updates": run_checks * check_updates,
+                    "at_cap": at_cap,
                     "seconds": round(seconds, 1),
+                    "train_ms_per_update": round(1000 * stop.train_seconds / (run_checks * check_updates), 1),
                 }
                 log(
-                    f"glove_curve {variant} n={n} seed {seed}: test accuracy {accuracy:.4f} "
-                    f"(best epoch {best} of {len(val)}), {seconds:.0f}s"
+                    f"glove_curve {variant} n={n} seed {seed}: test accuracy {accuracy:.4f} (best at update "
+                    f"{stop.best_check * check_updates} of {run_checks * check_updates}"
+                    f"{', at the cap' if at_cap else ''}), {seconds:.0f}s"
                 )
     mean = {
         variant: {n: _seed_summary(by_seed) for n, by_seed in by_size.items()}
@@ -327,16 +397,25 @@ def glove_curve(
         "seeds": list(seeds),
         "n_validation": n_validation,
         "units": units,
+        "batch_size": CURVE_BATCH,
+        "max_updates": max_updates,
+        "check_updates": check_updates,
+        "patience_updates": patience_updates,
+        "min_updates": min_updates,
         "model": f"Embedding({num_words}, {dim}) + GRU({units}) + Dense(1, sigmoid), "
         f"{x_train.shape[1]} tokens",
-        "protocol": f"validation: the last {n_validation} training reviews; early stopping on validation "
-        f"accuracy, patience 3, best epoch kept; batches of {batch}; at most {max_updates} "
-        "updates and between 4 and 60 epochs per run; test scored once per run",
+        "protocol": f"validation: the last {n_validation} training reviews, checked every {check_updates} "
+        f"updates; batches of {CURVE_BATCH}, passes over the data reshuffled and run back to back; at most "
+        f"{max_updates} updates; early stopping once {patience_updates} updates bring no new best validation "
+        f"accuracy, never before {min_updates} updates; the best check's weights kept; test scored once per run; "
+        "at_cap marks a run whose best check was the last the budget allows",
         "variants": {
             "scratch": "embedding initialised at random, trained",
             "frozen_glove": "GloVe 6B 50d, not trained",
             "finetuned_glove": "GloVe 6B 50d, trained",
         },
+        "timing": "train_ms_per_update: training time per update (validation excluded), "
+        "measured on the machine that ran the experiment",
     }
     return {"config": config, "runs": runs, "mean": mean}
 

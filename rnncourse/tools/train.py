@@ -395,7 +395,9 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
             _save_memory_model(folder, variant, model_weights, history, quick)
     elif name == "glove_curve":
         arrays = imdb_arrays(num_words=20000, seq_len=QUICK["seq_len"] if quick else 200)
-        options = {"sizes": (64, 128), "seeds": (0, 1), "n_validation": 64, "max_updates": 4} if quick else {}
+        options = (
+            {"sizes": (64, 128), "seeds": (0, 1), "n_validation": 64, **experiments.CURVE_QUICK} if quick else {}
+        )
         result = experiments.glove_curve(arrays, glove_matrix(20000), **options)
     elif name == "baseline":
         result = tuned_baselines(

@@ -141,6 +141,22 @@ def test_long_memory_stop_at_and_settings():
         experiments.long_memory(quick=True, lags=(5,))
 
 
+def test_the_curve_stream_gives_every_size_the_same_updates_and_every_review_once_a_pass():
+    import numpy as np
+
+    from rnncourse.tools import experiments
+
+    small = experiments.curve_stream(250, seed=0, updates=20)  # 1,280 rows: five passes and a part
+    assert small.shape == (20, 64)
+    flat = small.ravel()
+    for p in range(5):
+        assert sorted(flat[250 * p : 250 * (p + 1)]) == list(range(250))
+    assert np.array_equal(flat[:250], np.random.default_rng([0, 0]).permutation(250))
+    assert experiments.curve_stream(18000, seed=0, updates=20).shape == (20, 64)  # part of one pass
+    assert np.array_equal(small, experiments.curve_stream(250, seed=0, updates=20))
+    assert not np.array_equal(small, experiments.curve_stream(250, seed=1, updates=20))
+
+
 def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
     import numpy as np
 
@@ -151,15 +167,9 @@ def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
     y = (x[:, 0] > 25).astype("float32")
     arrays = ((x[:160], y[:160]), (x[160:], y[160:]))
     matrix = rng.normal(size=(50, 4)).astype("float32")
+    budget = {"max_updates": 6, "check_updates": 2, "patience_updates": 2, "min_updates": 4}
     result = experiments.glove_curve(
-        arrays,
-        matrix,
-        sizes=(40, 80),
-        seeds=(0, 1),
-        n_validation=40,
-        units=2,
-        max_updates=4,
-        log=lambda message: None,
+        arrays, matrix, sizes=(40, 80), seeds=(0, 1), n_validation=40, units=2, log=lambda message: None, **budget
     )
     assert set(result["runs"]) == set(experiments.CURVE_VARIANTS)
     for variant, by_size in result["runs"].items():
@@ -170,10 +180,14 @@ def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
             assert result["mean"][variant][size]["test_accuracy"] == round(float(np.mean(scores)), 4)
             assert result["mean"][variant][size]["sd"] == round(float(np.std(scores, ddof=1)), 4)
             assert result["mean"][variant][size]["n"] == 2
-            assert all(
-                4 <= run["epochs_run"] <= 60 and 1 <= run["best_epoch"] <= run["epochs_run"]
-                for run in by_seed.values()
-            )
+            for run in by_seed.values():
+                assert 4 <= run["updates"] <= 6 and run["updates"] % 2 == 0  # the minimum, at most the cap
+                assert 2 <= run["best_update"] <= run["updates"] and run["best_update"] % 2 == 0
+                assert run["at_cap"] == (run["best_update"] == 6)
+                assert run["train_ms_per_update"] > 0
+    assert {key: result["config"][key] for key in budget} == budget
     assert result["config"]["n_validation"] == 40
     with pytest.raises(ValueError, match="larger than"):
         experiments.glove_curve(arrays, matrix, sizes=(150,), seeds=(0,), n_validation=40, log=lambda m: None)
+    with pytest.raises(ValueError, match="not a multiple of check_updates"):
+        experiments.glove_curve(arrays, matrix, sizes=(40,), max_updates=5, check_updates=2, log=lambda m: None)
