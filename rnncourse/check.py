@@ -193,22 +193,29 @@ def _load_reference(name, path, modified):
     return weights.load_pretrained(name).get_weights()
 
 
-def _expect_weights(exercise, model, name):
-    """The model's weights must equal the verified weights of the shipped model ``name``."""
+_LOAD_FIX = "call `model.load_weights(...)` with the weights file after building the model"
+
+
+def _expect_weights(exercise, model, name, model_name="model", fix=_LOAD_FIX):
+    """The weights of ``model`` (passed as ``model_name``) must equal the verified weights of the shipped
+    model ``name``; ``fix`` ends the hint (by default: load the weights after building the model)."""
     reference = _reference_weights(name)
     actual = model.get_weights()
     if len(actual) != len(reference) or any(a.shape != r.shape for a, r in zip(actual, reference)):
         _fail(
             exercise,
-            f"the model's weights do not have the shapes of the pre-trained `{name}` model; "
-            f"build the layers exactly as the instructions say, then load the weights.",
+            f"the weights of `{model_name}` do not have the shapes of the pre-trained `{name}` model; "
+            + (
+                "build the layers exactly as the instructions say, then load the weights."
+                if fix is _LOAD_FIX
+                else f"{fix}."
+            ),
         )
     if not all(np.allclose(a, r, atol=1e-6) for a, r in zip(actual, reference)):
         _fail(
             exercise,
-            "the pre-trained weights are not loaded (the model still has its random initial "
-            "weights, or was trained further): call `model.load_weights(...)` with the "
-            "weights file after building the model.",
+            f"the pre-trained weights are not loaded in `{model_name}` (it still has its random initial "
+            f"weights, or was trained further): {fix}.",
         )
 
 
@@ -447,6 +454,47 @@ def _evaluated_on(expression):
         ):
             return node.args[0].id
     return None
+
+
+def _exercise_code(exercise):
+    """The parsed code of the last run of ``exercise``'s cell (recorded by the feedback), or ``None``
+    where the feedback is off, the cell has not run, or its code is not plain Python."""
+    source = feedback.exercise_source(exercise)
+    if not source:
+        return None
+    try:
+        return ast.parse(source)
+    except SyntaxError:  # IPython syntax, or a cell being typed: nothing to read
+        return None
+
+
+def _method_calls(tree, method):
+    """The ``….method(...)`` calls in ``tree``, in the order of the source."""
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method
+    ]
+    return sorted(calls, key=lambda node: (node.lineno, node.col_offset))
+
+
+def _receiver(call):
+    """The name a method ``call`` is made on (``model`` in ``model.summary()``), or ``None``."""
+    value = call.func.value
+    return value.id if isinstance(value, ast.Name) else None
+
+
+_KERAS_LAYERS = ("keras.layers", "tensorflow.keras.layers")
+
+
+def _names_imported_from_keras_layers(tree):
+    """The names ``tree`` imports from ``keras.layers`` (``*`` for a star import)."""
+    return [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module in _KERAS_LAYERS
+        for alias in node.names
+    ]
 
 
 def _expect_mse_code(exercise, source):
@@ -689,9 +737,42 @@ def exercise_2(model, weights_name="simple_rnn_raw", history=None):
     )
 
 
-def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU, X_test=None):
-    """Exercise III: both accuracies are floats from each model's own ``evaluate`` (not the loss, not
-    swapped) on the whole test set ``X_test`` (default: the learner's ``X_test``)."""
+def _expect_exercise_3_code(exercise, tree, models):
+    """Instructions 1 and 2, which leave no trace on the models: the cell (``tree``) imports ``GRU`` from
+    ``keras.layers`` and prints the summary of each of ``models`` (their names)."""
+    imported = _names_imported_from_keras_layers(tree)
+    if "GRU" not in imported and "*" not in imported:
+        found = f" (the cell imports {', '.join(f'`{name}`' for name in imported)})" if imported else ""
+        _fail(
+            exercise,
+            f"the first instruction is to import the `GRU` cell{found}: `from keras.layers import GRU, Dense`.",
+        )
+    summarised = {_receiver(call) for call in _method_calls(tree, "summary")}
+    missing = [name for name in models if name not in summarised]
+    if not missing or summarised - set(models):  # e.g. `for model in (...): model.summary()`
+        return
+    counted = {_receiver(call) for call in _method_calls(tree, "count_params")}
+    instead = (
+        " (`count_params()` gives only the total; a summary shows each layer, its output shape and "
+        "its parameters)"
+        if counted
+        else ""
+    )
+    _fail(
+        exercise,
+        f"print the models' summaries, as the second instruction says{instead}: "
+        + " and ".join(f"`{name}.summary()`" for name in missing)
+        + ".",
+    )
+
+
+def exercise_3(
+    SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU, X_test=None, weights_names=("simple_rnn", "gru")
+):
+    """Exercise III: the cell imports ``GRU`` from ``keras.layers`` and prints both summaries (read from
+    its code where the feedback is on), both models still hold the shipped weights ``weights_names``,
+    and both accuracies are floats from each model's own ``evaluate`` (not the loss, not swapped) on the
+    whole test set ``X_test`` (default: the learner's ``X_test``)."""
     exercise = "III"
     _start(
         exercise,
@@ -702,10 +783,8 @@ def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU, X_test=None):
     )
     X_test = _setup_value(exercise, "X_test", X_test)
     _start(exercise, X_test=X_test)
-    for model, name, kind in (
-        (SimpleRNN_model, "SimpleRNN_model", "SimpleRNN"),
-        (gru_model, "gru_model", "GRU"),
-    ):
+    named = (("SimpleRNN_model", SimpleRNN_model, "SimpleRNN"), ("gru_model", gru_model, "GRU"))
+    for name, model, kind in named:
         _layers(exercise, model, name)
         if not any(_kind(layer) == kind for layer in model.layers):
             _fail(
@@ -713,6 +792,17 @@ def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU, X_test=None):
                 f"`{name}` has no {kind} layer; it should be the pre-trained model from the setup "
                 f"cell. Run the setup cell again.",
             )
+    tree = _exercise_code(exercise)
+    if tree is not None:
+        _expect_exercise_3_code(exercise, tree, [name for name, _, _ in named])
+    for (name, model, _), weights_name in zip(named, weights_names):
+        _expect_weights(
+            exercise,
+            model,
+            weights_name,
+            name,
+            fix="run the setup cell again, which loads the pre-trained models, then the exercise cell",
+        )
     _expect_accuracy(
         exercise,
         "acc_simpleRNN",
@@ -734,11 +824,45 @@ def exercise_3(SimpleRNN_model, gru_model, acc_simpleRNN, acc_GRU, X_test=None):
     _passed(exercise, "both accuracies come from evaluating each model on the test set.")
 
 
+def _expect_loaded_before_evaluated(exercise, tree):
+    """What the model alone cannot tell: the cell (``tree``) must read the weights file with
+    ``load_weights``, not write it with ``save_weights``, and its last ``evaluate`` must come after
+    ``load_weights`` (an evaluation before it scores the random initial weights)."""
+    loads = _method_calls(tree, "load_weights")
+    first_load = (loads[0].lineno, loads[0].col_offset) if loads else None
+    saves = _method_calls(tree, "save_weights")
+    if saves and (first_load is None or (saves[0].lineno, saves[0].col_offset) < first_load):
+        _fail(
+            exercise,
+            "use `load_weights`, not `save_weights`: `save_weights` writes the model's own (random) weights "
+            "into the file instead of reading the pre-trained ones. Run the setup cell again (it makes a "
+            "fresh copy of the weights file), then the exercise cell with "
+            "`model.load_weights(lstm_stack_model_weights)`.",
+        )
+    evaluations = _method_calls(tree, "evaluate")
+    if not evaluations:
+        return
+    last = evaluations[-1]
+    if first_load is None or (last.lineno, last.col_offset) < first_load:
+        when = "before `load_weights`" if first_load else "without `load_weights` in the cell"
+        _fail(
+            exercise,
+            f"the cell calls `evaluate` {when}, so the printed loss and accuracy score the model's random "
+            f"initial weights: load the pre-trained weights first (`model.load_weights(lstm_stack_model_weights)`), "
+            f"then evaluate.",
+        )
+
+
 def exercise_4(model, weights_name="lstm_stack", X_test=None):
     """Exercise IV: three stacked ``LSTM`` layers (sequences, sequences, last vector), weights loaded,
-    evaluated on the whole test set ``X_test`` (default: the learner's ``X_test``)."""
+    evaluated on the whole test set ``X_test`` (default: the learner's ``X_test``). Where the feedback
+    is on, the cell's code must load the weights with ``load_weights`` (not ``save_weights``) before it
+    evaluates (:func:`_expect_loaded_before_evaluated`)."""
     exercise = "IV"
     _start(exercise, model=model)
+    tree = _exercise_code(exercise)
+    if tree is not None:  # before any file is read: `save_weights` may have written over the weights
+        _expect_loaded_before_evaluated(exercise, tree)
     units, depth = _recipe(weights_name, "units"), _recipe(weights_name, "depth")
     _layers(exercise, model)
     recurrent = _recurrent(model)
@@ -865,6 +989,39 @@ def _expect_binary_classifier(exercise, model):
         )
 
 
+def _expect_summary_printed(exercise, tree, name="model"):
+    """The cell (``tree``, where the feedback recorded it) prints ``name``'s summary: a call
+    ``name.summary()``, which the model alone cannot tell. Names the likely slips: the method without
+    its parentheses, another model's summary, the bare name."""
+    if tree is None:
+        return
+    calls = _method_calls(tree, "summary")
+    if any(_receiver(call) == name for call in calls):
+        return
+    fix = f"`{name}.summary()`"
+    uncalled = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "summary"
+        and isinstance(node.value.value, ast.Name)
+        and node.value.value.id == name
+    ]
+    if uncalled:
+        _fail(exercise, f"`{name}.summary` names the method without calling it; add the parentheses: {fix}.")
+    others = sorted({_receiver(call) for call in calls} - {None, name})
+    if others:
+        _fail(
+            exercise,
+            f"the cell prints the summary of {', '.join(f'`{other}`' for other in others)} but not of "
+            f"`{name}`, the model with embeddings: {fix}.",
+        )
+    _fail(
+        exercise, f"print the summary of the model with embeddings, {fix}, and read its trainable parameters."
+    )
+
+
 def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim, recipe_name="glove_gru"):
     """Exercise V: ``Embedding(vocabulary_size + 1, wordvec_dim)`` on ``sentence_len`` ids, a ``GRU``
     returning its last state only, ``Dense(1, sigmoid)`` (a linear ``Dense(1)`` only with
@@ -890,6 +1047,7 @@ def exercise_5(model, vocabulary_size, sentence_len, wordvec_dim, recipe_name="g
             "learn; you freeze an embedding in the next exercise.",
         )
     _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len)
+    _expect_summary_printed(exercise, _exercise_code(exercise))
     _passed(
         exercise,
         f"the embedding model has {model.count_params():,} parameters, "
@@ -1057,9 +1215,34 @@ def exercise_6(model, glove_matrix, recipe_name="glove_gru", sentence_len=None, 
             "then counts its parameters as non-trainable.",
         )
     _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len)
+    _expect_summary_printed(exercise, _exercise_code(exercise))
     trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
     frozen = sum(int(np.prod(weight.shape)) for weight in model.non_trainable_weights)
     _passed(exercise, f"{frozen:,} frozen GloVe parameters; only {trainable:,} parameters left to train.")
+
+
+def _expect_accuracies_in_order(exercise, tree, order=("acc_simpleRNN", "acc_embeddings")):
+    """The cell's ``"...".format(...)`` (``tree``, where the feedback recorded it) prints the two
+    accuracies under their own labels: the old model's first, as the template's text says."""
+    if tree is None:
+        return
+    for call in _method_calls(tree, "format"):
+        names = tuple(arg.id for arg in call.args if isinstance(arg, ast.Name))
+        if names == order:
+            return
+        if names == order[::-1]:
+            _fail(
+                exercise,
+                "the two accuracies are printed under each other's labels: the text names the SimpleRNN model "
+                f"first, so `.format({', '.join(order)})`.",
+            )
+        if names:
+            _fail(
+                exercise,
+                f"`.format({', '.join(names)})` should print the two accuracies, the old model's first: "
+                f"`.format({', '.join(order)})`.",
+            )
+    _fail(exercise, f"print both accuracies, the old model's first: `.format({', '.join(order)})`.")
 
 
 def exercise_7(
@@ -1096,6 +1279,7 @@ def exercise_7(
     X_test = _setup_value(exercise, "X_test", X_test)
     _start(exercise, X_test=X_test)
     _expect_accuracy(exercise, "acc_embeddings", acc_embeddings, model, "model", X_test)
+    _expect_accuracies_in_order(exercise, _exercise_code(exercise))
     _passed(
         exercise,
         "the embedding model with its pre-trained weights; compare the two accuracies printed above.",

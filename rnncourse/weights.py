@@ -140,6 +140,26 @@ def weights_path(name, folder=None):
     return path
 
 
+def exercise_copy(name, folder=None):
+    """A fresh copy of the verified weights file of ``name`` for an exercise to load, at
+    ``<cache>/exercise_weights/NAME.weights.h5`` (:func:`rnncourse.paths.cache_dir`); returns its path.
+
+    A ``save_weights`` on that path, where ``load_weights`` was meant, writes over the copy only, never
+    over the shipped file; each call copies the verified file again.
+    """
+    from .fileio import write_bytes_atomic
+    from .paths import cache_dir, cache_write_error
+
+    source = weights_path(name, folder)
+    target = cache_dir() / "exercise_weights" / source.name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(target, source.read_bytes())  # a copy cut short never stays behind
+    except OSError as error:
+        raise cache_write_error(target, error, "copy the pre-trained weights to") from None
+    return target
+
+
 def _load(model, path):
     """``model.load_weights(path)``, quietly: a weights file saved with its optimizer's state (the
     long-memory models) makes Keras warn that it skips the optimizer, which inference never needs."""

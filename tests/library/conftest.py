@@ -4,7 +4,10 @@ import json
 
 import pytest
 
-SHIPPED = ("simple_rnn_raw", "lstm_stack", "embedding_simple_rnn")
+SHIPPED = ("simple_rnn_raw", "lstm_stack", "embedding_simple_rnn", "simple_rnn", "gru")
+# Exercise III's two models: their stand-ins' output layers predict one class each (kernel 0, this bias),
+# so that the two accuracies differ on any labels with both classes.
+FORCED_OUTPUT_BIAS = {"simple_rnn": 5.0, "gru": -5.0}
 
 
 @pytest.fixture()
@@ -20,8 +23,10 @@ def empty_root(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def shipped_weights(tmp_path_factory):
     """A weights folder (``RNNCOURSE_WEIGHTS``) holding seeded, untrained stand-ins of the shipped
-    models the exercise checks compare to."""
+    models the exercise checks compare to (Exercise III's with the output biases of
+    ``FORCED_OUTPUT_BIAS``)."""
     import keras
+    import numpy as np
 
     from rnncourse import models
     from rnncourse.fileio import sha256
@@ -30,7 +35,11 @@ def shipped_weights(tmp_path_factory):
     manifest = {"models": {}, "experiments": {}}
     for number, name in enumerate(SHIPPED):
         keras.utils.set_random_seed(number)
-        models.RECIPES[name].build().save_weights(folder / f"{name}.weights.h5")
+        model = models.RECIPES[name].build()
+        if name in FORCED_OUTPUT_BIAS:
+            kernel, _ = model.layers[-1].get_weights()
+            model.layers[-1].set_weights([kernel * 0, np.array([FORCED_OUTPUT_BIAS[name]], dtype="float32")])
+        model.save_weights(folder / f"{name}.weights.h5")
         (folder / f"{name}.history.json").write_text(json.dumps({"loss": [0.7], "accuracy": [0.5]}))
         manifest["models"][name] = {
             "file": f"{name}.weights.h5",

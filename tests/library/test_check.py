@@ -28,7 +28,7 @@ from exercise_models import (
 )
 from keras import layers
 
-from rnncourse import check, feedback, models
+from rnncourse import check, feedback, models, weights
 from rnncourse.feedback import CheckFailed, ShownFigure
 
 pytestmark = pytest.mark.usefixtures("shipped_weights")
@@ -310,21 +310,35 @@ def test_exercise_2_no_input_and_no_recurrent_layer():
 X_RAW = np.arange(40, dtype="float32").reshape(8, 5, 1) / 40
 Y_RAW = np.array([1, 1, 1, 1, 1, 1, 0, 0], dtype="float32")
 
+# The course's exercise cell (the seed's answer), as the feedback records it.
+SOLUTION_III = r"""# Import the modules
+from keras.layers import GRU, Dense
 
-def evaluated_raw_model(cell, bias):
-    """A small raw-ids model whose output bias forces one class, evaluated on the tiny set."""
-    keras.utils.set_random_seed(0)
-    model = models.raw_rnn(cell, units=4, optimizer="adam")
-    kernel, _ = model.layers[-1].get_weights()
-    model.layers[-1].set_weights([kernel * 0, np.array([bias], dtype="float32")])
+# Print the old and new model summaries
+SimpleRNN_model.summary()
+gru_model.summary()
+
+# Evaluate the models' performance (ignore the loss value)
+_, acc_simpleRNN = SimpleRNN_model.evaluate(X_test, y_test, verbose=0)
+_, acc_GRU = gru_model.evaluate(X_test, y_test, verbose=0)
+
+# Print the results
+print("SimpleRNN model's accuracy:\t{0}".format(acc_simpleRNN))
+print("GRU model's accuracy:\t{0}".format(acc_GRU))
+"""
+
+
+def evaluated_pretrained(name):
+    """The shipped stand-in ``name`` (its output forces one class: conftest.py) evaluated on the tiny set."""
+    model = pretrained(name)
     _, accuracy = model.evaluate(X_RAW, Y_RAW, verbose=0)
     return model, accuracy
 
 
 @pytest.fixture(scope="module")
 def exercise_3_models():
-    simple_rnn_model, acc_simple_rnn = evaluated_raw_model("simple_rnn", 5.0)  # accuracy 0.75
-    gru_model, acc_gru = evaluated_raw_model("gru", -5.0)  # accuracy 0.25
+    simple_rnn_model, acc_simple_rnn = evaluated_pretrained("simple_rnn")  # accuracy 0.75
+    gru_model, acc_gru = evaluated_pretrained("gru")  # accuracy 0.25
     return simple_rnn_model, gru_model, acc_simple_rnn, acc_gru
 
 
@@ -332,7 +346,17 @@ def check_3(*answers):
     return check.exercise_3(*answers, X_test=X_RAW)
 
 
-def test_exercise_3_solution_passes(exercise_3_models, capsys):
+@pytest.fixture()
+def exercise_cell(monkeypatch):
+    """Sets the code the feedback recorded for the exercise cell (``None``: feedback off)."""
+    sources = {}
+    monkeypatch.setattr(feedback, "exercise_source", sources.get)
+    return lambda source, exercise="III": sources.__setitem__(exercise, source)
+
+
+@pytest.mark.parametrize("source", [None, SOLUTION_III])
+def test_exercise_3_solution_passes(exercise_3_models, exercise_cell, capsys, source):
+    exercise_cell(source)
     check_3(*exercise_3_models)
     assert capsys.readouterr().out == (
         "Exercise III: correct — both accuracies come from evaluating each model on the test set.\n"
@@ -354,12 +378,91 @@ def test_exercise_3_wrong_answers(exercise_3_models):
     loss = simple_rnn_model.get_metrics_result()["loss"]
     assert "holds the loss" in hint(check_3, simple_rnn_model, gru_model, float(loss), acc_gru)
     assert "unpack it" in hint(check_3, simple_rnn_model, gru_model, [loss, acc_simple_rnn], acc_gru)
-    fresh = models.raw_rnn("gru", units=4)
-    assert "has not been evaluated" in hint(check_3, simple_rnn_model, fresh, acc_simple_rnn, acc_gru)
+    unevaluated = pretrained("gru")
+    assert "has not been evaluated" in hint(check_3, simple_rnn_model, unevaluated, acc_simple_rnn, acc_gru)
     assert "has no GRU layer" in hint(check_3, simple_rnn_model, simple_rnn_model, acc_simple_rnn, acc_gru)
 
 
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (
+            ("from keras.layers import GRU, Dense", "from keras.layers import LSTM, Dense"),
+            "import the `GRU` cell (the cell imports `LSTM`, `Dense`): `from keras.layers import GRU, Dense`",
+        ),
+        (
+            ("from keras.layers import GRU, Dense\n", ""),
+            "the first instruction is to import the `GRU` cell: `from keras.layers import GRU, Dense`",
+        ),
+        (
+            (
+                "SimpleRNN_model.summary()\ngru_model.summary()",
+                "SimpleRNN_model.count_params()\ngru_model.count_params()",
+            ),
+            "print the models' summaries, as the second instruction says (`count_params()` gives only the total",
+        ),
+        (
+            ("gru_model.summary()\n", ""),
+            "print the models' summaries, as the second instruction says: `gru_model.summary()`.",
+        ),
+    ],
+)
+def test_exercise_3_instructions_that_leave_no_trace_on_the_models(
+    exercise_3_models, exercise_cell, change, expected
+):
+    """Importing GRU and printing the summaries change no object: the check reads the cell's code."""
+    exercise_cell(SOLUTION_III.replace(*change))
+    assert expected in hint(check_3, *exercise_3_models)
+
+
+def test_exercise_3_accepts_the_summaries_printed_in_a_loop(exercise_3_models, exercise_cell, capsys):
+    exercise_cell(
+        SOLUTION_III.replace(
+            "SimpleRNN_model.summary()\ngru_model.summary()",
+            "for model in (SimpleRNN_model, gru_model):\n    model.summary()",
+        )
+    )
+    check_3(*exercise_3_models)
+    assert "Exercise III: correct" in capsys.readouterr().out
+
+
+def test_exercise_3_models_without_their_pretrained_weights(exercise_3_models):
+    simple_rnn_model, _, acc_simple_rnn, _ = exercise_3_models
+    keras.utils.set_random_seed(7)
+    retrained = models.RECIPES["gru"].build()  # the architecture, with other weights
+    _, acc_gru = retrained.evaluate(X_RAW, Y_RAW, verbose=0)
+    assert (
+        "the pre-trained weights are not loaded in `gru_model` (it still has its random initial weights, or "
+        "was trained further): run the setup cell again"
+    ) in hint(check_3, simple_rnn_model, retrained, acc_simple_rnn, acc_gru)
+    small = models.raw_rnn("gru", units=4, optimizer="adam")
+    _, acc_small = small.evaluate(X_RAW, Y_RAW, verbose=0)
+    assert "the weights of `gru_model` do not have the shapes of the pre-trained `gru` model" in hint(
+        check_3, simple_rnn_model, small, acc_simple_rnn, acc_small
+    )
+
+
 # --------------------------------------------------------------------------- Exercise IV
+
+# The course's exercise cell in Keras 3, as the feedback records it.
+SOLUTION_IV = r"""# Import the recurrent layer
+from keras.layers import LSTM
+
+# Build model
+model = Sequential()
+model.add(keras.Input(shape=(None, 1)))
+model.add(LSTM(units=128, return_sequences=True))
+model.add(LSTM(units=128, return_sequences=True))
+model.add(LSTM(units=128, return_sequences=False))
+model.add(Dense(1, activation='sigmoid'))
+model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])
+
+# Load pre-trained weights
+model.load_weights(lstm_stack_model_weights)
+
+print("Loss: %0.04f\nAccuracy: %0.04f" % tuple(model.evaluate(X_test, y_test, verbose=0)))
+"""
+PRINT_IV = 'print("Loss: %0.04f\\nAccuracy: %0.04f" % tuple(model.evaluate(X_test, y_test, verbose=0)))\n'
 
 
 def lstm_stack(return_sequences=(True, True, False), cell=layers.LSTM):
@@ -371,7 +474,9 @@ def lstm_stack(return_sequences=(True, True, False), cell=layers.LSTM):
     return model
 
 
-def test_exercise_4_solution_passes(capsys):
+@pytest.mark.parametrize("source", [None, SOLUTION_IV])
+def test_exercise_4_solution_passes(exercise_cell, capsys, source):
+    exercise_cell(source, "IV")
     model = pretrained("lstm_stack")
     model.evaluate(X_RAW, Y_RAW, verbose=0)
     check.exercise_4(model, X_test=X_RAW)
@@ -400,6 +505,36 @@ def test_exercise_4_wrong_cell_unloaded_and_unevaluated():
     assert "stack 3 `LSTM` layers" in hint(check.exercise_4, lstm_stack((True, False)))
     assert "not loaded" in hint(check.exercise_4, lstm_stack())
     assert "print the loss and accuracy" in hint(check.exercise_4, pretrained("lstm_stack"), X_test=X_RAW)
+
+
+def test_exercise_4_evaluated_before_the_weights_were_loaded(exercise_cell):
+    """The random model's loss and accuracy were printed, then the weights loaded: the model alone
+    looks right, the cell's order does not."""
+    exercise_cell(
+        SOLUTION_IV.replace(PRINT_IV, "").replace("# Load pre-trained", PRINT_IV + "# Load pre-trained"), "IV"
+    )
+    model = lstm_stack()
+    model.evaluate(X_RAW, Y_RAW, verbose=0)
+    model.load_weights(weights.weights_path("lstm_stack"))
+    assert (
+        "the cell calls `evaluate` before `load_weights`, so the printed loss and accuracy score the model's "
+        "random initial weights"
+    ) in hint(check.exercise_4, model, X_test=X_RAW)
+
+
+def test_exercise_4_save_weights_instead_of_load_weights(exercise_cell, monkeypatch):
+    """`save_weights` wrote over the weights file: the check says so before it reads any file."""
+    exercise_cell(SOLUTION_IV.replace("model.load_weights(", "model.save_weights("), "IV")
+
+    def damaged(*args, **kwargs):
+        raise weights.WeightsError("lstm_stack.weights.h5 is corrupted or truncated")
+
+    monkeypatch.setattr(weights, "weights_path", damaged)
+    model = lstm_stack()
+    model.evaluate(X_RAW, Y_RAW, verbose=0)
+    assert "Exercise IV: use `load_weights`, not `save_weights`" in hint(
+        check.exercise_4, model, X_test=X_RAW
+    )
 
 
 # --------------------------------------------------------------------------- Exercise V
@@ -752,3 +887,55 @@ def test_exercise_7_model_trained_on_the_test_set():
     model.fit(X_IDS, Y_RAW, epochs=1, verbose=0)
     _, accuracy = model.evaluate(X_IDS, Y_RAW, verbose=0)
     assert "or was trained further" in hint(check_7, model, accuracy, 10000, 200, 50)
+
+
+# --------------------------------------------------------------------------- what the models alone cannot tell (V-VII)
+
+SUMMARIES_V = """model_onehot.summary()
+
+# Print the summaries of the model with embeddings
+model.summary()
+"""
+
+
+@pytest.mark.parametrize(
+    "exercise, run",
+    [
+        ("V", lambda: check.exercise_5(embedding_gru(), VOCABULARY, LENGTH, DIM)),
+        ("VI", lambda: check_6(embedding_gru(matrix=GLOVE, trainable=False), GLOVE)),
+    ],
+)
+def test_exercises_5_and_6_read_that_the_summary_is_printed(exercise_cell, capsys, exercise, run):
+    exercise_cell(SUMMARIES_V, exercise)
+    run()
+    assert "correct" in capsys.readouterr().out
+    for source, expected in [
+        (
+            SUMMARIES_V.replace("model.summary()", "model_onehot.summary()"),
+            "summary of `model_onehot` but not",
+        ),
+        (SUMMARIES_V.replace("model.summary()", "model.summary"), "names the method without calling it"),
+        (SUMMARIES_V.replace("model.summary()", "model"), "not of `model`, the model with embeddings"),
+        ("model\n", "print the summary of the model with embeddings, `model.summary()`"),
+    ]:
+        exercise_cell(source, exercise)
+        assert expected in hint(run)
+
+
+FORMAT_VII = (
+    "print(\"SimpleRNN model's accuracy:\\t{0:.4f}\\nEmbeddings model's accuracy:\\t{1:.4f}\""
+    ".format(acc_simpleRNN, acc_embeddings))\n"
+)
+
+
+def test_exercise_7_reads_the_order_of_the_printed_accuracies(exercise_7_model, exercise_cell, capsys):
+    exercise_cell(FORMAT_VII, "VII")
+    check_7(*exercise_7_model, 10000, 200, 50)
+    assert "Exercise VII: correct" in capsys.readouterr().out
+    swapped = FORMAT_VII.replace("acc_simpleRNN, acc_embeddings", "acc_embeddings, acc_simpleRNN")
+    exercise_cell(swapped, "VII")
+    assert "printed under each other's labels" in hint(check_7, *exercise_7_model, 10000, 200, 50)
+    exercise_cell(FORMAT_VII.replace("acc_simpleRNN, acc_embeddings", "acc_embeddings"), "VII")
+    assert "`.format(acc_embeddings)` should print the two accuracies" in hint(
+        check_7, *exercise_7_model, 10000, 200, 50
+    )

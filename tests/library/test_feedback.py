@@ -296,7 +296,7 @@ EXERCISE_CELLS = [  # (id, role, exercise, part, source) of a small exercise not
         "model = pretrained(____)\ncurve = history.history[____]",
     ),
     ("cell-03-v-setup", "setup", "V", None, "vocabulary_size = 50\nsentence_len = 7\nwordvec_dim = 4"),
-    ("cell-04-v-solution", "solution", "V", None, "model = embedding_gru(____)"),
+    ("cell-04-v-solution", "solution", "V", None, "model = embedding_gru(____)\nmodel.summary()"),
     ("cell-07-vi-setup", "setup", "VI", None, "vocabulary_size = 60\nsentence_len = 7\nwordvec_dim = 4"),
 ]
 CHECK_I1 = "from rnncourse import check\n\ncheck.exercise_1(model, history, train_mse, test_mse, part=1)"

@@ -95,6 +95,18 @@ def test_verified_models_load_with_their_history(tiny):
     weights.load_pretrained("simple_rnn", tiny)
 
 
+def test_an_exercise_loads_a_fresh_copy_that_saving_cannot_damage(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNCOURSE_CACHE", str(tmp_path / "cache"))
+    copy = weights.exercise_copy("gru", tiny)
+    assert copy.name == "gru.weights.h5" and copy.parent.parent == tmp_path / "cache"
+    assert sha256(copy) == weights.entry("gru", tiny)["sha256"]
+    keras.utils.set_random_seed(5)
+    RECIPES["gru"].build().save_weights(copy)  # save_weights where load_weights was meant
+    assert sha256(copy) != weights.entry("gru", tiny)["sha256"]
+    weights.weights_path("gru", tiny)  # the shipped file is intact
+    assert sha256(weights.exercise_copy("gru", tiny)) == weights.entry("gru", tiny)["sha256"]
+
+
 # ----------------------------------------------------------------------------- clear errors
 
 
