@@ -198,6 +198,26 @@ def unpack_probabilities(packed):
     return np.frombuffer(base64.b64decode(packed), dtype="<u2").astype(np.float64) / PROBABILITY_SCALE
 
 
+def correct_on_test(result, labels):
+    """Review by review, whether the baseline ``result`` (one entry of :func:`tuned_baselines` or
+    :func:`same_input_baseline`, fitted with ``probabilities=True``) is right on the test reviews whose
+    labels are ``labels`` (0/1, in ``imdb_arrays``' order): a bool array ``(n_test,)``, for
+    :func:`rnncourse.stats.paired_difference` against a model scored on the same reviews."""
+    if "test_probabilities" not in result:
+        raise ValueError(
+            "this baseline result stores no per-review probabilities: fit it with probabilities=True, "
+            "or read the manifest's record, written by `python -m rnncourse.tools.train baseline`."
+        )
+    probabilities = unpack_probabilities(result["test_probabilities"])
+    labels = np.asarray(labels)
+    if probabilities.shape != labels.shape:
+        raise ValueError(
+            f"labels has shape {labels.shape}, but the baseline scored {len(probabilities)} test reviews: "
+            "pass the labels of the same test split (imdb_arrays' test labels)."
+        )
+    return (probabilities > 0.5) == (labels == 1)
+
+
 def _positive_probabilities(classifier, features):
     return classifier.predict_proba(features)[:, list(classifier.classes_).index(1)]
 

@@ -103,10 +103,17 @@ class GloveVectors(Mapping):
                     break
         return result
 
+    def offset(self, a, b, c):
+        """The analogy's target ``u(a) - u(b) + u(c)`` (``king - man + woman``), where ``u(w)`` is the
+        vector of ``w`` scaled to length 1: 3CosAdd, as word2vec's analogy tool and GloVe's own
+        evaluation compute it. Shape ``(dim,)``, float32."""
+        unit = self.unit_vectors()
+        return unit[self.index[a]] - unit[self.index[b]] + unit[self.index[c]]
+
     def analogy(self, a, b, c, topn=5):
-        """Words closest to ``vec(a) - vec(b) + vec(c)`` (``king - man + woman``), inputs excluded."""
-        vector = self[a] - self[b] + self[c]
-        return self.most_similar(vector, topn=topn, exclude={a, b, c})
+        """The ``topn`` words closest to :meth:`offset` ``(a, b, c)``, the three inputs excluded (the
+        usual rule of analogy tests): ``[(word, cosine), ...]``."""
+        return self.most_similar(self.offset(a, b, c), topn=topn, exclude={a, b, c})
 
 
 _BOM = b"\xef\xbb\xbf"

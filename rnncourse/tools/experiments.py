@@ -286,7 +286,12 @@ class _UpdatesStop(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         value = float((logs or {})["val_accuracy"])
         if value > self.best:
-            self.best, self.best_check, self.best_weights, self.wait = value, epoch + 1, self.model.get_weights(), 0
+            self.best, self.best_check, self.best_weights, self.wait = (
+                value,
+                epoch + 1,
+                self.model.get_weights(),
+                0,
+            )
         else:
             self.wait += 1
         if self.wait >= self.patience and epoch + 1 >= self.min_checks:
@@ -328,7 +333,11 @@ def glove_curve(
     """
     import tensorflow as tf
 
-    for name, value in [("max_updates", max_updates), ("patience_updates", patience_updates), ("min_updates", min_updates)]:
+    for name, value in [
+        ("max_updates", max_updates),
+        ("patience_updates", patience_updates),
+        ("min_updates", min_updates),
+    ]:
         if value % check_updates:
             raise ValueError(f"{name}={value} is not a multiple of check_updates={check_updates}.")
     (x_train, y_train), (x_test, y_test) = arrays
@@ -345,7 +354,7 @@ def glove_curve(
         x_n, y_n = tf.constant(x_pool[:n]), tf.constant(y_pool[:n])
         for seed in seeds:
             stream = tf.data.Dataset.from_tensor_slices(curve_stream(n, seed, max_updates))
-            batches = stream.map(lambda rows: (tf.gather(x_n, rows), tf.gather(y_n, rows)))
+            batches = stream.map(lambda rows, x=x_n, y=y_n: (tf.gather(x, rows), tf.gather(y, rows)))
             for variant in CURVE_VARIANTS:
                 keras.utils.set_random_seed(seed)
                 model = embedding_rnn(

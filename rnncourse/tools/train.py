@@ -42,10 +42,10 @@ from ..weights import WeightsError
 from . import store
 
 EXPERIMENTS = ("baseline", "long_memory", "glove_curve")
-OPT_IN = ("baseline_same_input", "baseline_probabilities")
+OPT_IN = ("baseline_same_input",)
 """Experiments run only when named: ``baseline_same_input`` (TF-IDF on ``best``'s word ids,
-:func:`rnncourse.baseline.same_input_baseline`) and ``baseline_probabilities`` (the tuned baselines
-with every validation and test review's probability); both keep those probabilities, packed."""
+:func:`rnncourse.baseline.same_input_baseline`), with every validation and test review's probability,
+packed, as ``baseline`` keeps them."""
 QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
 
 
@@ -396,17 +396,16 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
     elif name == "glove_curve":
         arrays = imdb_arrays(num_words=20000, seq_len=QUICK["seq_len"] if quick else 200)
         options = (
-            {"sizes": (64, 128), "seeds": (0, 1), "n_validation": 64, **experiments.CURVE_QUICK} if quick else {}
+            {"sizes": (64, 128), "seeds": (0, 1), "n_validation": 64, **experiments.CURVE_QUICK}
+            if quick
+            else {}
         )
         result = experiments.glove_curve(arrays, glove_matrix(20000), **options)
     elif name == "baseline":
-        result = tuned_baselines(
-            limit=QUICK["n_train"] if quick else None
-        )  # {"tfidf": {...}, "nbsvm": {...}}
+        # {"tfidf": {...}, "nbsvm": {...}}, each with every validation and test review's probability, packed
+        result = tuned_baselines(limit=QUICK["n_train"] if quick else None, probabilities=True)
     elif name == "baseline_same_input":
         result = same_input_baseline(limit=QUICK["n_train"] if quick else None, probabilities=True)
-    elif name == "baseline_probabilities":
-        result = tuned_baselines(limit=QUICK["n_train"] if quick else None, probabilities=True)
     else:
         raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS + OPT_IN}.")
     result.update({"seconds": round(time.time() - started, 1), "quick": quick, "versions": versions()})
@@ -431,8 +430,7 @@ def main(argv=None):
         nargs="*",
         metavar="NAME",
         help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}; run only "
-        f"when named: {', '.join(OPT_IN)} (the same-input TF-IDF baseline; the tuned baselines with "
-        "every review's probability)",
+        f"when named: {', '.join(OPT_IN)} (the same-input TF-IDF baseline)",
     )
     parser.add_argument(
         "--quick",

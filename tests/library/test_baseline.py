@@ -180,3 +180,18 @@ def test_returned_probabilities_give_the_reported_accuracies(same_input):
     assert np.mean((test > 0.5) == y_test) == pytest.approx(same_input["test_accuracy"], abs=1 / len(test))
     plain = baseline.same_input_baseline(limit=LIMIT)
     assert "test_probabilities" not in plain and plain["test_accuracy"] == same_input["test_accuracy"]
+
+
+def test_correct_on_test_marks_each_review_against_its_label():
+    result = {"test_probabilities": baseline.pack_probabilities([0.9, 0.2, 0.6, 0.4])}
+    assert baseline.correct_on_test(result, np.array([1, 0, 0, 1])).tolist() == [True, True, False, False]
+    with pytest.raises(ValueError, match="shape"):
+        baseline.correct_on_test(result, np.array([1, 0]))
+    with pytest.raises(ValueError, match="probabilities=True"):
+        baseline.correct_on_test({"test_accuracy": 0.9}, np.array([1, 0, 0, 1]))
+
+
+def test_correct_on_test_gives_the_reported_test_accuracy(same_input):
+    _, _, _, y_test, _ = baseline._review_ids("bundled", LIMIT, 20000, 400)
+    correct = baseline.correct_on_test(same_input, y_test)
+    assert correct.mean() == pytest.approx(same_input["test_accuracy"], abs=1 / len(y_test))

@@ -52,6 +52,21 @@ def test_analogy_and_neighbours_on_tiny_vectors(tiny_file):
     assert word != "king" and -1 <= similarity <= 1
 
 
+def test_the_analogy_offset_adds_unit_vectors(tiny_file):
+    """3CosAdd: each vector scaled to length 1 before the offset, so a long vector does not dominate."""
+    vectors = glove.read_glove_text(tiny_file, progress=False)
+    unit = {
+        word: np.float32(TINY[word]) / np.linalg.norm(np.float32(TINY[word]))
+        for word in ("king", "man", "woman")
+    }
+    np.testing.assert_allclose(
+        vectors.offset("king", "man", "woman"), unit["king"] - unit["man"] + unit["woman"], rtol=1e-6
+    )
+    target = vectors.offset("king", "man", "woman")
+    expected = [pair for pair in vectors.most_similar(target, topn=len(vectors)) if pair[0] not in unit][:2]
+    assert vectors.analogy("king", "man", "woman", topn=2) == expected
+
+
 def test_filter_glove_rows_follow_the_word_index(tiny_file):
     vectors = glove.read_glove_text(tiny_file, progress=False)
     matrix, hits, misses = glove.filter_glove({"king": 1, "zebra": 2, "the": 3}, vectors, 3)

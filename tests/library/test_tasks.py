@@ -169,7 +169,14 @@ def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
     matrix = rng.normal(size=(50, 4)).astype("float32")
     budget = {"max_updates": 6, "check_updates": 2, "patience_updates": 2, "min_updates": 4}
     result = experiments.glove_curve(
-        arrays, matrix, sizes=(40, 80), seeds=(0, 1), n_validation=40, units=2, log=lambda message: None, **budget
+        arrays,
+        matrix,
+        sizes=(40, 80),
+        seeds=(0, 1),
+        n_validation=40,
+        units=2,
+        log=lambda message: None,
+        **budget,
     )
     assert set(result["runs"]) == set(experiments.CURVE_VARIANTS)
     for variant, by_size in result["runs"].items():
@@ -190,4 +197,6 @@ def test_glove_curve_records_every_seed_and_size_on_a_fixed_validation_slice():
     with pytest.raises(ValueError, match="larger than"):
         experiments.glove_curve(arrays, matrix, sizes=(150,), seeds=(0,), n_validation=40, log=lambda m: None)
     with pytest.raises(ValueError, match="not a multiple of check_updates"):
-        experiments.glove_curve(arrays, matrix, sizes=(40,), max_updates=5, check_updates=2, log=lambda m: None)
+        experiments.glove_curve(
+            arrays, matrix, sizes=(40,), max_updates=5, check_updates=2, log=lambda m: None
+        )
