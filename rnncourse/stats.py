@@ -59,19 +59,30 @@ def spread(values) -> Spread:
     )
 
 
-def plot_seeds(ax, x, runs, *, label: str, color=None, marker: str = "o"):
+def plot_seeds(
+    ax, x, runs, *, label: str, color=None, marker: str = "o", join: bool = True, tick_size: float = 24
+):
     """Every seed as a point, the median as a line and the min-max range as a band.
 
     `x` holds the positions (for example lengths); `runs` holds one list of per-seed values per position.
-    At a single position, where a line and a band would have no width, the median is a tick and the
-    min-max range a vertical line. Returns the median's line.
+    At a single position, where a line and a band would have no width, the median is a tick (`tick_size`
+    points wide) and the min-max range a vertical line. `join=False` draws every position that way: for
+    categories (a few lengths at evenly spaced positions, say), where a line between two positions would
+    suggest values in between that nobody measured. Returns the median's line (a `Line2D` of ticks when
+    nothing is joined).
     """
     x = np.asarray(x, dtype=np.float64)
     spreads = [spread(values) for values in runs]
     medians, lows, highs = ([getattr(s, key) for s in spreads] for key in ("median", "min", "max"))
-    if len(x) == 1:
+    if len(x) == 1 or not join:
         (line,) = ax.plot(
-            x, medians, color=color, linestyle="none", marker="_", markersize=24, label=f"{label}, median"
+            x,
+            medians,
+            color=color,
+            linestyle="none",
+            marker="_",
+            markersize=tick_size,
+            label=f"{label}, median",
         )
         ax.vlines(x, lows, highs, color=line.get_color(), alpha=0.5, label=f"{label}, min-max")
         color = line.get_color()

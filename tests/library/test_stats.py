@@ -93,3 +93,27 @@ def test_plot_seeds_at_one_position_draws_the_range_as_a_line():
     labels = ax.get_legend_handles_labels()[1]
     assert "GRU, min-max" in labels and "GRU, median" in labels
     plt.close(fig)
+
+
+def test_plot_seeds_unjoined_draws_a_tick_and_a_range_at_each_position():
+    fig, ax = plt.subplots()
+    stats.plot_seeds(
+        ax,
+        [0, 1, 2],
+        [[0.2, 0.3, 0.5], [0.1, 0.2, 0.2], [0.9, 1.0, 1.0]],
+        label="GRU",
+        join=False,
+        tick_size=10,
+    )
+    bands = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+    assert not bands  # no band between positions: nothing was measured there
+    (median,) = ax.lines
+    assert median.get_linestyle() == "None" and median.get_marker() == "_" and median.get_markersize() == 10
+    assert list(median.get_ydata()) == [0.3, 0.2, 1.0]
+    (vertical,) = [c for c in ax.collections if isinstance(c, matplotlib.collections.LineCollection)]
+    assert np.allclose(
+        vertical.get_segments(), [[[0, 0.2], [0, 0.5]], [[1, 0.1], [1, 0.2]], [[2, 0.9], [2, 1.0]]]
+    )
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["GRU, median", "GRU, min-max", "GRU, each seed (n = 3)"]
+    plt.close(fig)
