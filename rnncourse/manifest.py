@@ -31,7 +31,7 @@ class ModelEntry(StoredFiles):
     architecture: dict  # rnncourse.models.architecture(model)
     epochs_run: int
     quick: bool  # a --quick smoke run (tiny data, one epoch), never a shipped model
-    versions: dict  # python, tensorflow, keras, numpy
+    versions: dict  # python, tensorflow, keras, numpy, scikit-learn
 
 
 class _SeedResults(TypedDict, total=False):

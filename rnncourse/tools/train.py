@@ -50,8 +50,11 @@ QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
 
 
 def versions():
-    """Library versions that produced the weights."""
+    """Library versions that produced the weights and results: ``{"python", "tensorflow", "keras", "numpy",
+    "scikit-learn"}`` (scikit-learn's liblinear fits the baselines, whose choice of ``C`` can turn on one
+    validation review)."""
     import keras
+    import sklearn
     import tensorflow
 
     return {
@@ -59,6 +62,7 @@ def versions():
         "tensorflow": tensorflow.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
     }
 
 

@@ -252,12 +252,30 @@ def test_bucketed_refuses_the_shipped_folder_and_unmasked_builders(argv, message
     assert message in capsys.readouterr().err
 
 
+def test_versions_name_every_library_the_stored_results_depend_on():
+    import keras
+    import sklearn
+    import tensorflow
+
+    recorded = train.versions()
+    assert set(recorded) == {"python", "tensorflow", "keras", "numpy", "scikit-learn"}
+    assert recorded["scikit-learn"] == sklearn.__version__  # the baselines' liblinear fits
+    assert (recorded["tensorflow"], recorded["keras"], recorded["numpy"]) == (
+        tensorflow.__version__,
+        keras.__version__,
+        np.__version__,
+    )
+
+
 def test_opt_in_baselines_run_only_when_named(tmp_path):
+    import sklearn
+
     from rnncourse.baseline import unpack_probabilities
 
     train.main(["--quick", "--out", str(tmp_path), "baseline_same_input"])
     record = weights.experiment("baseline_same_input", tmp_path)
     assert "imdb_arrays(num_words=20000, seq_len=400)" in record["input"]
+    assert record["versions"]["scikit-learn"] == sklearn.__version__
     assert len(unpack_probabilities(record["test_probabilities"])) == record["n_test"]
     assert set(weights.experiments(tmp_path)) == {"baseline_same_input"}
     assert "baseline_same_input" not in train.EXPERIMENTS
