@@ -65,6 +65,13 @@ SHUFFLE_SEED = 113
 # The share of the shuffled training reviews held out for validation (the last 10 %, as Keras's
 # validation_split takes them): the trainer's models and the tuned baselines hold out the same reviews.
 VALIDATION_FRACTION = 0.1
+PROTOCOL = {
+    "fit": "the first 90 % of the training reviews a model uses, in load_imdb's shuffled order (18,000 of "
+    "the bundled 20,000 for the models that use them all, and for the baselines)",
+    "validation": "the last 10 % (2,000): every choice (epoch, seed, C, ensemble weight) is made on them",
+    "test": "the 5,000 test reviews, scored once by the model fitted on the fitting reviews; never a choice",
+}
+"""The one protocol of every IMDB model and baseline, written into each manifest entry."""
 
 _TAG = re.compile(r"<[^>]+>")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")

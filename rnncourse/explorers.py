@@ -386,7 +386,8 @@ class ReviewReading:
 
     ``tokens`` are the review's words as the course's tokenizer gives them; the models read the
     last ``len(tokens) - first_read`` of them. Per word read: ``saliency`` (``best``, gradient × input
-    of the log-odds), ``gate`` (``gru_emb``, mean update gate over its units) and whether each model
+    of the log-odds), ``gate`` (``gru_emb``, mean update gate over its units; NaN for a word before the
+    last ones ``gru_emb`` reads, when it reads fewer than ``best``) and whether each model
     knows the word (``known``, ``gru_known``; an unknown word is read as the out-of-vocabulary id).
     """
 
@@ -443,6 +444,10 @@ class ReviewReader:
         self.classifier, self.gated = load_pretrained(classifier), load_pretrained(gated)
         self.gru = next(layer for layer in self.gated.layers if isinstance(layer, keras.layers.GRU))
         self._saliency = _saliency_function(self.classifier)
+        embedding = next(
+            layer for layer in self.classifier.layers if isinstance(layer, keras.layers.Embedding)
+        )
+        self._masked = bool(embedding.mask_zero)
         self._gated_probability = tf.function(lambda ids: self.gated(ids, training=False)[:, 0])
         self.read("a film")  # traces the compiled functions once
 
@@ -476,16 +481,22 @@ class ReviewReader:
                 "and this text has none."
             )
         classifier, gated = self.names
-        seq_len = self.specs[classifier]["seq_len"]
-        if self.specs[gated]["seq_len"] != seq_len:
-            raise ValueError(f"{classifier} and {gated} must read the same number of words.")
+        seq_len, gated_len = self.specs[classifier]["seq_len"], self.specs[gated]["seq_len"]
+        if gated_len > seq_len:
+            raise ValueError(f"{gated} must read at most as many words as {classifier}.")
         first_read = max(0, len(tokens) - seq_len)
         n_read = len(tokens) - first_read
+        n_gated = min(n_read, gated_len)  # the gated model reads the last gated_len word ids only
         ids = self.encode(text, classifier)
+        if self._masked:  # the padding is masked: reading the real ids alone gives the same result, sooner
+            ids = ids[:, int(np.argmax(ids[0] != 0)) :]
         probability, saliency = (np.asarray(value)[0] for value in self._saliency(ids))
         gru_ids = self.encode(text, gated)
         embedded = self.gated.layers[0](gru_ids)
-        gate = cells.gate_activations(self.gru, embedded, "update")[0].mean(axis=1)
+        gate = np.full(n_read, np.nan)  # NaN: a word the gated model does not read
+        gate[n_read - n_gated :] = cells.gate_activations(self.gru, embedded, "update")[0].mean(axis=1)[
+            -n_gated:
+        ]
         gru_probability = float(np.asarray(self._gated_probability(gru_ids))[0])
         oov = 2  # encode_texts's oov_char
         known = self.encode(text, classifier, seq_len=None)[first_read:] != oov
@@ -493,7 +504,11 @@ class ReviewReader:
         notes = []
         if first_read:
             notes.append(
-                f"{first_read:,} earlier words not read: the models read the last {seq_len} word ids."
+                f"{first_read:,} earlier words not read: {classifier} reads the last {seq_len} word ids."
+            )
+        if n_gated < n_read:
+            notes.append(
+                f"{gated} reads the last {gated_len} word ids only: no gate for the {n_read - n_gated:,} before them."
             )
         if not known.any():
             notes.append(
@@ -510,7 +525,7 @@ class ReviewReader:
             probability=float(probability),
             gru_probability=gru_probability,
             saliency=np.asarray(saliency[-n_read:], dtype=np.float64),
-            gate=np.asarray(gate[-n_read:], dtype=np.float64),
+            gate=gate,
             known=known,
             gru_known=gru_known,
             gate_units=self.gru.units,
@@ -518,10 +533,36 @@ class ReviewReader:
         )
 
 
+def _log_odds_from_vectors(model):
+    """``(vectors, mask) -> log-odds (batch, 1)`` for a model shaped like ``best``: its layers after the
+    Embedding (``SpatialDropout1D``, ``Bidirectional``, poolings over time, ``Concatenate``, ``Dropout``,
+    ``Dense(1, sigmoid)`` without its sigmoid), in inference mode, with the Embedding's mask (``None`` for a
+    model without one) passed to the recurrent layer and the poolings."""
+    import keras
+
+    def first(kind):
+        return next(layer for layer in model.layers if isinstance(layer, kind))
+
+    spatial, recurrent = first(keras.layers.SpatialDropout1D), first(keras.layers.Bidirectional)
+    concatenate, output = first(keras.layers.Concatenate), model.layers[-1]
+    poolings = [layer for layer in model.layers if "Pooling1D" in type(layer).__name__]
+
+    def log_odds(vectors, mask):
+        states = recurrent(spatial(vectors, training=False), mask=mask, training=False)
+        pooled = concatenate(
+            [pooling(states) if mask is None else pooling(states, mask=mask) for pooling in poolings]
+        )
+        return keras.ops.matmul(pooled, output.kernel) + output.bias
+
+    return log_odds
+
+
 def _saliency_function(model):
-    """A compiled ``ids -> (p, saliency)`` for a model that starts with an Embedding and ends in
-    ``Dense(1, sigmoid)``: ``p`` ``(batch,)`` the probability, ``saliency`` ``(batch, time)`` the
-    gradient × input of the log-odds ``z`` (``p = sigmoid(z)``) with respect to the embedded words."""
+    """A compiled ``ids -> (p, saliency)`` for a model shaped like ``best`` (an Embedding, a bidirectional
+    recurrent layer, poolings over time, ``Dense(1, sigmoid)``): ``p`` ``(batch,)`` the probability,
+    ``saliency`` ``(batch, time)`` the gradient × input of the log-odds ``z`` (``p = sigmoid(z)``) with
+    respect to the embedded words (zero at masked padding). Raises ``ValueError`` if the rebuilt forward
+    pass does not give the model's own probabilities."""
     import keras
     import tensorflow as tf
 
@@ -529,20 +570,23 @@ def _saliency_function(model):
     output = model.layers[-1]
     if not isinstance(output, keras.layers.Dense) or output.get_config()["activation"] != "sigmoid":
         raise ValueError(f"{model.name} must end in Dense(1, sigmoid) for a saliency of its log-odds.")
-    features = keras.Model(
-        embedding.output, model.layers[-2].output
-    )  # word vectors to the last layer's input
+    forward = _log_odds_from_vectors(model)
 
     @tf.function(reduce_retracing=True)
     def saliency(ids):
         vectors = embedding(ids)
+        mask = embedding.compute_mask(ids)
         with tf.GradientTape() as tape:
             tape.watch(vectors)
-            log_odds = tf.matmul(features(vectors, training=False), output.kernel) + output.bias
+            log_odds = forward(vectors, mask)
             total = tf.reduce_sum(log_odds)  # reviews are independent: one gradient for all
         gradient = tape.gradient(total, vectors)
         return tf.sigmoid(log_odds)[:, 0], tf.reduce_sum(gradient * vectors, axis=-1)
 
+    probe = np.array([[0, 0, 1, 5, 9, 14], [1, 7, 3, 5, 11, 4]], dtype="int32")
+    own = keras.ops.convert_to_numpy(model(probe, training=False))[:, 0]
+    if not np.allclose(np.asarray(saliency(probe)[0]), own, atol=1e-5):
+        raise ValueError(f"{model.name}: the saliency's forward pass does not reproduce the model's output.")
     return saliency
 
 
@@ -568,6 +612,12 @@ SALIENCY_CMAP, GATE_CMAP, PROBABILITY_CMAP = "RdBu", "Greens", "RdBu"
 def _word_spans(words, values, known, colour_of, describe):
     spans = []
     for word, value, is_known in zip(words, values, known):
+        if np.isnan(value):
+            spans.append(
+                '<span class="rnncourse-unread" title="not read by this model" style="color:#888;padding:1px 3px">'
+                f"{html.escape(word)}</span>"
+            )
+            continue
         if not is_known:
             title = html.escape(f"[unknown]: read as the out-of-vocabulary id; {describe(value)}")
             spans.append(
@@ -708,13 +758,15 @@ def plot_review(reading, names=("best", "gru_emb"), width=100):
         for line_number, line in enumerate(lines):
             for index, column in line:
                 style = {"fontfamily": "monospace", "fontsize": 9, "va": "center"}
-                if known[index]:
+                if np.isnan(values[index]):  # a word this model does not read
+                    style.update(color="#888888")
+                elif known[index]:
                     background, text = _colour(cmap, values[index])
                     style.update(color=text, bbox={"facecolor": background, "edgecolor": "none", "pad": 1})
                 else:
                     style.update(color="#888888")
                 ax.text(column, line_number, words[index], **style)
-                if not known[index]:
+                if not known[index] and not np.isnan(values[index]):
                     ax.plot([column, column + len(words[index])], [line_number] * 2, color="#888888", lw=0.8)
         norm = matplotlib.colors.Normalize(0, 1)
         figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar, label=label)

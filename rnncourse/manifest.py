@@ -44,6 +44,7 @@ class _SeedResults(TypedDict, total=False):
     test_accuracy_mean: float
     test_accuracy_sd: float
     ensemble: dict  # the mean of the seeds' probabilities: seeds, rule, val_accuracy, test_accuracy
+    probabilities: dict  # the shipped seed's per-review P(positive), packed: what, validation, test
 
 
 class RecipeEntry(ModelEntry, _SeedResults):

@@ -558,8 +558,14 @@ def measure_models(names=None, log=print):
         x_test, y_test = cache[key]
         if recipe.raw_ids:
             x_test = x_test[..., None].astype("float32")
+        if recipe.bucketed:  # masked padding: batches sorted by length and cut to their longest, as trained
+            from .. import batching
+
+            predict = lambda x, batch, model=model: batching.predict(model, x, batch)  # noqa: E731
+        else:
+            predict = lambda x, batch, model=model: model.predict(x, batch_size=batch, verbose=0)  # noqa: E731
         measured, correct[name] = evaluate_predictions(
-            lambda x, batch, model=model: model.predict(x, batch_size=batch, verbose=0),
+            predict,
             x_test,
             y_test,
             per_review=True,

@@ -6,16 +6,14 @@ entry (architecture, data, recipe, timings, held-out test accuracy, library vers
 :class:`rnncourse.manifest.RecipeEntry`) to the store, :mod:`rnncourse.tools.store`, which writes
 them into ``weights/`` safely. The experiments ``long_memory`` and ``glove_curve`` and the tuned
 bag-of-n-grams baselines store their results in the manifest only (and ``long_memory`` the
-models lesson 02 measures); so do the experiments of :data:`OPT_IN`, run only when named.
+models lesson 02 measures); so do ``baseline_same_input`` and ``best_nbsvm`` (see :data:`EXPERIMENTS`).
 
 ``--quick`` is a smoke run (tiny data, one epoch): it writes to ``build/quick-weights/`` unless
 ``--out`` says otherwise, is refused for the shipped ``weights/`` and never replaces a manifest
 entry of a full run.
 
-``--bucketed`` (opt-in, never into the shipped ``weights/``) trains the recipes whose builder has a
-``masked`` option (``best``) masked, with any input length, on length-bucketed batches
-(:mod:`rnncourse.batching`); validation, test and predictions use batches sorted by length. The
-entry records the builder's actual arguments and ``data["bucketed"]``.
+A recipe with ``bucketed`` (``best``) trains on length-bucketed batches (:mod:`rnncourse.batching`);
+its validation, test and predictions use batches sorted by length.
 
 Keras, TensorFlow and the modules built on them (``models``, ``tasks``, ``experiments``) are
 imported inside the functions that use them: :func:`main` exports :data:`rnncourse.env.SETTINGS`
@@ -33,19 +31,26 @@ from pathlib import Path
 import numpy as np
 
 from .. import env
-from ..baseline import same_input_baseline, tuned_baselines
-from ..data import BUNDLED_NPZ_SHA256, VALIDATION_FRACTION, imdb_arrays
+from ..baseline import (
+    pack_probabilities,
+    same_input_baseline,
+    tuned_baselines,
+    unpack_probabilities,
+    weighted_average,
+)
+from ..data import BUNDLED_NPZ_SHA256, PROTOCOL, VALIDATION_FRACTION, imdb_arrays
+from ..embeddings import WORD2VEC, word2vec_matrix
 from ..glove import glove_matrix
 from ..manifest import ExperimentModelEntry, RecipeEntry, new_entry
-from ..paths import repo_root, weights_dir
 from ..weights import WeightsError
 from . import store
 
-EXPERIMENTS = ("baseline", "long_memory", "glove_curve")
-OPT_IN = ("baseline_same_input",)
-"""Experiments run only when named: ``baseline_same_input`` (TF-IDF on ``best``'s word ids,
-:func:`rnncourse.baseline.same_input_baseline`), with every validation and test review's probability,
-packed, as ``baseline`` keeps them."""
+EXPERIMENTS = ("baseline", "baseline_same_input", "long_memory", "glove_curve", "best_nbsvm")
+"""Run by default in this order, ``baseline`` before the models and the rest after them:
+``baseline_same_input`` (TF-IDF on ``best``'s word ids, :func:`rnncourse.baseline.same_input_baseline`)
+reads ``best``'s recipe, and ``best_nbsvm`` (:func:`best_with_baseline`) the trained ``best``."""
+OPT_IN = ()
+"""Experiments run only when named (none at present)."""
 QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
 
 
@@ -112,26 +117,6 @@ def _arrays(recipe, quick):
     return spec, (x_train, y_train), (x_test, y_test)
 
 
-def _maskable(recipe):
-    """Whether the recipe's builder has a ``masked`` option (what ``--bucketed`` needs)."""
-    import inspect
-
-    return "masked" in inspect.signature(recipe.builder).parameters
-
-
-def _bucketed_kwargs(recipe):
-    """The builder's arguments for a ``--bucketed`` run: the recipe's, masked, any input length."""
-    return {**recipe.kwargs, "masked": True, "seq_len": None}
-
-
-def _build(recipe, matrix, quick_seq_len, bucketed):
-    """The recipe's compiled model, or with ``bucketed`` its masked form for any input length."""
-    if not bucketed:
-        return recipe.build(embedding_matrix=matrix, seq_len=quick_seq_len)
-    kwargs = _bucketed_kwargs(recipe)
-    return recipe.builder(**kwargs, **({} if matrix is None else {"embedding_matrix": matrix}))
-
-
 def _predict(model, x, bucketed):
     """``model``'s probabilities for the rows of ``x`` in their order (batches sorted by length when
     ``bucketed``)."""
@@ -140,20 +125,21 @@ def _predict(model, x, bucketed):
     return batching.predict(model, x, 256) if bucketed else model.predict(x, batch_size=256, verbose=0)
 
 
-def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_len, bucketed=False):
+def _fit_once(recipe, arrays, epochs, seed, matrix, strategy, label, quick_seq_len):
     """One seeded training run of ``recipe``: ``(model, history record, seconds, s/epoch, test loss,
     test accuracy)``; the validation data is the last 10 % of the training arrays (the slice Keras's
-    ``validation_split`` holds out, see :func:`_validation_slice`). ``bucketed``: the masked model on
+    ``validation_split`` holds out, see :func:`_validation_slice`). A ``bucketed`` recipe trains on
     length-bucketed batches (:mod:`rnncourse.batching`, ordered by ``seed``), the same validation slice."""
     import keras
 
     from .. import batching
 
     (x_train, y_train), (x_test, y_test) = arrays
+    bucketed = recipe.bucketed
     keras.utils.set_random_seed(seed)
     scope = strategy.scope() if strategy is not None else nullcontext()
     with scope:
-        model = _build(recipe, matrix, quick_seq_len, bucketed)
+        model = recipe.build(embedding_matrix=matrix, seq_len=quick_seq_len)
     progress = Progress(label, epochs)
     callbacks = [progress.callback]
     if recipe.patience:
@@ -225,10 +211,9 @@ def _best_epoch(record, patience):
     return int(max(range(len(record["val_accuracy"])), key=record["val_accuracy"].__getitem__)) + 1
 
 
-def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=None, bucketed=False):
+def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=None):
     """Train one model of :data:`rnncourse.models.RECIPES` (once per seed of ``recipe.seeds``, or
-    once with ``seed``), evaluate it, commit the files of the seed chosen on validation.
-    ``bucketed``: the masked model on length-bucketed batches (the module's ``--bucketed``)."""
+    once with ``seed``), evaluate it, commit the files of the seed chosen on validation."""
     from ..models import RECIPES, architecture
 
     recipe = RECIPES[name]
@@ -238,11 +223,18 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
     if quick:
         seeds = seeds[:2]  # a seeded recipe's smoke run still trains two seeds and their ensemble
     matrix = glove_matrix(spec["num_words"]) if recipe.glove else None
+    fit_rows = slice(0, _validation_slice(len(train_arrays[0])).start)  # word2vec reads these reviews only
     quick_seq_len = spec["seq_len"] if quick else None
     runs, chosen, val_probabilities, test_probabilities = [], None, [], []
     validation = _validation_slice(len(train_arrays[0]))
     for run_seed in seeds:
         tag = label or name
+        if recipe.word2vec:  # vectors of the fitting reviews, trained anew with each seed
+            started = time.time()
+            matrix = word2vec_matrix(
+                train_arrays[0][fit_rows], spec["num_words"], recipe.options["wordvec_dim"], run_seed
+            )
+            vector_seconds = time.time() - started
         model, record, seconds, per_epoch, test_loss, test_accuracy = _fit_once(
             recipe,
             (train_arrays, test_arrays),
@@ -252,8 +244,9 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             strategy,
             f"{tag} seed {run_seed}" if len(seeds) > 1 else tag,
             quick_seq_len,
-            bucketed,
         )
+        if recipe.word2vec:
+            seconds += vector_seconds  # the word vectors are part of the training time
         best_epoch = _best_epoch(record, recipe.patience)
         run = {
             "seed": run_seed,
@@ -264,24 +257,25 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "seconds_per_epoch": round(per_epoch, 1),
             "test_loss": round(test_loss, 6),
             "test_accuracy": round(test_accuracy, 6),
+            **({"vector_seconds": round(vector_seconds, 1)} if recipe.word2vec else {}),
         }
         runs.append(run)
         if len(seeds) > 1:
-            val_probabilities.append(_predict(model, train_arrays[0][validation], bucketed))
-            test_probabilities.append(_predict(model, test_arrays[0], bucketed))
+            val_probabilities.append(_predict(model, train_arrays[0][validation], recipe.bucketed))
+            test_probabilities.append(_predict(model, test_arrays[0], recipe.bucketed))
             print(
                 f"{name} seed {run_seed}: validation accuracy {run['val_accuracy']:.4f}, "
                 f"test accuracy {test_accuracy:.4f}",
                 flush=True,
             )
         if chosen is None or run["val_accuracy"] > chosen[0]["val_accuracy"]:  # chosen on validation only
-            chosen = (run, model.get_weights(), record, architecture(model))
+            chosen = (run, model.get_weights(), record, architecture(model), len(runs) - 1)
         del model
-    run, trained_weights, record, model_architecture = chosen
+    run, trained_weights, record, model_architecture, chosen_index = chosen
     x_train, x_test = train_arrays[0], test_arrays[0]
 
     # A fresh model holds the trained weights without the optimizer's state: smaller files.
-    clean = _build(recipe, None, quick_seq_len, bucketed)
+    clean = recipe.build(seq_len=quick_seq_len)
     clean.set_weights(trained_weights)
     seed_results = {}
     if len(seeds) > 1:
@@ -293,12 +287,18 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "ensemble": seed_ensemble(
                 val_probabilities, test_probabilities, train_arrays[1][validation], test_arrays[1], seeds
             ),
+            "probabilities": {
+                "what": f"P(positive) of the shipped seed {run['seed']} for every validation and test review, "
+                "packed by rnncourse.baseline.pack_probabilities, in the rows of imdb_arrays",
+                "validation": pack_probabilities(val_probabilities[chosen_index]),
+                "test": pack_probabilities(test_probabilities[chosen_index]),
+            },
         }
     entry = new_entry(
         RecipeEntry,
         architecture=model_architecture,
         builder=recipe.builder.__name__,
-        builder_kwargs=_bucketed_kwargs(recipe) if bucketed else recipe.kwargs,
+        builder_kwargs=recipe.kwargs,
         lesson=recipe.lesson,
         data={
             "source": "bundled",
@@ -309,17 +309,19 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
             "n_test": int(len(x_test)),
             "raw_ids": recipe.raw_ids,
             "glove": "glove.6B.50d" if recipe.glove else None,
-            **({"bucketed": True} if bucketed else {}),
+            "word2vec": {**WORD2VEC, "trained_on": "the fitting reviews, once per seed"}
+            if recipe.word2vec
+            else None,
+            "bucketed": recipe.bucketed,
         },
         protocol={
-            "validation": f"the last {VALIDATION_FRACTION:.0%} of the training reviews (Keras validation_split)",
+            **PROTOCOL,
             "epochs": (
                 f"early stopping on validation accuracy, patience {recipe.patience}, best epoch kept"
                 if recipe.patience
                 else f"fixed: {epochs} epochs"
             ),
             "seed": ("the seed with the best validation accuracy" if len(seeds) > 1 else "one seed"),
-            "test": "scored once per trained model, never used for a choice",
         },
         epochs=epochs,
         epochs_run=run["epochs_run"],
@@ -383,6 +385,36 @@ def _save_memory_model(folder, variant, model_weights, history, quick):
     store.commit_model(folder, f"memory_{variant}", model, record, entry)
 
 
+def best_with_baseline(folder, baseline):
+    """The ensemble of ``best``'s shipped seed and the tuned ``baseline`` (``"nbsvm"`` or ``"tfidf"``) of
+    the manifest in ``folder``: their probabilities averaged with a weight chosen on the validation
+    reviews (:func:`rnncourse.baseline.weighted_average`); both must be in the manifest already."""
+    manifest = store.read_manifest(folder)
+    model = manifest.get("models", {}).get("best", {})
+    record = manifest.get("experiments", {}).get("baseline", {}).get(baseline, {})
+    if "probabilities" not in model or "test_probabilities" not in record:
+        raise WeightsError(
+            f"{folder}: best_nbsvm needs best's and the baseline's per-review probabilities in the manifest; "
+            "train them first: python -m rnncourse.tools.train baseline best"
+        )
+    spec = {key: model["data"][key] for key in ("num_words", "n_train", "longest")}
+    (_, y_train), (_, y_test) = imdb_arrays(seq_len=1, **spec)  # the labels, in the model's rows
+    y_validation = y_train[_validation_slice(len(y_train))]
+    pair = lambda a, b: (unpack_probabilities(a), unpack_probabilities(b))  # noqa: E731
+    result = weighted_average(
+        pair(model["probabilities"]["validation"], record["validation_probabilities"]),
+        pair(model["probabilities"]["test"], record["test_probabilities"]),
+        y_validation,
+        y_test,
+    )
+    result.update(
+        model={"name": "best", "seed": model["seed"], "sha256": model["sha256"]},
+        baseline=baseline,
+        protocol=PROTOCOL,
+    )
+    return result
+
+
 def run_experiment(name, folder, quick=False, seed=env.SEED):
     """Run ``long_memory``, ``glove_curve``, ``baseline`` or one of :data:`OPT_IN` and store its result
     in the manifest."""
@@ -408,12 +440,22 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
     elif name == "baseline":
         # {"tfidf": {...}, "nbsvm": {...}}, each with every validation and test review's probability, packed
         result = tuned_baselines(limit=QUICK["n_train"] if quick else None, probabilities=True)
+    elif name == "best_nbsvm":
+        result = best_with_baseline(folder, "nbsvm")
     elif name == "baseline_same_input":
-        result = same_input_baseline(limit=QUICK["n_train"] if quick else None, probabilities=True)
+        from ..models import RECIPES
+
+        best = RECIPES["best"]  # what best reads: its vocabulary and its truncation
+        result = same_input_baseline(
+            limit=QUICK["n_train"] if quick else None,
+            probabilities=True,
+            num_words=best.num_words,
+            seq_len=best.seq_len,
+        )
     else:
         raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS + OPT_IN}.")
     result.update({"seconds": round(time.time() - started, 1), "quick": quick, "versions": versions()})
-    if name not in ("long_memory", "glove_curve"):  # these record their own seeds in their config
+    if name not in ("long_memory", "glove_curve", "best_nbsvm"):  # these record their own seeds
         result["seed"] = seed
     store.commit_experiment(folder, name, result)
     print(f"{name}: done in {result['seconds']:.0f}s", flush=True)
@@ -434,7 +476,7 @@ def main(argv=None):
         nargs="*",
         metavar="NAME",
         help=f"models or experiments (default: all): {', '.join([*RECIPES, *EXPERIMENTS])}; run only "
-        f"when named: {', '.join(OPT_IN)} (the same-input TF-IDF baseline)",
+        f"when named: {', '.join(OPT_IN) or 'none'}",
     )
     parser.add_argument(
         "--quick",
@@ -451,13 +493,6 @@ def main(argv=None):
     parser.add_argument(
         "--out", default=None, help="output folder (default: weights/, with --quick build/quick-weights/)"
     )
-    parser.add_argument(
-        "--bucketed",
-        action="store_true",
-        help="opt-in: train the recipes whose builder has a masked option (best) masked, on batches "
-        "grouped by length and cut to their longest review (rnncourse.batching); needs --out (or --quick), "
-        "never the shipped weights/",
-    )
     args = parser.parse_args(argv)
     names = args.names or [EXPERIMENTS[0], *RECIPES, *EXPERIMENTS[1:]]
     unknown = [n for n in names if n not in RECIPES and n not in EXPERIMENTS + OPT_IN]
@@ -467,17 +502,6 @@ def main(argv=None):
         )
     try:
         folder = store.output_folder(args.out, args.quick)
-        if args.bucketed:
-            shipped = {Path(shipped).resolve() for shipped in (weights_dir(), repo_root() / "weights")}
-            if Path(folder).resolve() in shipped:
-                parser.error("--bucketed trains variants of the recipes: name another folder with --out.")
-            if [n for n in names if n not in RECIPES]:
-                parser.error("--bucketed trains models only; leave out the experiments.")
-            unmaskable = [n for n in names if not _maskable(RECIPES[n])]
-            if unmaskable:
-                parser.error(
-                    f"--bucketed needs a builder with a masked option; {', '.join(unmaskable)} has none."
-                )
         if folder.is_dir():
             store.refuse_quick_over_full(store.read_manifest(folder), folder, names, args.quick)
             removed = store.collect_garbage(folder)
@@ -498,9 +522,7 @@ def main(argv=None):
     for i, name in enumerate(names, start=1):
         label = f"[{i}/{len(names)}] {name}"
         if name in RECIPES:
-            train_model(
-                name, folder, quick=args.quick, strategy=strategy, label=label, bucketed=args.bucketed
-            )
+            train_model(name, folder, quick=args.quick, strategy=strategy, label=label)
         else:
             print(label, flush=True)
             run_experiment(name, folder, quick=args.quick)

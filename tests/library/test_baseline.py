@@ -87,6 +87,49 @@ def test_tuned_baselines_protocol_and_keys(tuned, name):
     assert f"C={result['C']:g}" in result["model"] and "2,000" not in result["validation"]
 
 
+def test_the_test_score_comes_from_the_fit_on_the_fitting_reviews(tuned):
+    """The protocol of every IMDB model: C chosen on validation, the test scored by the classifier fitted
+    on the other training reviews; the refit on all of them is a separate, labelled number."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    result = tuned["tfidf"]
+    texts_train, y_train, texts_test, y_test, n_validation = baseline._reviews("bundled", LIMIT)
+    n_fit = LIMIT - n_validation
+    assert result["n_fit"] == n_fit and result["refit_all"]["n_train"] == LIMIT
+    assert result["protocol"] == data.PROTOCOL
+    assert result["val_accuracy"] == result["validation_accuracy"][f"{result['C']:g}"]
+
+    def scored(texts, y):
+        vectorizer = TfidfVectorizer(
+            ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=data._TOKEN.pattern
+        )
+        classifier = LogisticRegression(
+            C=result["C"], solver="liblinear", dual=True, max_iter=1000, random_state=0
+        )
+        classifier.fit(vectorizer.fit_transform(texts), y)
+        return np.mean(classifier.predict(vectorizer.transform(texts_test)) == y_test)
+
+    assert result["test_accuracy"] == pytest.approx(scored(texts_train[:n_fit], y_train[:n_fit]), abs=1e-6)
+    assert result["refit_all"]["test_accuracy"] == pytest.approx(scored(texts_train, y_train), abs=1e-6)
+
+
+def test_weighted_average_chooses_its_weight_on_validation_only():
+    y = np.array([1, 0, 1, 0])
+    a = np.array([0.9, 0.2, 0.4, 0.6])  # right on the first two reviews
+    b = np.array([0.4, 0.6, 0.9, 0.1])  # right on the last two
+    result = baseline.weighted_average((a, b), (a, b), y, y)
+    # 0.9w + 0.4(1-w) > 0.5 needs w > 0.2; 0.2w + 0.6(1-w) < 0.5 needs w > 0.25; 0.4w + 0.9(1-w) > 0.5
+    # needs w < 0.8; 0.6w + 0.1(1-w) < 0.5 needs w < 0.8: every weight from 0.3 to 0.75 is right on all four
+    assert result["val_accuracy"] == 1.0 and result["weight"] == 0.5
+    assert set(result["validation_by_weight"]) == {f"{w:g}" for w in baseline.ENSEMBLE_WEIGHTS}
+    flipped = baseline.weighted_average((a, b), (b, a), y, y)  # test probabilities never move the weight
+    assert flipped["weight"] == 0.5 and flipped["test_accuracy"] == 1.0
+    only_b = baseline.weighted_average((a, b), (a, b), np.array([0, 1, 1, 0]), y)
+    # a is wrong on all four of these labels and b right: weights 0 to 0.15 tie at 1.0, the tie goes to 0.15
+    assert only_b["val_accuracy"] == 1.0 and only_b["weight"] == 0.15
+
+
 def test_one_baseline_alone_gives_the_same_result(tuned):
     alone = baseline.tfidf_baseline(limit=LIMIT)
     assert alone["C"] == tuned["tfidf"]["C"] and alone["test_accuracy"] == tuned["tfidf"]["test_accuracy"]

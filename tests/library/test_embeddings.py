@@ -1,4 +1,5 @@
-"""What lesson 3 adds to the learner library: the 2-D PCA of word vectors (rnncourse.embeddings)."""
+"""What lesson 3 adds to the learner library (rnncourse.embeddings): the 2-D PCA of word vectors, and word2vec
+vectors trained on the training reviews (the initial embedding of best)."""
 
 import numpy as np
 import pytest
@@ -42,3 +43,22 @@ def test_pca_2d_accepts_a_list_of_vectors_and_two_points():
 def test_pca_2d_rejects_too_few_vectors(bad):
     with pytest.raises(ValueError, match="n >= 2"):
         pca_2d(bad)
+
+
+def test_word2vec_vectors_come_from_the_given_reviews_only_and_repeat_with_the_seed():
+    """Ids 4 .. num_words - 1 that the rows use get a vector; padding, reserved ids, unused words and ids
+    beyond num_words get none; the same seed gives the same vectors."""
+    from rnncourse.embeddings import word2vec_matrix
+
+    rng = np.random.default_rng(0)
+    rows = np.zeros((40, 12), dtype="int32")
+    for row in rows:
+        length = rng.integers(3, 12)
+        row[-length:] = rng.integers(1, 9, size=length)  # ids 1..8: reserved 1-3, words 4-8; 9 never used
+    rows[0, -1] = 30  # an id beyond num_words
+    matrix = word2vec_matrix(rows, num_words=10, dim=6, seed=3)
+    assert matrix.shape == (10, 6) and matrix.dtype == np.float32
+    assert not matrix[:4].any() and not matrix[9].any()  # padding, reserved ids, an unused word
+    assert (np.abs(matrix[4:9]).sum(axis=1) > 0).all()
+    np.testing.assert_array_equal(matrix, word2vec_matrix(rows, num_words=10, dim=6, seed=3))
+    assert not np.array_equal(matrix, word2vec_matrix(rows, num_words=10, dim=6, seed=4))

@@ -223,13 +223,15 @@ def test_only_unknown_words_are_read_and_marked_unknown(reader):
     assert page.count('class="rnncourse-unknown"') == 6  # three words, two rows
 
 
-def test_five_thousand_words_read_the_last_400(reader):
-    text = " ".join(["good"] * 4600 + ["bad"] * 400)
+def test_five_thousand_words_read_the_last_1000_and_the_gate_the_last_400(reader):
+    text = " ".join(["good"] * 4000 + ["bad"] * 1000)
     reading = reader.read(text)
-    assert reading.first_read == 4600 and reading.read == ["bad"] * 400
-    assert reading.probability == pytest.approx(reader.read(" ".join(["bad"] * 400)).probability, abs=1e-6)
+    assert reading.first_read == 4000 and reading.read == ["bad"] * 1000
+    assert reading.probability == pytest.approx(reader.read(" ".join(["bad"] * 1000)).probability, abs=1e-6)
+    assert np.isnan(reading.gate[:600]).all() and not np.isnan(reading.gate[600:]).any()  # gru_emb reads 400
     page, _ = explorers.review_update(reader, text)
-    assert "4,600 earlier words not read" in page
+    assert "4,000 earlier words not read" in page and "no gate for the 600 before them" in page
+    assert page.count('class="rnncourse-unread"') == 600
 
 
 def test_an_html_fragment_is_cleaned_and_escaped(reader):
@@ -273,3 +275,23 @@ def test_state_slopes_are_tanhs_slope_at_the_states_and_one_for_a_linear_cell():
     assert (explorers.state_slopes(activation="linear", length=12) == 1).all()
     with pytest.raises(ValueError, match="SimpleRNN"):
         explorers.state_slopes(cell="gru", length=12)
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_the_saliency_reproduces_the_model_and_is_zero_on_masked_padding(masked):
+    """The saliency's rebuilt forward pass gives the model's own probability, masked or not; with a mask
+    the padding steps get no saliency, and padding changes nothing."""
+    import keras
+
+    from rnncourse import models
+
+    keras.utils.set_random_seed(0)
+    model = models.best(num_words=50, wordvec_dim=4, seq_len=None if masked else 6, units=3, masked=masked)
+    saliency = explorers._saliency_function(model)
+    ids = np.array([[0, 0, 0, 5, 6, 7], [0, 9, 8, 7, 6, 5]], dtype="int32")
+    probability, per_word = (np.asarray(value) for value in saliency(ids))
+    np.testing.assert_allclose(probability, keras.ops.convert_to_numpy(model(ids))[:, 0], atol=1e-6)
+    assert (per_word[:, 0] == 0).all() == masked and (per_word[0, :3] == 0).all() == masked
+    if masked:
+        unpadded = np.asarray(saliency(ids[:1, 3:])[0])
+        np.testing.assert_allclose(unpadded, probability[:1], atol=1e-6)

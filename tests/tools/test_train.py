@@ -223,33 +223,79 @@ def test_several_seeds_ship_the_one_chosen_on_validation(tmp_path, monkeypatch):
     weights.load_weights_into(model, "tiny_seeds", folder=tmp_path)
 
 
-def test_bucketed_training_records_the_masked_variable_length_model(tmp_path):
-    """--bucketed trains best masked on length-bucketed batches and says so in its entry."""
-    import keras
+def _tiny_best(monkeypatch):
+    """A seconds-long ``best``: word2vec vectors, masked, bucketed, two seeds."""
+    from dataclasses import replace
 
     from rnncourse import models
 
-    train.main(["--quick", "--bucketed", "--out", str(tmp_path), "best"])
-    entry = weights.entry("best", tmp_path)
-    assert entry["data"]["bucketed"] is True
+    tiny = replace(
+        models.RECIPES["best"],
+        options={"wordvec_dim": 4, "units": 3, "masked": True},
+        num_words=200,
+        seq_len=30,
+        n_train=160,
+        epochs=1,
+        glove=False,
+        word2vec=True,
+        bucketed=True,
+        seeds=(1, 2),
+    )
+    monkeypatch.setitem(models.RECIPES, "best", tiny)
+    return tiny
+
+
+def test_bucketed_recipe_trains_the_masked_variable_length_model(tmp_path, monkeypatch):
+    """A ``bucketed`` recipe trains its masked model on length-bucketed batches from word2vec vectors of
+    each seed, records both, and stores the shipped seed's probability for every validation and test
+    review."""
+    import keras
+
+    from rnncourse import models
+    from rnncourse.baseline import unpack_probabilities
+
+    tiny = _tiny_best(monkeypatch)
+    entry = train.train_model("best", tmp_path)
+    assert entry["data"]["bucketed"] is True and entry["data"]["seq_len"] == 30
     assert entry["builder_kwargs"]["masked"] is True and entry["builder_kwargs"]["seq_len"] is None
-    assert len(entry["seeds"]) == 2 and "ensemble" in entry
-    kwargs = entry["builder_kwargs"]
-    model = models.best(**kwargs)
+    assert entry["protocol"]["test"].startswith("the 5,000 test reviews")
+    assert entry["data"]["word2vec"]["sg"] == 1 and all(run["vector_seconds"] >= 0 for run in entry["seeds"])
+    model = models.best(**entry["builder_kwargs"])
     model.load_weights(tmp_path / entry["file"])
-    assert models.architecture(model) == entry["architecture"]
+    assert models.architecture(model) == entry["architecture"] == models.architecture(tiny.build())
     assert isinstance(model.get_layer(index=-4), models.MaskedGlobalAveragePooling1D)
     assert keras.ops.convert_to_numpy(model(np.ones((2, 7), dtype="int32"))).shape == (2, 1)
+    stored = entry["probabilities"]
+    assert str(entry["seed"]) in stored["what"]
+    assert len(unpack_probabilities(stored["validation"])) == 16
+    assert len(unpack_probabilities(stored["test"])) == entry["data"]["n_test"]
 
 
-@pytest.mark.parametrize(
-    "argv, message",
-    [(["--bucketed", "best"], "another folder"), (["--bucketed", "--quick", "gru"], "masked option")],
-)
-def test_bucketed_refuses_the_shipped_folder_and_unmasked_builders(argv, message, capsys):
-    with pytest.raises(SystemExit):
-        train.main(argv)
-    assert message in capsys.readouterr().err
+def test_best_with_nbsvm_weights_the_two_on_validation(tmp_path, monkeypatch):
+    """``best_nbsvm`` reads both per-review probabilities from the manifest and records the weight it
+    chose on validation; without them it says what to train first."""
+    from rnncourse import baseline
+
+    _tiny_best(monkeypatch)
+    with pytest.raises(weights.WeightsError, match="train them first"):
+        train.best_with_baseline(tmp_path, "nbsvm")
+    train.train_model("best", tmp_path)
+    nbsvm = {"test_probabilities": "", "validation_probabilities": ""}
+    (_, y_train), (_, y_test) = train.imdb_arrays(num_words=200, seq_len=1, n_train=160)
+    nbsvm["validation_probabilities"] = baseline.pack_probabilities(y_train[-16:])  # a perfect baseline
+    nbsvm["test_probabilities"] = baseline.pack_probabilities(1 - y_test)  # wrong on every test review
+    store.commit_experiment(
+        tmp_path, "baseline", {"nbsvm": nbsvm, "quick": True, "seconds": 0, "versions": {}}
+    )
+    result = train.best_with_baseline(tmp_path, "nbsvm")
+    assert result["val_accuracy"] == 1.0 and result["weight"] < 1  # chosen on validation only
+    entry = weights.entry("best", tmp_path)
+    mixed = result["weight"] * baseline.unpack_probabilities(entry["probabilities"]["test"])
+    mixed += (1 - result["weight"]) * (1 - y_test)
+    assert result["test_accuracy"] == pytest.approx(
+        np.mean((mixed > 0.5) == y_test), abs=1e-6
+    )  # not re-chosen
+    assert result["model"]["seed"] == entry["seed"]
 
 
 def test_versions_name_every_library_the_stored_results_depend_on():
@@ -267,15 +313,18 @@ def test_versions_name_every_library_the_stored_results_depend_on():
     )
 
 
-def test_opt_in_baselines_run_only_when_named(tmp_path):
+def test_same_input_baseline_reads_best_s_word_ids(tmp_path):
     import sklearn
 
     from rnncourse.baseline import unpack_probabilities
+    from rnncourse.models import RECIPES
 
     train.main(["--quick", "--out", str(tmp_path), "baseline_same_input"])
     record = weights.experiment("baseline_same_input", tmp_path)
-    assert "imdb_arrays(num_words=20000, seq_len=400)" in record["input"]
+    best = RECIPES["best"]
+    assert f"imdb_arrays(num_words={best.num_words}, seq_len={best.seq_len})" in record["input"]
     assert record["versions"]["scikit-learn"] == sklearn.__version__
     assert len(unpack_probabilities(record["test_probabilities"])) == record["n_test"]
     assert set(weights.experiments(tmp_path)) == {"baseline_same_input"}
-    assert "baseline_same_input" not in train.EXPERIMENTS
+    names = list(train.EXPERIMENTS)  # the default order: after best, which it reads
+    assert names.index("baseline_same_input") > 0 and names[-1] == "best_nbsvm"
