@@ -340,10 +340,13 @@ def _tuned(counted, pipeline, c_grid, probabilities=False):
     y_fit, y_validation = counted.y_train[:n_fit], counted.y_train[n_fit:]
 
     vocabulary = _vocabulary(train[:n_fit], min_df)
-    (x_fit, x_validation), (_, x_test) = (
-        features(train[:n_fit][:, vocabulary], scored[:, vocabulary], y_fit)
-        for scored in (train[n_fit:], test)
+    from scipy import sparse
+
+    # the fitting reviews' features once; validation and test reviews scored together, then split
+    x_fit, x_scored = features(
+        train[:n_fit][:, vocabulary], sparse.vstack([train[n_fit:], test]).tocsr()[:, vocabulary], y_fit
     )
+    x_validation, x_test = x_scored[: counted.n_validation], x_scored[counted.n_validation :]
     fitted = {f"{C:g}": _classifier(C).fit(x_fit, y_fit) for C in c_grid}
     validation = {key: round(_accuracy(fitted[key], x_validation, y_validation), 6) for key in fitted}
     chosen = max(c_grid, key=lambda C: (validation[f"{C:g}"], -C))  # ties go to the smaller C
