@@ -1284,3 +1284,201 @@ def exercise_7(
         exercise,
         "the embedding model with its pre-trained weights; compare the two accuracies printed above.",
     )
+
+
+# --------------------------------------------------------------------------- lesson 04: the character RNN
+
+
+def _step_parameters(vocab=7, units=5, seed=3):
+    """Small vanilla-RNN weights with every part non-zero, so a missing term shows."""
+    rng = np.random.default_rng(seed)
+    return {
+        "kernel": rng.normal(0.0, 0.8, (vocab, units)),
+        "recurrent_kernel": rng.normal(0.0, 0.8, (units, units)),
+        "bias": rng.normal(0.0, 0.8, units),
+        "output_kernel": rng.normal(0.0, 0.8, (units, vocab)),
+        "output_bias": rng.normal(0.0, 0.8, vocab),
+    }
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def exercise_8(rnn_step):
+    """Exercise VIII: ``rnn_step(char_id, h_prev, params)`` returns ``(tanh(x W + h_prev U + b),
+    softmax(h_t V + c))`` for one sequence; checked on small random weights against
+    :func:`rnncourse.charrnn.rnn_forward`, with a hint for each usual slip."""
+    from .charrnn import softmax
+
+    exercise = "VIII"
+    _start(exercise, rnn_step=rnn_step)
+    if not callable(rnn_step):
+        _fail(
+            exercise,
+            "`rnn_step` must be the function you defined: `def rnn_step(char_id, h_prev, params): ...`.",
+        )
+    p = _step_parameters()
+    h_prev = np.random.default_rng(4).uniform(-0.9, 0.9, p["bias"].shape)
+    char_id = 2
+    try:
+        returned = rnn_step(char_id, h_prev.copy(), {k: v.copy() for k, v in p.items()})
+    except Exception as error:  # a learner's shape slip raises here; name it in one line
+        _fail(
+            exercise,
+            f"calling rnn_step(2, h_prev, params) raised {type(error).__name__}: {error}. The shapes: "
+            f"W {p['kernel'].shape} (take its row `params['kernel'][char_id]`), U {p['recurrent_kernel'].shape}, "
+            f"h_prev {h_prev.shape}, V {p['output_kernel'].shape}.",
+        )
+    if not isinstance(returned, tuple) or len(returned) != 2:
+        _fail(
+            exercise, "return two things, the new state and the probabilities: `return h_t, softmax(logits)`."
+        )
+    h_t, probabilities = (np.asarray(value, dtype=np.float64) for value in returned)
+    x_w = p["kernel"][char_id]
+    recurrent = h_prev @ p["recurrent_kernel"]
+    expected_h = np.tanh(x_w + recurrent + p["bias"])
+    if h_t.shape != expected_h.shape:
+        _fail(
+            exercise,
+            f"the new state must have shape {expected_h.shape} (one number per unit), got {h_t.shape}.",
+        )
+    if not np.allclose(h_t, expected_h, atol=1e-6):
+        slips = (
+            (
+                _sigmoid(x_w + recurrent + p["bias"]),
+                "the state uses the sigmoid: a vanilla RNN's activation is `np.tanh`.",
+            ),
+            (
+                np.maximum(x_w + recurrent + p["bias"], 0),
+                "the state uses ReLU: a vanilla RNN's activation is `np.tanh`.",
+            ),
+            (x_w + recurrent + p["bias"], "apply the activation: `h_t = np.tanh(x_t W + h_prev U + b)`."),
+            (np.tanh(x_w + recurrent), "the bias is missing: add `params['bias']` inside the tanh."),
+            (
+                np.tanh(x_w + p["bias"]),
+                "the previous state is missing: add `h_prev @ params['recurrent_kernel']`; "
+                "without it the network has no memory.",
+            ),
+            (
+                np.tanh(x_w + p["recurrent_kernel"] @ h_prev + p["bias"]),
+                "multiply the row vector from the left: "
+                "`h_prev @ params['recurrent_kernel']`, not `params['recurrent_kernel'] @ h_prev`.",
+            ),
+        )
+        for wrong, hint in slips:
+            if np.allclose(h_t, wrong, atol=1e-6):
+                _fail(exercise, hint)
+        _fail(exercise, "the new state is not tanh(x_t W + h_prev U + b): check each of the three terms.")
+    expected_p = softmax(h_t @ p["output_kernel"] + p["output_bias"])
+    if probabilities.shape != expected_p.shape:
+        _fail(
+            exercise,
+            f"the probabilities must have shape {expected_p.shape} (one per character), got {probabilities.shape}.",
+        )
+    if not np.allclose(probabilities, expected_p, atol=1e-6):
+        slips = (
+            (
+                h_t @ p["output_kernel"] + p["output_bias"],
+                "you returned the logits: turn them into probabilities with `softmax(logits)`.",
+            ),
+            (
+                softmax(h_t @ p["output_kernel"]),
+                "the output bias is missing: `logits = h_t @ params['output_kernel'] "
+                "+ params['output_bias']`.",
+            ),
+            (
+                softmax(h_prev @ p["output_kernel"] + p["output_bias"]),
+                "score the new state: the logits come from `h_t`, not `h_prev`.",
+            ),
+            (
+                _sigmoid(h_t @ p["output_kernel"] + p["output_bias"]),
+                "use `softmax`, not the sigmoid: the probabilities of the characters must sum to 1.",
+            ),
+        )
+        for wrong, hint in slips:
+            if np.allclose(probabilities, wrong, atol=1e-6):
+                _fail(exercise, hint)
+        _fail(exercise, "the probabilities are not softmax(h_t V + c): check the logits.")
+    _passed(exercise, "your step is the vanilla RNN's: tanh(x_t W + h_prev U + b), then softmax(h_t V + c).")
+
+
+def exercise_9(sample_next, draws=20000):
+    """Exercise IX: ``sample_next(logits, temperature, rng)`` draws one id from
+    ``softmax(logits / temperature)`` with ``rng``; the frequencies of ``draws`` draws at two
+    temperatures are compared with the expected probabilities (total variation below 0.02)."""
+    from .charrnn import softmax
+
+    exercise = "IX"
+    _start(exercise, sample_next=sample_next)
+    if not callable(sample_next):
+        _fail(
+            exercise,
+            "`sample_next` must be the function you defined: `def sample_next(logits, temperature, rng): ...`.",
+        )
+    logits = np.array([2.0, 1.0, 0.5, 0.0, -1.0, -2.0])
+
+    def frequencies(temperature, seed):
+        rng = np.random.default_rng(seed)
+        ids = []
+        for _ in range(draws):
+            try:
+                value = sample_next(logits.copy(), temperature, rng)
+            except Exception as error:
+                _fail(
+                    exercise,
+                    f"sample_next(logits, {temperature}, rng) raised {type(error).__name__}: {error}.",
+                )
+            if isinstance(value, np.ndarray) and value.size > 1:
+                _fail(
+                    exercise,
+                    "return one character id (an integer), not the probabilities: "
+                    "`return int(rng.choice(len(p), p=p))`.",
+                )
+            if not isinstance(value, (int, np.integer)) or not 0 <= int(value) < len(logits):
+                _fail(
+                    exercise,
+                    f"return one character id, an integer from 0 to {len(logits) - 1}; got {value!r}.",
+                )
+            ids.append(int(value))
+        return np.bincount(ids, minlength=len(logits)) / draws, ids
+
+    for temperature in (0.5, 2.0):
+        seen, ids = frequencies(temperature, seed=0)
+        if len(set(ids)) == 1:
+            _fail(
+                exercise,
+                "every draw is the same character: that is greedy decoding (argmax). Draw at random: "
+                "`rng.choice(len(p), p=p)`.",
+            )
+        if frequencies(temperature, seed=0)[1] != ids:
+            _fail(
+                exercise,
+                "two generators with the same seed gave different draws: draw with the `rng` "
+                "passed in (`rng.choice`), not with `np.random`.",
+            )
+        distance = lambda p, seen=seen: 0.5 * np.abs(seen - p).sum()  # noqa: E731
+        if distance(softmax(logits / temperature)) < 0.02:
+            continue
+        if distance(softmax(logits * temperature)) < 0.02:
+            _fail(
+                exercise,
+                "the temperature multiplies the logits: divide them, `softmax(logits / temperature)`, "
+                "so that a low temperature sharpens the distribution.",
+            )
+        if distance(softmax(logits)) < 0.02:
+            _fail(
+                exercise,
+                "the temperature is not used: the draws follow softmax(logits). Divide the logits by "
+                "`temperature` before the softmax.",
+            )
+        if distance(softmax(softmax(logits) / temperature)) < 0.02:
+            _fail(
+                exercise,
+                "the temperature divides the probabilities: divide the logits before the softmax, "
+                "`softmax(logits / temperature)`.",
+            )
+        _fail(
+            exercise, f"at temperature {temperature} the draws do not follow softmax(logits / temperature)."
+        )
+    _passed(exercise, f"{draws:,} draws at temperatures 0.5 and 2.0 follow softmax(logits / temperature).")

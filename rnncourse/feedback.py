@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 
 BLANK = "____"
-NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII")
+NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
 _BLANK_PATTERN = re.compile(re.escape(BLANK))
 _FSTRING_BLANK = re.compile(r"(?i)[rb]*f[rb]*['\"].*(?<!\{)\{[^{}]*" + re.escape(BLANK), re.DOTALL)
 _CHECK_CALL = re.compile(r"\bexercise_(\d+)\s*\(")

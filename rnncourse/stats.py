@@ -3,7 +3,8 @@
 - A spread over seeds is the sample standard deviation (ddof = 1), always with n stated: `spread`.
 - With n <= 5, a plot shows every seed plus the median and the min-max range, never +-sd bars: `plot_seeds`.
 - Two models scored on the same test reviews are compared by a paired bootstrap interval of the difference
-  in accuracy (the same resampled reviews for both): `paired_difference`.
+  in accuracy (the same resampled reviews for both): `paired_difference`; of a real-valued per-review
+  score (bits per character) by `paired_mean_difference`.
 - Two recipes' means over seeds are compared by Welch's t-test (unequal variances, Welch-Satterthwaite
   degrees of freedom, two-sided p): `welch`. With n = 3 per recipe it is a weak test.
 """
@@ -140,9 +141,29 @@ def paired_difference(
             f"paired_difference() needs two equal-length 1-D arrays of per-review correctness; "
             f"got shapes {a.shape} and {b.shape}"
         )
+    per_review = a.astype(np.int8) - b.astype(np.int8)  # +1, 0 or -1 for each review
+    return _paired_bootstrap(per_review, n_resamples, level, seed)
+
+
+def paired_mean_difference(
+    scores_a, scores_b, *, n_resamples: int = 10_000, level: float = 0.95, seed: int = 0
+) -> PairedDifference:
+    """Paired bootstrap interval for mean(A) - mean(B) of a per-review score (bits per character, say)
+    of two models on the same reviews, in the same order: `paired_difference` for real-valued scores."""
+    a = np.asarray(scores_a, dtype=np.float64)
+    b = np.asarray(scores_b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
+        raise ValueError(
+            f"paired_mean_difference() needs two equal-length 1-D arrays of per-review scores; "
+            f"got shapes {a.shape} and {b.shape}"
+        )
+    return _paired_bootstrap(a - b, n_resamples, level, seed)
+
+
+def _paired_bootstrap(per_review, n_resamples, level, seed) -> PairedDifference:
+    """The mean of the per-review differences, with the bootstrap interval over resampled reviews."""
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}")
-    per_review = a.astype(np.int8) - b.astype(np.int8)  # +1, 0 or -1 for each review
     rng = np.random.default_rng(seed)
     resampled = np.empty(n_resamples)
     for start in range(

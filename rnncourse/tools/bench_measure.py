@@ -25,6 +25,7 @@ EXPECTED_NOTEBOOKS = (
     "01_vanishing_exploding_gradients.ipynb",
     "02_gru_lstm_cells.ipynb",
     "03_embedding_layer.ipynb",
+    "04_language_model.ipynb",
 )
 BATCH_SIZE = 256
 #: What a manifest entry trained with several seeds adds, copied into the models section as is:

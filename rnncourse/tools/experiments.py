@@ -434,3 +434,208 @@ def _seed_summary(by_seed):
     summary = spread(run["test_accuracy"] for run in by_seed.values())
     sd = None if summary.n == 1 else round(summary.sd, 4)  # one seed has no spread (JSON has no NaN)
     return {"test_accuracy": round(summary.mean, 4), "sd": sd, "n": summary.n}
+
+
+LM_SEEDS = (0, 1, 2)
+LM_CONFIG = {
+    "units": 256,
+    "embedding_dim": 32,
+    "learning_rate": 3e-3,
+    "batch_size": 32,
+    "epochs": 20,
+    "patience": 2,
+}
+LM_QUICK = {"fit_reviews": 64, "seeds": (0, 1), "epochs": 1, "max_order": 3, "validation": 32}
+NGRAM_ORDERS = 16
+NGRAM_DISCOUNTS = (0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+
+
+def _rounded(values, digits=4):
+    return [round(float(v), digits) for v in np.ravel(values)]
+
+
+def char_ngram(quick=False, log=print):
+    """Lesson 04's n-gram baseline (:class:`rnncourse.charlm.KneserNey`): every order up to
+    :data:`NGRAM_ORDERS` and every discount of :data:`NGRAM_DISCOUNTS` scored on the validation reviews in
+    bits per character; the best pair scored once on the held-out reviews, review by review."""
+    from .. import charlm
+
+    fit_reviews, max_order = (
+        (LM_QUICK["fit_reviews"], LM_QUICK["max_order"]) if quick else (charlm.FIT_REVIEWS, NGRAM_ORDERS)
+    )
+    splits = _lm_splits(fit_reviews, quick)
+    model = charlm.KneserNey(splits["fit"], max_order)
+    grid = {}
+    for discount in NGRAM_DISCOUNTS:
+        probabilities = model.probabilities(splits["validation"], discount)
+        grid[str(discount)] = _rounded(
+            charlm.bits_per_character(probabilities.reshape(max_order, -1), axis=1)
+        )
+    discount, order = min(
+        ((d, o) for d in NGRAM_DISCOUNTS for o in range(1, max_order + 1)),
+        key=lambda pair: (grid[str(pair[0])][pair[1] - 1], pair[1]),
+    )
+    heldout = model.probabilities(splits["heldout"], discount)[order - 1]
+    record = {
+        "model": "interpolated Kneser-Ney (Chen & Goodman 1999), one discount for every order",
+        "orders": list(range(1, max_order + 1)),
+        "discounts": list(NGRAM_DISCOUNTS),
+        "validation_bpc": grid,
+        "order": order,
+        "discount": discount,
+        "heldout_bpc": round(float(charlm.bits_per_character(heldout)), 4),
+        "heldout_review_bpc": _rounded(charlm.bits_per_character(heldout, axis=1)),
+        "config": _lm_config(splits, quick),
+    }
+    log(f"char_ngram: order {order}, discount {discount}, held-out {record['heldout_bpc']} bpc")
+    return record
+
+
+def _lm_splits(fit_reviews, quick):
+    from .. import charlm
+
+    splits = charlm.lm_splits(fit_reviews)
+    if quick:
+        splits = {k: v[: LM_QUICK["validation"]] if k != "fit" else v for k, v in splits.items()}
+    return splits
+
+
+def _lm_config(splits, quick):
+    """What lesson 04's two experiments share: the task, the alphabet, the reviews and the protocol."""
+    from .. import charlm
+
+    return {
+        "task": f"predict each of the first {charlm.TEXT_LENGTH} characters of a review (lower-cased) from "
+        "the characters before it in the same review, the first from a start marker",
+        "alphabet": charlm.ALPHABET,
+        "vocab_size": charlm.VOCAB_SIZE,
+        "fit_reviews": int(len(splits["fit"])),
+        "validation_reviews": int(len(splits["validation"])),
+        "heldout_reviews": int(len(splits["heldout"])),
+        "protocol": "fit on the first fitting reviews of the IMDB protocol (training split); every choice "
+        "(n-gram order and discount, epoch, seed) on the first half of its validation reviews; the second "
+        "half, the held-out reviews, scored once; the test reviews never read",
+        "quick": quick,
+    }
+
+
+def char_lm(quick=False, log=print):
+    """Lesson 04's character GRU (:func:`rnncourse.charlm.gru_language_model`), trained with every seed of
+    :data:`LM_SEEDS` (epoch by early stopping on validation; the shipped seed the best on validation) and
+    scored once on the held-out reviews, in bits per character, review by review.
+
+    Returns ``(record, shipped)``: the JSON-ready record and ``(seed, weights, history)`` of the shipped seed.
+    """
+    from .. import charlm
+
+    config = dict(LM_CONFIG)
+    fit_reviews, seeds = charlm.FIT_REVIEWS, LM_SEEDS
+    if quick:
+        config["epochs"] = LM_QUICK["epochs"]
+        fit_reviews, seeds = LM_QUICK["fit_reviews"], LM_QUICK["seeds"]
+    splits = _lm_splits(fit_reviews, quick)
+
+    runs, trained = {}, {}
+    x, y = splits["fit"][:, :-1], splits["fit"][:, 1:]
+    validation = (splits["validation"][:, :-1], splits["validation"][:, 1:])
+    for seed in seeds:
+        keras.utils.set_random_seed(seed)
+        model = charlm.gru_language_model(
+            config["units"], config["embedding_dim"], learning_rate=config["learning_rate"]
+        )
+        stop = keras.callbacks.EarlyStopping(
+            "val_loss", patience=config["patience"], restore_best_weights=True
+        )
+        started = time.time()
+        epoch_log = keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs, seed=seed, started=started: log(
+                f"  char_gru seed {seed} epoch {epoch + 1}: {time.time() - started:.0f}s, training "
+                f"{logs['loss'] / np.log(2):.4f} bpc, validation {logs['val_loss'] / np.log(2):.4f} bpc"
+            )
+        )
+        history = model.fit(
+            x,
+            y,
+            batch_size=config["batch_size"],
+            epochs=config["epochs"],
+            validation_data=validation,
+            callbacks=[stop, epoch_log],
+            verbose=0,
+            shuffle=True,
+        )
+        seconds = time.time() - started
+        val_bpc = [v / np.log(2) for v in history.history["val_loss"]]
+        heldout = charlm.model_probabilities(model, splits["heldout"])
+        runs[str(seed)] = {
+            "val_bpc": _rounded(val_bpc),
+            "train_bpc": _rounded(np.array(history.history["loss"]) / np.log(2)),
+            "best_epoch": int(np.argmin(val_bpc)) + 1,
+            "epochs_run": len(val_bpc),
+            "best_val_bpc": round(float(min(val_bpc)), 4),
+            "heldout_bpc": round(float(charlm.bits_per_character(heldout)), 4),
+            "heldout_review_bpc": _rounded(charlm.bits_per_character(heldout, axis=1)),
+            "seconds": round(seconds, 1),
+            "seconds_per_epoch": round(seconds / len(val_bpc), 1),
+        }
+        trained[seed] = (model.get_weights(), history.history)
+        log(
+            f"char_lm GRU seed {seed}: validation {runs[str(seed)]['best_val_bpc']} bpc at epoch "
+            f"{runs[str(seed)]['best_epoch']}/{len(val_bpc)}, held-out {runs[str(seed)]['heldout_bpc']}, {seconds:.0f}s"
+        )
+    shipped = min(seeds, key=lambda s: (runs[str(s)]["best_val_bpc"], s))
+    summary = spread(run["heldout_bpc"] for run in runs.values())
+    config.update(
+        _lm_config(splits, quick),
+        model=f"Embedding({charlm.VOCAB_SIZE}, {config['embedding_dim']}) + GRU({config['units']}, "
+        f"return_sequences=True) + Dense({charlm.VOCAB_SIZE})",
+        optimizer=f"Adam(learning_rate={config['learning_rate']}, clipnorm=1.0)",
+        early_stopping=f"validation loss, patience {config['patience']}, best epoch kept",
+        seeds=list(seeds),
+    )
+    record = {
+        "config": config,
+        "runs": runs,
+        "shipped_seed": shipped,
+        "heldout_bpc_mean": round(summary.mean, 4),
+        "heldout_bpc_sd": None if summary.n == 1 else round(summary.sd, 4),
+    }
+    return record, (shipped, *trained[shipped])
+
+
+MIXTURE_WEIGHTS = tuple(round(0.05 * i, 2) for i in range(21))
+
+
+def char_mixture(gru, ngram_record, quick=False):
+    """The shipped character GRU and the chosen Kneser-Ney model of ``ngram_record`` (``char_ngram``'s),
+    mixed: ``w * P_gru + (1 - w) * P_ngram`` for each character (Mikolov et al. 2011 interpolate a recurrent
+    language model with a Kneser-Ney one the same way). ``w`` is chosen on the validation reviews among
+    :data:`MIXTURE_WEIGHTS`; the mixture is scored once on the held-out reviews, review by review."""
+    from .. import charlm
+
+    fit_reviews = LM_QUICK["fit_reviews"] if quick else charlm.FIT_REVIEWS
+    splits = _lm_splits(fit_reviews, quick)
+    order, discount = ngram_record["order"], ngram_record["discount"]
+    ngram = charlm.KneserNey(splits["fit"], order)
+    both = {
+        name: (charlm.model_probabilities(gru, splits[name]), ngram.probabilities(splits[name], discount)[-1])
+        for name in ("validation", "heldout")
+    }
+    validation = {
+        str(w): round(float(charlm.bits_per_character(w * a + (1 - w) * b)), 4)
+        for w in MIXTURE_WEIGHTS
+        for a, b in [both["validation"]]
+    }
+    weight = min(MIXTURE_WEIGHTS, key=lambda w: (validation[str(w)], w))
+    gru_p, ngram_p = both["heldout"]
+    mixed = weight * gru_p + (1 - weight) * ngram_p
+    return {
+        "rule": "w * P(GRU) + (1 - w) * P(n-gram) for every character; w chosen on the validation reviews",
+        "ngram": {"order": order, "discount": discount},
+        "weights": list(MIXTURE_WEIGHTS),
+        "validation_bpc": validation,
+        "weight": weight,
+        "heldout_bpc": round(float(charlm.bits_per_character(mixed)), 4),
+        "heldout_review_bpc": _rounded(charlm.bits_per_character(mixed, axis=1)),
+        "citation": "Mikolov, Deoras, Kombrink, Burget & Cernocky 2011, Empirical evaluation and combination of "
+        "advanced language modeling techniques, Interspeech",
+    }

@@ -45,10 +45,21 @@ from ..manifest import ExperimentModelEntry, RecipeEntry, new_entry
 from ..weights import WeightsError
 from . import store
 
-EXPERIMENTS = ("baseline", "baseline_same_input", "long_memory", "glove_curve", "best_nbsvm")
+EXPERIMENTS = (
+    "baseline",
+    "baseline_same_input",
+    "long_memory",
+    "glove_curve",
+    "best_nbsvm",
+    "char_ngram",
+    "char_lm",
+    "char_mixture",
+)
 """Run by default in this order, ``baseline`` before the models and the rest after them:
 ``baseline_same_input`` (TF-IDF on ``best``'s word ids, :func:`rnncourse.baseline.same_input_baseline`)
-reads ``best``'s recipe, and ``best_nbsvm`` (:func:`best_with_baseline`) the trained ``best``."""
+reads ``best``'s recipe, and ``best_nbsvm`` (:func:`best_with_baseline`) the trained ``best``; ``char_ngram`` and
+``char_lm`` are lesson 04's language models of review text (:mod:`rnncourse.tools.experiments`), and
+``char_lm`` also stores the model ``char_gru``; ``char_mixture`` mixes the two (:func:`char_mixture`)."""
 OPT_IN = ()
 """Experiments run only when named (none at present)."""
 QUICK = {"n_train": 256, "n_test": 256, "seq_len": 20, "epochs": 1}
@@ -385,6 +396,49 @@ def _save_memory_model(folder, variant, model_weights, history, quick):
     store.commit_model(folder, f"memory_{variant}", model, record, entry)
 
 
+def _save_char_gru(folder, seed, model_weights, history, config, quick):
+    """Commit the shipped seed's character GRU of ``char_lm`` as ``char_gru`` (lesson 04 samples from it)."""
+    from ..charlm import gru_language_model
+    from ..models import architecture
+
+    kwargs = {"units": config["units"], "embedding_dim": config["embedding_dim"]}
+    model = gru_language_model(**kwargs)
+    model.set_weights(model_weights)
+    record = {k: [round(float(v), 6) for v in values] for k, values in history.items()}
+    entry = new_entry(
+        ExperimentModelEntry,
+        experiment="char_lm",
+        builder="rnncourse.charlm.gru_language_model",
+        builder_kwargs=kwargs,
+        architecture=architecture(model),
+        epochs_run=len(record["loss"]),
+        quick=quick,
+        versions=versions(),
+    )
+    store.commit_model(folder, "char_gru", model, record, entry)
+
+
+def char_mixture(folder, quick):
+    """``char_mixture`` (:func:`rnncourse.tools.experiments.char_mixture`) on the ``char_gru`` model and the
+    ``char_ngram`` record in ``folder``; both must be there already."""
+    from ..charlm import gru_language_model
+    from ..weights import entry, experiment, load_weights_into
+    from . import experiments
+
+    try:
+        record = experiment("char_ngram", folder)
+        gru = load_weights_into(
+            gru_language_model(**entry("char_gru", folder)["builder_kwargs"]), "char_gru", folder
+        )
+    except WeightsError as error:
+        raise WeightsError(
+            f"{error} char_mixture needs both: python -m rnncourse.tools.train char_ngram char_lm"
+        ) from None
+    result = experiments.char_mixture(gru, record, quick=quick)
+    result["model"] = {"name": "char_gru", "sha256": entry("char_gru", folder)["sha256"]}
+    return result
+
+
 def best_with_baseline(folder, baseline):
     """The ensemble of ``best``'s shipped seed and the tuned ``baseline`` (``"nbsvm"`` or ``"tfidf"``) of
     the manifest in ``folder``: their probabilities averaged with a weight chosen on the validation
@@ -442,6 +496,13 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
         result = tuned_baselines(limit=QUICK["n_train"] if quick else None, probabilities=True)
     elif name == "best_nbsvm":
         result = best_with_baseline(folder, "nbsvm")
+    elif name == "char_ngram":
+        result = experiments.char_ngram(quick=quick)
+    elif name == "char_lm":
+        result, (seed, model_weights, history) = experiments.char_lm(quick=quick)
+        _save_char_gru(folder, seed, model_weights, history, result["config"], quick)
+    elif name == "char_mixture":
+        result = char_mixture(folder, quick)
     elif name == "baseline_same_input":
         from ..models import RECIPES
 
@@ -455,7 +516,13 @@ def run_experiment(name, folder, quick=False, seed=env.SEED):
     else:
         raise ValueError(f"unknown experiment {name!r}; use one of {EXPERIMENTS + OPT_IN}.")
     result.update({"seconds": round(time.time() - started, 1), "quick": quick, "versions": versions()})
-    if name not in ("long_memory", "glove_curve", "best_nbsvm"):  # these record their own seeds
+    if name not in (
+        "long_memory",
+        "glove_curve",
+        "best_nbsvm",
+        "char_ngram",
+        "char_lm",
+    ):  # these record their own seeds
         result["seed"] = seed
     store.commit_experiment(folder, name, result)
     print(f"{name}: done in {result['seconds']:.0f}s", flush=True)

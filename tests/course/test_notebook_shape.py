@@ -53,3 +53,11 @@ def test_lesson_shape(path):
             assert notebook.cells[index].source.startswith("## "), (
                 f"{path.name} cell {index}: {text!r} mid-cell"
             )
+
+
+@pytest.mark.parametrize("path", LESSONS[:-1], ids=lambda p: p.name)
+def test_every_lesson_but_the_last_ends_with_a_link_to_the_next(path):
+    following = LESSONS[LESSONS.index(path) + 1]
+    title = nbformat.read(following, as_version=4).cells[0].source.splitlines()[0].removeprefix("# ")
+    last = nbformat.read(path, as_version=4).cells[-1].source
+    assert last.rstrip().endswith(f"**Next:** [{title}]({following.name})."), path.name

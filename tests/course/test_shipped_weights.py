@@ -17,9 +17,17 @@ MANIFEST = weights.manifest()
 def test_every_recipe_is_shipped_trained_for_real():
     experiment_models = {name for name, entry in MANIFEST["models"].items() if entry.get("experiment")}
     assert set(MANIFEST["models"]) - experiment_models == set(RECIPES)
-    assert experiment_models == {"memory_simple_rnn", "memory_gru", "memory_lstm", "memory_lstm_chrono"}
-    for name in experiment_models:  # the long-memory models lesson 01 measures
+    # the long-memory models lesson 01 measures, and lesson 04's character GRU
+    assert experiment_models == {
+        "memory_simple_rnn",
+        "memory_gru",
+        "memory_lstm",
+        "memory_lstm_chrono",
+        "char_gru",
+    }
+    for name in experiment_models:
         assert MANIFEST["models"][name]["experiment"] in MANIFEST["experiments"], name
+    assert MANIFEST["models"]["char_gru"]["quick"] is False
     for name, entry in MANIFEST["models"].items():
         if name in experiment_models:
             continue

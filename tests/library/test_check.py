@@ -939,3 +939,106 @@ def test_exercise_7_reads_the_order_of_the_printed_accuracies(exercise_7_model, 
     assert "`.format(acc_embeddings)` should print the two accuracies" in hint(
         check_7, *exercise_7_model, 10000, 200, 50
     )
+
+
+# --------------------------------------------------------------------------- Exercises VIII and IX (lesson 04)
+
+
+def _step(
+    activation=np.tanh,
+    bias=True,
+    recurrence=True,
+    left=False,
+    output="softmax",
+    output_bias=True,
+    new_state=True,
+):
+    """A learner's rnn_step, right by default, with one slip switched on by an argument."""
+    from rnncourse.charrnn import softmax
+
+    def rnn_step(char_id, h_prev, params):
+        recurrent = params["recurrent_kernel"] @ h_prev if left else h_prev @ params["recurrent_kernel"]
+        h_t = activation(
+            params["kernel"][char_id] + (recurrent if recurrence else 0) + (params["bias"] if bias else 0)
+        )
+        state = h_t if new_state else h_prev
+        logits = state @ params["output_kernel"] + (params["output_bias"] if output_bias else 0)
+        scored = {"softmax": softmax, "logits": lambda z: z, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[
+            output
+        ](logits)
+        return h_t, scored
+
+    return rnn_step
+
+
+def test_exercise_8_accepts_the_solution(capsys):
+    check.exercise_8(_step())
+    assert "Exercise VIII: correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "slip, hint",
+    [
+        ({"activation": lambda z: 1 / (1 + np.exp(-z))}, "sigmoid"),
+        ({"activation": lambda z: np.maximum(z, 0)}, "ReLU"),
+        ({"activation": lambda z: z}, "apply the activation"),
+        ({"bias": False}, "bias is missing"),
+        ({"recurrence": False}, "previous state is missing"),
+        ({"left": True}, "from the left"),
+        ({"output": "logits"}, "returned the logits"),
+        ({"output": "sigmoid"}, "not the sigmoid"),
+        ({"output_bias": False}, "output bias is missing"),
+        ({"new_state": False}, "score the new state"),
+    ],
+)
+def test_exercise_8_names_the_slip(slip, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check.exercise_8(_step(**slip))
+
+
+def test_exercise_8_explains_a_shape_error_and_a_wrong_return():
+    def transposed(char_id, h_prev, params):
+        return np.tanh(params["kernel"].T @ h_prev), None
+
+    with pytest.raises(CheckFailed, match="raised ValueError.*shapes"):
+        check.exercise_8(transposed)
+    with pytest.raises(CheckFailed, match="return two things"):
+        check.exercise_8(lambda char_id, h_prev, params: h_prev)
+
+
+def _sampler(kind):
+    from rnncourse.charrnn import softmax
+
+    def sample_next(logits, temperature, rng):
+        if kind == "greedy":
+            return int(np.argmax(logits))
+        if kind == "probabilities":
+            return softmax(logits / temperature)
+        z = {"right": logits / temperature, "multiplied": logits * temperature, "ignored": logits}.get(kind)
+        if kind == "global":
+            return int(np.random.choice(len(logits), p=softmax(logits / temperature)))
+        p = softmax(softmax(logits) / temperature) if kind == "probabilities_divided" else softmax(z)
+        return int(rng.choice(len(p), p=p))
+
+    return sample_next
+
+
+def test_exercise_9_accepts_the_solution(capsys):
+    check.exercise_9(_sampler("right"), draws=4000)
+    assert "Exercise IX: correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "kind, hint",
+    [
+        ("greedy", "greedy decoding"),
+        ("probabilities", "not the probabilities"),
+        ("multiplied", "multiplies the logits"),
+        ("ignored", "temperature is not used"),
+        ("probabilities_divided", "divides the probabilities"),
+        ("global", "not with `np.random`"),
+    ],
+)
+def test_exercise_9_names_the_slip(kind, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check.exercise_9(_sampler(kind), draws=4000)

@@ -117,3 +117,15 @@ def test_plot_seeds_unjoined_draws_a_tick_and_a_range_at_each_position():
     labels = ax.get_legend_handles_labels()[1]
     assert labels == ["GRU, median", "GRU, min-max", "GRU, each seed (n = 3)"]
     plt.close(fig)
+
+
+def test_paired_mean_difference_of_real_scores_holds_the_difference():
+    rng = np.random.default_rng(0)
+    a = rng.normal(2.0, 0.3, size=400)
+    b = a + 0.1 + rng.normal(0, 0.01, size=400)  # B costs 0.1 more on every review, with little noise
+    result = stats.paired_mean_difference(a, b)
+    assert result.difference == pytest.approx(np.mean(a - b))
+    assert result.low < result.difference < result.high < 0
+    assert result.high - result.low < 0.01  # paired: the reviews' shared difficulty cancels
+    with pytest.raises(ValueError, match="equal-length"):
+        stats.paired_mean_difference(a, b[:-1])

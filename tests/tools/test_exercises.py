@@ -1,7 +1,7 @@
 """The exercise-notebook generator, and the generated notebooks themselves.
 
 The fast tests use a hand-built lesson notebook; the last ones read the real lessons in
-``notebooks/``: every exercise I–VII is marked, ``exercises/`` is up to date, every blank
+``notebooks/``: every exercise I–IX is marked, ``exercises/`` is up to date, every blank
 version stops with the fill-in message, and (slow) every exercise notebook with its blanks
 filled by the solutions runs top to bottom with every check passing.
 """
@@ -126,7 +126,7 @@ def test_generation_is_deterministic_and_check_reports_stale(tmp_path, capsys):
     "change, message",
     [
         (lambda nb: nb.cells[5].metadata["rnncourse"].pop("blanks"), "non-empty rnncourse.blanks"),
-        (lambda nb: nb.cells[6].metadata["rnncourse"].update(exercise="VIII"), "must be one of I, II"),
+        (lambda nb: nb.cells[6].metadata["rnncourse"].update(exercise="X"), "must be one of I, II"),
         (lambda nb: nb.cells.pop(6), "Exercise II has no check cell"),
         (lambda nb: nb.cells.insert(2, nb.cells.pop(6)), "comes before its solution"),
         (

@@ -327,4 +327,24 @@ def test_same_input_baseline_reads_best_s_word_ids(tmp_path):
     assert len(unpack_probabilities(record["test_probabilities"])) == record["n_test"]
     assert set(weights.experiments(tmp_path)) == {"baseline_same_input"}
     names = list(train.EXPERIMENTS)  # the default order: after best, which it reads
-    assert names.index("baseline_same_input") > 0 and names[-1] == "best_nbsvm"
+    assert names.index("baseline_same_input") > 0 and names.index("best_nbsvm") > names.index("baseline")
+
+
+def test_language_model_experiments_store_the_baseline_the_gru_and_their_mixture(tmp_path):
+    """Lesson 04's experiments, quick: the n-gram's choice is the grid's best validation score, the GRU's
+    shipped seed is the best on validation and its model is stored, and the mixture's weight is chosen on
+    validation; every record scores the held-out reviews review by review."""
+    names = list(train.EXPERIMENTS)
+    assert names.index("char_ngram") < names.index("char_lm") < names.index("char_mixture")
+    train.main(["--quick", "--out", str(tmp_path), "char_ngram", "char_lm", "char_mixture"])
+    ngram = weights.experiment("char_ngram", tmp_path)
+    best = min(min(bpc) for bpc in ngram["validation_bpc"].values())
+    assert ngram["validation_bpc"][str(ngram["discount"])][ngram["order"] - 1] == best
+    lm = weights.experiment("char_lm", tmp_path)
+    runs = lm["runs"]
+    assert runs[str(lm["shipped_seed"])]["best_val_bpc"] == min(run["best_val_bpc"] for run in runs.values())
+    assert weights.entry("char_gru", tmp_path)["experiment"] == "char_lm"
+    mixture = weights.experiment("char_mixture", tmp_path)
+    assert mixture["validation_bpc"][str(mixture["weight"])] == min(mixture["validation_bpc"].values())
+    n = lm["config"]["heldout_reviews"]
+    assert len(ngram["heldout_review_bpc"]) == len(mixture["heldout_review_bpc"]) == n
