@@ -39,11 +39,13 @@ def rnn_forward(params, inputs, h0):
     return states, states[:, 1:] @ params["output_kernel"] + params["output_bias"]
 
 
-# %% notebooks/04_language_model.ipynb, cell id 2194e410
-def loss_and_gradients(params, inputs, targets, h0):
+# %% notebooks/04_language_model.ipynb, cell id 89636642
+def loss_and_gradients(params, inputs, targets, h0, through_time=True):
     """Backpropagation through time for `rnn_forward`. Returns (loss, gradients, last state, reaching):
     the mean cross-entropy in nats per character; {name: dloss/dparameter}; the last state, to carry into
-    the next window; and ||dloss/dh_t|| for t = 1 .. time (summed over the batch's rows)."""
+    the next window; and ||dloss/dh_t|| for t = 1 .. time (the norm over the whole batch, as one vector).
+    With through_time=False the gradient does not flow from h_t back to h_{t-1}: each step's parameters
+    learn from its own output only (the control of section 5)."""
     batch, time = inputs.shape
     states, logits = rnn_forward(params, inputs, h0)
     p = softmax(logits)
@@ -64,7 +66,8 @@ def loss_and_gradients(params, inputs, targets, h0):
         np.add.at(grads["kernel"], inputs[:, t], dpre)  # the rows of W that step t used
         grads["recurrent_kernel"] += states[:, t].T @ dpre
         grads["bias"] += dpre.sum(axis=0)
-        from_later = dpre @ params["recurrent_kernel"].T  # one step further back in time
+        if through_time:
+            from_later = dpre @ params["recurrent_kernel"].T  # one step further back in time
     return loss, grads, states[:, -1], reaching
 
 
@@ -82,13 +85,13 @@ def clip_by_global_norm(grads, max_norm):
     return {name: g * scale for name, g in grads.items()}, norm
 
 
-def train_truncated(params, streams, window, updates, learning_rate, clip=None):
+def train_truncated(params, streams, window, updates, learning_rate, clip=None, through_time=True):
     """Plain gradient descent with truncated BPTT over `streams` (batch, length) of character ids: each
     update reads the next `window` characters of every stream, carrying the state from window to window
     (back to zeros when the streams are used up). With `clip`, gradients are clipped to that global norm.
     Returns (trained params, {"loss": nats per character, "norm": the global norm before clipping,
     "reaching": ||dloss/dh_t|| at each step of the window} per update); a run whose loss stops being
-    finite stops there, and its remaining updates are nan."""
+    finite stops there, and its remaining updates are nan. `through_time` as in `loss_and_gradients`."""
     params = {name: value.copy() for name, value in params.items()}
     trace = {
         "loss": np.full(updates, np.nan),
@@ -102,7 +105,7 @@ def train_truncated(params, streams, window, updates, learning_rate, clip=None):
             start, h = 0, np.zeros_like(h)
         inputs = streams[:, start : start + window]
         targets = streams[:, start + 1 : start + window + 1]
-        loss, grads, h, reaching = loss_and_gradients(params, inputs, targets, h)
+        loss, grads, h, reaching = loss_and_gradients(params, inputs, targets, h, through_time)
         if not np.isfinite(loss):
             break
         norm = global_norm(grads)

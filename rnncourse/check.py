@@ -1307,10 +1307,8 @@ def _sigmoid(x):
 
 def exercise_8(rnn_step):
     """Exercise VIII: ``rnn_step(char_id, h_prev, params)`` returns ``(tanh(x W + h_prev U + b),
-    softmax(h_t V + c))`` for one sequence; checked on small random weights against
-    :func:`rnncourse.charrnn.rnn_forward`, with a hint for each usual slip."""
-    from .charrnn import softmax
-
+    softmax(h_t V + c))`` for one sequence; checked on small random weights, for two characters and two
+    states, against those equations, with a hint for each usual slip."""
     exercise = "VIII"
     _start(exercise, rnn_step=rnn_step)
     if not callable(rnn_step):
@@ -1319,14 +1317,22 @@ def exercise_8(rnn_step):
             "`rnn_step` must be the function you defined: `def rnn_step(char_id, h_prev, params): ...`.",
         )
     p = _step_parameters()
-    h_prev = np.random.default_rng(4).uniform(-0.9, 0.9, p["bias"].shape)
-    char_id = 2
+    states = np.random.default_rng(4).uniform(-0.9, 0.9, (2, *p["bias"].shape))
+    for char_id, h_prev in zip((2, 5), states):
+        _expect_step(exercise, rnn_step, p, char_id, h_prev)
+    _passed(exercise, "your step is the vanilla RNN's: tanh(x_t W + h_prev U + b), then softmax(h_t V + c).")
+
+
+def _expect_step(exercise, rnn_step, p, char_id, h_prev):
+    """One call of the learner's ``rnn_step`` against the equations, with a hint for each usual slip."""
+    from .charrnn import softmax
+
     try:
         returned = rnn_step(char_id, h_prev.copy(), {k: v.copy() for k, v in p.items()})
     except Exception as error:  # a learner's shape slip raises here; name it in one line
         _fail(
             exercise,
-            f"calling rnn_step(2, h_prev, params) raised {type(error).__name__}: {error}. The shapes: "
+            f"calling rnn_step({char_id}, h_prev, params) raised {type(error).__name__}: {error}. The shapes: "
             f"W {p['kernel'].shape} (take its row `params['kernel'][char_id]`), U {p['recurrent_kernel'].shape}, "
             f"h_prev {h_prev.shape}, V {p['output_kernel'].shape}.",
         )
@@ -1335,6 +1341,8 @@ def exercise_8(rnn_step):
             exercise, "return two things, the new state and the probabilities: `return h_t, softmax(logits)`."
         )
     h_t, probabilities = (np.asarray(value, dtype=np.float64) for value in returned)
+    if h_t.shape == p["output_bias"].shape and probabilities.shape == p["bias"].shape:
+        _fail(exercise, "return the new state first, then the probabilities: `return h_t, softmax(logits)`.")
     x_w = p["kernel"][char_id]
     recurrent = h_prev @ p["recurrent_kernel"]
     expected_h = np.tanh(x_w + recurrent + p["bias"])
@@ -1362,8 +1370,8 @@ def exercise_8(rnn_step):
             ),
             (
                 np.tanh(x_w + p["recurrent_kernel"] @ h_prev + p["bias"]),
-                "multiply the row vector from the left: "
-                "`h_prev @ params['recurrent_kernel']`, not `params['recurrent_kernel'] @ h_prev`.",
+                "use U itself, not its transpose: the row "
+                "vector multiplies from the left, `h_prev @ params['recurrent_kernel']`.",
             ),
         )
         for wrong, hint in slips:
@@ -1400,7 +1408,6 @@ def exercise_8(rnn_step):
             if np.allclose(probabilities, wrong, atol=1e-6):
                 _fail(exercise, hint)
         _fail(exercise, "the probabilities are not softmax(h_t V + c): check the logits.")
-    _passed(exercise, "your step is the vanilla RNN's: tanh(x_t W + h_prev U + b), then softmax(h_t V + c).")
 
 
 def exercise_9(sample_next, draws=20000):
@@ -1448,7 +1455,8 @@ def exercise_9(sample_next, draws=20000):
         if len(set(ids)) == 1:
             _fail(
                 exercise,
-                "every draw is the same character: that is greedy decoding (argmax). Draw at random: "
+                "every draw is the same character: that is greedy decoding (argmax), or a generator created "
+                "again inside your function at every call. Draw at random with the `rng` passed in: "
                 "`rng.choice(len(p), p=p)`.",
             )
         if frequencies(temperature, seed=0)[1] != ids:
@@ -1469,8 +1477,8 @@ def exercise_9(sample_next, draws=20000):
         if distance(softmax(logits)) < 0.02:
             _fail(
                 exercise,
-                "the temperature is not used: the draws follow softmax(logits). Divide the logits by "
-                "`temperature` before the softmax.",
+                "the temperature is not used: the draws follow softmax(logits) (dividing the probabilities by "
+                "it and renormalising cancels it). Divide the logits by `temperature` before the softmax.",
             )
         if distance(softmax(softmax(logits) / temperature)) < 0.02:
             _fail(

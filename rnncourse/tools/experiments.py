@@ -629,6 +629,7 @@ def char_mixture(gru, ngram_record, quick=False):
     gru_p, ngram_p = both["heldout"]
     mixed = weight * gru_p + (1 - weight) * ngram_p
     return {
+        "counts_only": _ngram_pair(splits, order, discount, both["validation"][1], ngram_p, quick),
         "rule": "w * P(GRU) + (1 - w) * P(n-gram) for every character; w chosen on the validation reviews",
         "ngram": {"order": order, "discount": discount},
         "weights": list(MIXTURE_WEIGHTS),
@@ -638,4 +639,38 @@ def char_mixture(gru, ngram_record, quick=False):
         "heldout_review_bpc": _rounded(charlm.bits_per_character(mixed, axis=1)),
         "citation": "Mikolov, Deoras, Kombrink, Burget & Cernocky 2011, Empirical evaluation and combination of "
         "advanced language modeling techniques, Interspeech",
+    }
+
+
+def _ngram_pair(splits, order, discount, chosen_validation, chosen_heldout, quick):
+    """The control for :func:`char_mixture`: the chosen n-gram model mixed with a second Kneser-Ney model
+    (any other order and discount of the grid) instead of the GRU, the partner and the weight chosen on
+    validation in the same way; scored once on the held-out reviews."""
+    from .. import charlm
+
+    max_order = LM_QUICK["max_order"] if quick else NGRAM_ORDERS
+    counts = charlm.KneserNey(splits["fit"], max_order)
+    best = None
+    for partner_discount in NGRAM_DISCOUNTS:
+        partners = counts.probabilities(splits["validation"], partner_discount)
+        for partner_order in range(1, max_order + 1):
+            if (partner_order, partner_discount) == (order, discount):
+                continue
+            for w in MIXTURE_WEIGHTS[1:-1]:  # a true mixture: both models weigh
+                bpc = float(
+                    charlm.bits_per_character(w * partners[partner_order - 1] + (1 - w) * chosen_validation)
+                )
+                if best is None or bpc < best[0]:
+                    best = (bpc, partner_order, partner_discount, w)
+    bpc, partner_order, partner_discount, w = best
+    partner = counts.probabilities(splits["heldout"], partner_discount)[partner_order - 1]
+    mixed = w * partner + (1 - w) * chosen_heldout
+    return {
+        "rule": "w * P(second n-gram model) + (1 - w) * P(chosen n-gram model); the partner's order and "
+        "discount and w chosen on the validation reviews",
+        "partner": {"order": partner_order, "discount": partner_discount},
+        "weight": w,
+        "validation_bpc": round(bpc, 4),
+        "heldout_bpc": round(float(charlm.bits_per_character(mixed)), 4),
+        "heldout_review_bpc": _rounded(charlm.bits_per_character(mixed, axis=1)),
     }

@@ -984,7 +984,7 @@ def test_exercise_8_accepts_the_solution(capsys):
         ({"activation": lambda z: z}, "apply the activation"),
         ({"bias": False}, "bias is missing"),
         ({"recurrence": False}, "previous state is missing"),
-        ({"left": True}, "from the left"),
+        ({"left": True}, "not its transpose"),
         ({"output": "logits"}, "returned the logits"),
         ({"output": "sigmoid"}, "not the sigmoid"),
         ({"output_bias": False}, "output bias is missing"),
@@ -1004,6 +1004,9 @@ def test_exercise_8_explains_a_shape_error_and_a_wrong_return():
         check.exercise_8(transposed)
     with pytest.raises(CheckFailed, match="return two things"):
         check.exercise_8(lambda char_id, h_prev, params: h_prev)
+    right = _step()
+    with pytest.raises(CheckFailed, match="new state first"):
+        check.exercise_8(lambda char_id, h_prev, params: right(char_id, h_prev, params)[::-1])
 
 
 def _sampler(kind):
@@ -1017,6 +1020,12 @@ def _sampler(kind):
         z = {"right": logits / temperature, "multiplied": logits * temperature, "ignored": logits}.get(kind)
         if kind == "global":
             return int(np.random.choice(len(logits), p=softmax(logits / temperature)))
+        if kind == "recreated":
+            p = softmax(logits / temperature)
+            return int(np.random.default_rng(0).choice(len(p), p=p))
+        if kind == "renormalised":
+            p = softmax(logits) / temperature
+            return int(rng.choice(len(p), p=p / p.sum()))
         p = softmax(softmax(logits) / temperature) if kind == "probabilities_divided" else softmax(z)
         return int(rng.choice(len(p), p=p))
 
@@ -1037,6 +1046,8 @@ def test_exercise_9_accepts_the_solution(capsys):
         ("ignored", "temperature is not used"),
         ("probabilities_divided", "divides the probabilities"),
         ("global", "not with `np.random`"),
+        ("recreated", "created again inside your function"),
+        ("renormalised", "renormalising cancels it"),
     ],
 )
 def test_exercise_9_names_the_slip(kind, hint):

@@ -346,5 +346,8 @@ def test_language_model_experiments_store_the_baseline_the_gru_and_their_mixture
     assert weights.entry("char_gru", tmp_path)["experiment"] == "char_lm"
     mixture = weights.experiment("char_mixture", tmp_path)
     assert mixture["validation_bpc"][str(mixture["weight"])] == min(mixture["validation_bpc"].values())
+    control = mixture["counts_only"]  # the chosen n-gram mixed with another n-gram model instead of the GRU
+    assert control["partner"] != {"order": ngram["order"], "discount": ngram["discount"]}
+    assert 0 < control["weight"] < 1 and len(control["heldout_review_bpc"]) == lm["config"]["heldout_reviews"]
     n = lm["config"]["heldout_reviews"]
     assert len(ngram["heldout_review_bpc"]) == len(mixture["heldout_review_bpc"]) == n
