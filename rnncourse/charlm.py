@@ -211,6 +211,6 @@ def temperature_probabilities(logits, temperature):
     """softmax(logits / temperature) along the last axis: below 1 sharper, above 1 flatter, 1 unchanged."""
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature}.")
-    scaled = np.asarray(logits, dtype=np.float64) / temperature
-    scaled = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
-    return scaled / scaled.sum(axis=-1, keepdims=True)
+    from .charrnn import softmax
+
+    return softmax(np.asarray(logits, dtype=np.float64) / temperature)

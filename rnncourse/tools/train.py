@@ -365,7 +365,6 @@ def train_model(name, folder, quick=False, strategy=None, seed=env.SEED, label=N
 def _save_memory_model(folder, variant, model_weights, history, quick):
     """Commit the trained ``long_memory`` model of ``variant`` (longest length, first seed) as
     ``memory_<variant>``: lesson 02 (section 8) measures the gradient that reaches step 1 in it."""
-    from ..models import architecture
     from ..tasks import adding_model
     from . import experiments
 
@@ -380,42 +379,39 @@ def _save_memory_model(folder, variant, model_weights, history, quick):
         "chrono": variant.endswith("_chrono"),
         "length": max(sizes["lengths"]),
     }
-    model = adding_model(**kwargs)
+    _save_experiment_model(
+        folder, f"memory_{variant}", "long_memory", adding_model, kwargs, model_weights, history, quick
+    )
+
+
+def _save_experiment_model(folder, name, experiment, builder, kwargs, model_weights, history, quick):
+    """Rebuild ``builder(**kwargs)`` with ``model_weights`` and commit it as ``name``, an entry of ``experiment``."""
+    from ..models import architecture
+
+    model = builder(**kwargs)
     model.set_weights(model_weights)
     record = {k: [round(float(v), 6) for v in values] for k, values in history.items()}
     entry = new_entry(
         ExperimentModelEntry,
-        experiment="long_memory",
-        builder="rnncourse.tasks.adding_model",
+        experiment=experiment,
+        builder=f"{builder.__module__}.{builder.__name__}",
         builder_kwargs=kwargs,
         architecture=architecture(model),
         epochs_run=len(record["loss"]),
         quick=quick,
         versions=versions(),
     )
-    store.commit_model(folder, f"memory_{variant}", model, record, entry)
+    store.commit_model(folder, name, model, record, entry)
 
 
 def _save_char_gru(folder, seed, model_weights, history, config, quick):
     """Commit the shipped seed's character GRU of ``char_lm`` as ``char_gru`` (lesson 04 samples from it)."""
     from ..charlm import gru_language_model
-    from ..models import architecture
 
     kwargs = {"units": config["units"], "embedding_dim": config["embedding_dim"]}
-    model = gru_language_model(**kwargs)
-    model.set_weights(model_weights)
-    record = {k: [round(float(v), 6) for v in values] for k, values in history.items()}
-    entry = new_entry(
-        ExperimentModelEntry,
-        experiment="char_lm",
-        builder="rnncourse.charlm.gru_language_model",
-        builder_kwargs=kwargs,
-        architecture=architecture(model),
-        epochs_run=len(record["loss"]),
-        quick=quick,
-        versions=versions(),
+    _save_experiment_model(
+        folder, "char_gru", "char_lm", gru_language_model, kwargs, model_weights, history, quick
     )
-    store.commit_model(folder, "char_gru", model, record, entry)
 
 
 def char_mixture(folder, quick):
