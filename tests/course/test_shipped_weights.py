@@ -198,14 +198,19 @@ def test_best_is_reported_over_three_seeds_and_shipped_by_validation():
 
 
 def test_one_protocol_for_best_and_the_baselines_and_their_rows_match_the_shipped_best():
-    """Issue 26: ``best`` and every baseline record the same protocol (fitted on the same reviews, chosen on
+    """Issue 26: every IMDB model and every baseline record the same protocol (fitted on the same reviews, chosen on
     validation, the test scored once by that fit); best pools over a mask and trains on bucketed batches;
     the same-input baseline reads best's word ids; ``best_nbsvm`` was computed from the shipped best's
     seed and weights, and every lever of the recipe was scored on validation only."""
     from rnncourse.data import PROTOCOL
 
     best, experiments = MANIFEST["models"]["best"], MANIFEST["experiments"]
-    assert {key: best["protocol"][key] for key in PROTOCOL} == PROTOCOL
+    imdb_models = [name for name, entry in MANIFEST["models"].items() if not entry.get("experiment")]
+    assert "best" in imdb_models and len(imdb_models) == len(RECIPES)
+    for name in imdb_models:  # every IMDB model, from the trainer of this protocol
+        protocol = MANIFEST["models"][name]["protocol"]
+        assert {key: protocol[key] for key in PROTOCOL} == PROTOCOL, name
+        assert {"epochs", "seed"} <= set(protocol), name
     assert best["builder_kwargs"]["masked"] is True and best["data"]["bucketed"] is True
     n_fit = int(best["data"]["n_train_used"] * (1 - best["data"]["validation_split"]))
     for record in (
@@ -215,6 +220,7 @@ def test_one_protocol_for_best_and_the_baselines_and_their_rows_match_the_shippe
     ):
         assert record["protocol"] == PROTOCOL and record["n_fit"] == n_fit
         assert record["val_accuracy"] == record["validation_accuracy"][f"{record['C']:g}"]
+        assert record["C_at_grid_edge"] is False  # the chosen C lies inside its grid
     recipe = RECIPES["best"]
     assert (
         f"imdb_arrays(num_words={recipe.num_words}, seq_len={recipe.seq_len})"
