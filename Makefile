@@ -33,7 +33,7 @@ help:
 	@echo "make lab        open JupyterLab on the exercise notebooks"
 	@echo "make test-browser  JupyterLab and the HTML pages in headless Chromium (needs chromium, chromium-driver)"
 	@echo "make refresh    re-execute notebooks in place (NB=path for one) to update stored outputs"
-	@echo "make weights    retrain every pre-trained model and experiment into weights/ (about 3 h 46 min on 2 cores)"
+	@echo "make weights    retrain every pre-trained model and experiment into weights/ (about 3 h 32 min on 2 cores)"
 	@echo "make exercises  regenerate exercises/ from the lesson notebooks"
 	@echo "make clean-notebooks  strip volatile metadata (execution timestamps) from notebooks/ and exercises/"
 	@echo "make export     regenerate the library modules taught in the lessons (# export: cells)"

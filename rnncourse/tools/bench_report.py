@@ -216,6 +216,11 @@ def _rnn_sentence(goal, stretch):
         f"{goal['limit']:.4f}, {100 * (goal['measured'] - goal['limit']):+.2f} points, and "
         f"{100 * (goal['measured'] - stretch['limit']):+.2f} points against NBSVM"
     )
+    if goal.get("sd") and abs(goal["measured"] - goal["limit"]) < goal["sd"]:
+        text += (
+            f" (the gap to TF-IDF is smaller than the seeds' sd, {goal['sd']:.4f}: level with it, not above or "
+            "below it)"
+        )
     if goal.get("ensemble") is not None:
         text += (
             f"; the ensemble of its seeds scores {goal['ensemble']:.4f} "
