@@ -749,7 +749,11 @@ def _expect_exercise_3_code(exercise, tree, models):
         )
     summarised = {_receiver(call) for call in _method_calls(tree, "summary")}
     missing = [name for name in models if name not in summarised]
-    if not missing or summarised - set(models):  # e.g. `for model in (...): model.summary()`
+    looped = set()  # e.g. `for model in (SimpleRNN_model, gru_model): model.summary()`
+    for loop in ast.walk(tree):
+        if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) and loop.target.id in summarised:
+            looped |= {node.id for node in ast.walk(loop.iter) if isinstance(node, ast.Name)}
+    if all(name in looped for name in missing):
         return
     counted = {_receiver(call) for call in _method_calls(tree, "count_params")}
     instead = (
@@ -763,6 +767,34 @@ def _expect_exercise_3_code(exercise, tree, models):
         f"print the models' summaries, as the second instruction says{instead}: "
         + " and ".join(f"`{name}.summary()`" for name in missing)
         + ".",
+    )
+
+
+def _shipped_record(weights_name):
+    """The manifest entry of the shipped model ``weights_name``, or ``None`` where there is none."""
+    from . import weights
+
+    try:
+        return weights.entry(weights_name)
+    except weights.WeightsError:
+        return None
+
+
+def _expect_shipped_accuracy(exercise, name, value, model_name, weights_name, X_test):
+    """Where ``X_test`` is the whole test set the trainer scored ``weights_name`` on, ``value`` must be the
+    accuracy the trainer recorded (within one review): an evaluation with other labels (``1 - y_test``) or
+    changed inputs is the model's own, but not this accuracy."""
+    record = _shipped_record(weights_name)
+    if record is None:
+        return
+    n_test, reference = record.get("data", {}).get("n_test"), record.get("test_accuracy")
+    if reference is None or n_test != len(X_test) or abs(value - reference) <= 1.5 / n_test:
+        return
+    _fail(
+        exercise,
+        f"`{name}` is {value:.4f}, but `{model_name}` scores {reference:.4f} on the {n_test:,} test reviews (the "
+        f"trainer's evaluation of these weights): evaluate on the setup's `X_test` and `y_test` as they are, "
+        f"not on changed labels (such as `1 - y_test`) or changed inputs.",
     )
 
 
@@ -821,6 +853,11 @@ def exercise_3(
         X_test,
         other=(SimpleRNN_model, "SimpleRNN_model"),
     )
+    for name, value, model_name, weights_name in (
+        ("acc_simpleRNN", acc_simpleRNN, "SimpleRNN_model", weights_names[0]),
+        ("acc_GRU", acc_GRU, "gru_model", weights_names[1]),
+    ):
+        _expect_shipped_accuracy(exercise, name, float(value), model_name, weights_name, X_test)
     _passed(exercise, "both accuracies come from evaluating each model on the test set.")
 
 
@@ -853,11 +890,13 @@ def _expect_loaded_before_evaluated(exercise, tree):
         )
 
 
-def exercise_4(model, weights_name="lstm_stack", X_test=None):
+def exercise_4(model, weights_name="lstm_stack", X_test=None, y_test=None):
     """Exercise IV: three stacked ``LSTM`` layers (sequences, sequences, last vector), weights loaded,
-    evaluated on the whole test set ``X_test`` (default: the learner's ``X_test``). Where the feedback
-    is on, the cell's code must load the weights with ``load_weights`` (not ``save_weights``) before it
-    evaluates (:func:`_expect_loaded_before_evaluated`)."""
+    evaluated on the whole test set ``X_test`` (default: the learner's ``X_test``), and the printed
+    accuracy is the loaded model's on ``X_test`` and ``y_test`` (re-scored here: an evaluation before
+    ``load_weights``, or on changed labels, does not match). Where the feedback is on, the cell's code
+    must load the weights with ``load_weights`` (not ``save_weights``) before it evaluates
+    (:func:`_expect_loaded_before_evaluated`)."""
     exercise = "IV"
     _start(exercise, model=model)
     tree = _exercise_code(exercise)
@@ -893,6 +932,16 @@ def exercise_4(model, weights_name="lstm_stack", X_test=None):
     X_test = _setup_value(exercise, "X_test", X_test)
     _start(exercise, X_test=X_test)
     _expect_evaluated_on(exercise, model, "model", X_test, result="the printed loss and accuracy")
+    y_test = np.asarray(_setup_value(exercise, "y_test", y_test))
+    scored = float(np.mean((model.predict(X_test, batch_size=500, verbose=0)[:, 0] > 0.5) == (y_test == 1)))
+    printed = _last_evaluation(model)[1]
+    if abs(printed - scored) > 1.5 / len(y_test):
+        _fail(
+            exercise,
+            f"the printed accuracy ({printed:.4f}) is not this model's accuracy on the setup's `X_test` and "
+            f"`y_test` ({scored:.4f}): evaluate after `load_weights`, on `X_test` and `y_test` as the setup "
+            f"cell made them: `model.evaluate(X_test, y_test, verbose=0)`.",
+        )
     _passed(
         exercise,
         f"{depth} stacked LSTM({units}) layers, only the last one returning a single vector, "

@@ -426,6 +426,30 @@ def test_exercise_3_accepts_the_summaries_printed_in_a_loop(exercise_3_models, e
     assert "Exercise III: correct" in capsys.readouterr().out
 
 
+def test_exercise_3_summary_of_another_model_is_not_both_summaries(exercise_3_models, exercise_cell):
+    exercise_cell(SOLUTION_III.replace("SimpleRNN_model.summary()\ngru_model.summary()", "model.summary()"))
+    assert "print the models' summaries, as the second instruction says" in hint(check_3, *exercise_3_models)
+
+
+def test_exercise_3_accuracy_on_changed_labels_is_not_the_shipped_accuracy(exercise_3_models, monkeypatch):
+    """Evaluated on `1 - y_test`, each model's own `evaluate` agrees, but not the trainer's accuracy."""
+    simple_rnn_model, gru_model, acc_simple_rnn, acc_gru = exercise_3_models
+    recorded = {"simple_rnn": acc_simple_rnn, "gru": acc_gru}
+    monkeypatch.setattr(
+        check,
+        "_shipped_record",
+        lambda name: {"data": {"n_test": len(X_RAW)}, "test_accuracy": recorded[name]},
+    )
+    check_3(*exercise_3_models)  # the recorded accuracies: correct
+    _, flipped = gru_model.evaluate(X_RAW, 1 - Y_RAW, verbose=0)
+    try:
+        assert "evaluate on the setup's `X_test` and `y_test` as they are" in hint(
+            check_3, simple_rnn_model, gru_model, acc_simple_rnn, flipped
+        )
+    finally:
+        gru_model.evaluate(X_RAW, Y_RAW, verbose=0)  # as the module's fixture left it
+
+
 def test_exercise_3_models_without_their_pretrained_weights(exercise_3_models):
     simple_rnn_model, _, acc_simple_rnn, _ = exercise_3_models
     keras.utils.set_random_seed(7)
@@ -479,7 +503,7 @@ def test_exercise_4_solution_passes(exercise_cell, capsys, source):
     exercise_cell(source, "IV")
     model = pretrained("lstm_stack")
     model.evaluate(X_RAW, Y_RAW, verbose=0)
-    check.exercise_4(model, X_test=X_RAW)
+    check.exercise_4(model, X_test=X_RAW, y_test=Y_RAW)
     assert capsys.readouterr().out == (
         "Exercise IV: correct — 3 stacked LSTM(128) layers, only the last one returning a single vector, "
         "with the pre-trained weights.\n"
@@ -490,7 +514,7 @@ def test_exercise_4_evaluated_on_part_of_the_test_set():
     model = pretrained("lstm_stack")
     model.evaluate(X_RAW[:3], Y_RAW[:3], verbose=0)
     assert "the printed loss and accuracy comes from an evaluation of 3 reviews, but the test set" in hint(
-        check.exercise_4, model, X_test=X_RAW
+        check.exercise_4, model, X_test=X_RAW, y_test=Y_RAW
     )
 
 
@@ -504,7 +528,9 @@ def test_exercise_4_wrong_cell_unloaded_and_unevaluated():
     assert "is a GRU, but this exercise needs a LSTM" in hint(check.exercise_4, lstm_stack(cell=layers.GRU))
     assert "stack 3 `LSTM` layers" in hint(check.exercise_4, lstm_stack((True, False)))
     assert "not loaded" in hint(check.exercise_4, lstm_stack())
-    assert "print the loss and accuracy" in hint(check.exercise_4, pretrained("lstm_stack"), X_test=X_RAW)
+    assert "print the loss and accuracy" in hint(
+        check.exercise_4, pretrained("lstm_stack"), X_test=X_RAW, y_test=Y_RAW
+    )
 
 
 def test_exercise_4_evaluated_before_the_weights_were_loaded(exercise_cell):
@@ -519,7 +545,20 @@ def test_exercise_4_evaluated_before_the_weights_were_loaded(exercise_cell):
     assert (
         "the cell calls `evaluate` before `load_weights`, so the printed loss and accuracy score the model's "
         "random initial weights"
-    ) in hint(check.exercise_4, model, X_test=X_RAW)
+    ) in hint(check.exercise_4, model, X_test=X_RAW, y_test=Y_RAW)
+
+
+def test_exercise_4_printed_accuracy_rescored_with_the_feedback_off():
+    """With the feedback off the cell's code is unknown: the printed accuracy is re-scored, which catches
+    an evaluation on changed labels (and one before `load_weights`)."""
+    model = lstm_stack()
+    model.load_weights(weights.weights_path("lstm_stack"))
+    predicted = (model.predict(X_RAW, verbose=0)[:, 0] > 0.5).astype(Y_RAW.dtype)
+    assert np.mean(predicted == Y_RAW) > 0  # so that labels making every answer wrong change the accuracy
+    model.evaluate(X_RAW, 1 - predicted, verbose=0)  # changed labels: accuracy 0
+    assert "is not this model's accuracy on the setup's `X_test` and `y_test`" in hint(
+        check.exercise_4, model, X_test=X_RAW, y_test=Y_RAW
+    )
 
 
 def test_exercise_4_save_weights_instead_of_load_weights(exercise_cell, monkeypatch):
@@ -533,7 +572,7 @@ def test_exercise_4_save_weights_instead_of_load_weights(exercise_cell, monkeypa
     model = lstm_stack()
     model.evaluate(X_RAW, Y_RAW, verbose=0)
     assert "Exercise IV: use `load_weights`, not `save_weights`" in hint(
-        check.exercise_4, model, X_test=X_RAW
+        check.exercise_4, model, X_test=X_RAW, y_test=Y_RAW
     )
 
 
