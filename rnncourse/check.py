@@ -1136,6 +1136,19 @@ def _expect_gru_after_embedding(exercise, model, recipe_name, sentence_len):
             f"the model's output has shape {_output_shape(model)}; one prediction per review is (None, 1): "
             f"`Dense(1, activation='sigmoid')` right after `GRU({units})`.",
         )
+    kinds = [_kind(layer) for layer in model.layers]
+    if kinds != ["Embedding", "GRU", "Dense"]:
+        _fail(
+            exercise,
+            f"the model has the layers {', '.join(kinds)}; the exercise's model is exactly three: "
+            f"`Embedding`, `GRU({units})` and `Dense(1, activation='sigmoid')`, with nothing between them.",
+        )
+    if not recurrent[0].reset_after:
+        _fail(
+            exercise,
+            "the GRU has `reset_after=False`; keep Keras's default (`reset_after=True`), the variant the "
+            "pre-trained weights and the parameter count of the lesson use.",
+        )
 
 
 #: The GloVe set the lesson's ``load_glove`` loads for Exercise VI: the one bundled with the course.

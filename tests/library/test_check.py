@@ -636,6 +636,34 @@ def test_exercises_5_and_6_refuse_a_loss_other_than_binary_crossentropy(loss):
     assert "loss='mse'" in hint(check_5, compiled_gru(loss="mse"))
 
 
+def test_exercise_5_refuses_extra_layers_and_the_other_gru_variant():
+    """A second GRU, a Dense layer between the embedding and the GRU, or `reset_after=False` change the
+    model and its parameter count: the check names them."""
+    units = models.RECIPES["glove_gru"].kwargs["units"]
+
+    def build(middle, gru=None):
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(LENGTH,)),
+                layers.Embedding(VOCABULARY + 1, DIM),
+                *middle,
+                gru or layers.GRU(units),
+                layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        return model
+
+    two_grus = build([layers.GRU(units, return_sequences=True)], layers.GRU(8))
+    assert "the exercise's model is exactly three" in hint(
+        check.exercise_5, two_grus, VOCABULARY, LENGTH, DIM
+    )
+    dense_between = build([layers.Dense(8)])
+    assert "Embedding, Dense, GRU, Dense" in hint(check.exercise_5, dense_between, VOCABULARY, LENGTH, DIM)
+    other_variant = build([], layers.GRU(units, reset_after=False))
+    assert "`reset_after=False`" in hint(check.exercise_5, other_variant, VOCABULARY, LENGTH, DIM)
+
+
 @pytest.mark.parametrize(
     "loss",
     [
