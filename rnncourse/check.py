@@ -853,10 +853,8 @@ def exercise_3(
         X_test,
         other=(SimpleRNN_model, "SimpleRNN_model"),
     )
-    for name, value, model_name, weights_name in (
-        ("acc_simpleRNN", acc_simpleRNN, "SimpleRNN_model", weights_names[0]),
-        ("acc_GRU", acc_GRU, "gru_model", weights_names[1]),
-    ):
+    accuracies = (("acc_simpleRNN", acc_simpleRNN), ("acc_GRU", acc_GRU))
+    for (name, value), (model_name, _, _), weights_name in zip(accuracies, named, weights_names):
         _expect_shipped_accuracy(exercise, name, float(value), model_name, weights_name, X_test)
     _passed(exercise, "both accuracies come from evaluating each model on the test set.")
 
